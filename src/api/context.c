@@ -1,0 +1,169 @@
+/*
+ * context.c — authentication and authorisation for the admin API (see context.h).
+ */
+#include "api/context.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "crypto/hash.h"
+#include "domain/names.h"
+#include "domain/secret_format.h"
+#include "service.h"
+#include "util/timeutil.h"
+
+enum role role_parse(const char *s)
+{
+    if (!s)
+        return ROLE_NONE;
+    if (strcmp(s, "owner") == 0)
+        return ROLE_OWNER;
+    if (strcmp(s, "admin") == 0)
+        return ROLE_ADMIN;
+    if (strcmp(s, "viewer") == 0)
+        return ROLE_VIEWER;
+    return ROLE_NONE;
+}
+
+const char *role_name(enum role r)
+{
+    switch (r) {
+    case ROLE_OWNER: return "owner";
+    case ROLE_ADMIN: return "admin";
+    case ROLE_VIEWER: return "viewer";
+    default: return "none";
+    }
+}
+
+bool api_is_mutation(const struct http_request *req)
+{
+    return req->method == HTTP_POST || req->method == HTTP_PUT || req->method == HTTP_PATCH ||
+           req->method == HTTP_DELETE;
+}
+
+void api_reply_db_error(struct http_reply *reply, int db_status, const char *what)
+{
+    fprintf(stderr, "tenantd: database error while %s (status %d)\n", what, db_status);
+    if (db_status == DB_BUSY)
+        reply_error(reply, 503, "database_busy", NULL, "the database is busy; retry shortly");
+    else
+        reply_error(reply, 500, "internal", NULL, "internal error while %s", what);
+}
+
+static void context_fill(struct principal *who)
+{
+    who->host_admin = who->user.is_host_admin;
+    who->role = who->host_admin ? ROLE_NONE : role_parse(who->user.role);
+}
+
+bool api_authenticate(struct http_request *req, struct http_reply *reply, struct principal *who)
+{
+    memset(who, 0, sizeof *who);
+    struct service *svc = req->service;
+    const char *auth = http_request_header(req, "Authorization");
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
+        const char *key = auth + 7;
+        while (*key == ' ')
+            key++;
+        if (!secret_format_is_well_formed(API_KEY_PREFIX, key)) {
+            reply_error(reply, 401, "unauthenticated", NULL, "the API key is not valid");
+            reply_header(reply, "WWW-Authenticate", "Bearer");
+            return false;
+        }
+        crypto_sha256_hex(key, strlen(key), who->api_key_hash);
+        struct db_conn *c = db_acquire(svc->db);
+        int found = store_user_by_api_key(c, who->api_key_hash, &who->user);
+        db_release(svc->db, c);
+        if (found < 0) {
+            api_reply_db_error(reply, DB_ERROR, "checking an API key");
+            return false;
+        }
+        if (found == 0) {
+            reply_error(reply, 401, "unauthenticated", NULL, "the API key is not valid");
+            reply_header(reply, "WWW-Authenticate", "Bearer");
+            return false;
+        }
+        context_fill(who);
+        return true;
+    }
+    if (auth) {
+        reply_error(reply, 401, "unauthenticated", NULL,
+                    "use a session cookie or Authorization: Bearer <API key>");
+        return false;
+    }
+    const char *cookie = http_request_cookie(req, SESSION_COOKIE);
+    if (!cookie || !*cookie || strlen(cookie) > 128) {
+        reply_error(reply, 401, "unauthenticated", NULL, "sign in first");
+        return false;
+    }
+    char token_hash[65], csrf[64];
+    crypto_sha256_hex(cookie, strlen(cookie), token_hash);
+    struct db_conn *c = db_acquire(svc->db);
+    int found = store_user_by_session(c, token_hash, time_now(), &who->user, csrf);
+    db_release(svc->db, c);
+    if (found < 0) {
+        api_reply_db_error(reply, DB_ERROR, "checking a session");
+        return false;
+    }
+    if (found == 0) {
+        reply_error(reply, 401, "unauthenticated", NULL, "the session has expired; sign in again");
+        return false;
+    }
+    who->via_session = true;
+    context_fill(who);
+    if (api_is_mutation(req)) {
+        const char *sent = http_request_header(req, "X-CSRF-Token");
+        size_t n = strlen(csrf);
+        if (!sent || strlen(sent) != n || !crypto_equal(sent, csrf, n)) {
+            reply_error(reply, 403, "csrf_failed", "X-CSRF-Token", "missing or wrong X-CSRF-Token header");
+            return false;
+        }
+    }
+    return true;
+}
+
+bool api_require_host(struct http_reply *reply, const struct principal *who)
+{
+    if (who->host_admin)
+        return true;
+    reply_error(reply, 403, "forbidden", NULL, "only platform operators may do this");
+    return false;
+}
+
+bool api_authorize_tenant(struct http_request *req, struct http_reply *reply,
+                          const struct principal *who, const char *tenant_id, enum role min_role)
+{
+    if (!tenant_id || !uuid_is_valid(tenant_id)) {
+        reply_error(reply, 404, "tenant_not_found", NULL, "no such tenant");
+        return false;
+    }
+    if (who->host_admin) {
+        struct db_conn *c = db_acquire(req->service->db);
+        struct db_stmt *s = db_prepare(c, "SELECT 1 FROM tenants WHERE id = $1");
+        int rc = DB_ERROR;
+        if (s) {
+            db_bind_text(s, 1, tenant_id);
+            rc = db_step(s);
+            db_finalize(s);
+        }
+        db_release(req->service->db, c);
+        if (rc == DB_ROW)
+            return true;
+        if (rc == DB_DONE)
+            reply_error(reply, 404, "tenant_not_found", NULL, "no such tenant");
+        else
+            api_reply_db_error(reply, rc, "looking up a tenant");
+        return false;
+    }
+    if (strcmp(who->user.tenant_id, tenant_id) != 0) {
+        reply_error(reply, 404, "tenant_not_found", NULL, "no such tenant");
+        return false;
+    }
+    if (who->role < min_role) {
+        reply_error(reply, 403, "forbidden", NULL, "your role (%s) may not do this; %s or higher is needed",
+                    role_name(who->role), role_name(min_role));
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,14 @@
+/*
+ * commands.h — the `tenantd` subcommands. Each returns the process exit status and
+ * prints at most one line to stderr on failure.
+ */
+#ifndef TENANTD_CLI_COMMANDS_H
+#define TENANTD_CLI_COMMANDS_H
+
+int cli_serve(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
+int cli_admin(int argc, char **argv);
+int cli_keys(int argc, char **argv);
+int cli_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * serve.c — `tenantd serve`: open the service, listen, wait for SIGINT/SIGTERM.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "config.h"
+#include "http/server.h"
+#include "routes.h"
+#include "service.h"
+
+int cli_serve(int argc, char **argv)
+{
+    struct config cfg;
+    char err[512];
+    if (config_load(&cfg, argc, argv, err, sizeof err) != 0) {
+        fprintf(stderr, "tenantd: %s\n", err);
+        return 2;
+    }
+    /* Block the stop signals in every thread; the main thread waits for them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    static struct service svc;
+    if (service_open(&svc, &cfg, true, err, sizeof err) != 0) {
+        fprintf(stderr, "tenantd: %s\n", err);
+        return 1;
+    }
+    struct http_server_options opt = {
+        .host = cfg.listen_host,
+        .port = cfg.listen_port,
+        .threads = cfg.threads,
+        .dispatch = routes_dispatch,
+        .observe = routes_observe,
+        .service = &svc,
+        .hsts = cfg.cookie_secure,
+    };
+    struct http_server *server = http_server_start(&opt, err, sizeof err);
+    if (!server) {
+        fprintf(stderr, "tenantd: %s\n", err);
+        service_close(&svc);
+        return 1;
+    }
+    if (!cfg.issuer_explicit)
+        snprintf(svc.cfg.issuer, sizeof svc.cfg.issuer, "http://%s:%u", cfg.listen_host,
+                 (unsigned)http_server_port(server));
+    printf("tenantd: listening on http://%s:%u (issuer %s, database %s)\n", cfg.listen_host,
+           (unsigned)http_server_port(server), svc.cfg.issuer,
+           strncmp(cfg.database, "sqlite:", 7) == 0 ? cfg.database : "postgres");
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    printf("tenantd: stopping (signal %d)\n", sig);
+    http_server_stop(server);
+    service_close(&svc);
+    return 0;
+}

@@ -1,0 +1,204 @@
+/*
+ * config.c — defaults, environment and flags, validated once (see config.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int config_copy(char *dst, size_t size, const char *value, const char *name, char *err,
+                       size_t err_size)
+{
+    int n = snprintf(dst, size, "%s", value);
+    if (n < 0 || (size_t)n >= size) {
+        snprintf(err, err_size, "%s is too long", name);
+        return -1;
+    }
+    return 0;
+}
+
+static int config_parse_listen(struct config *cfg, const char *value, char *err, size_t err_size)
+{
+    const char *colon = strrchr(value, ':');
+    if (!colon || colon == value || (size_t)(colon - value) >= sizeof cfg->listen_host) {
+        snprintf(err, err_size, "--listen must be HOST:PORT (got \"%.64s\")", value);
+        return -1;
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || colon[1] == 0 || port < 0 || port > 65535) {
+        snprintf(err, err_size, "--listen port must be 0-65535 (got \"%.16s\")", colon + 1);
+        return -1;
+    }
+    memcpy(cfg->listen_host, value, (size_t)(colon - value));
+    cfg->listen_host[colon - value] = 0;
+    cfg->listen_port = (uint16_t)port;
+    return 0;
+}
+
+static int config_parse_int(const char *value, const char *name, long min, long max, int *out,
+                            char *err, size_t err_size)
+{
+    char *end;
+    long v = strtol(value, &end, 10);
+    if (!*value || *end || v < min || v > max) {
+        snprintf(err, err_size, "%s must be an integer between %ld and %ld", name, min, max);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int config_apply(struct config *cfg, const char *name, const char *value, char *err,
+                        size_t err_size)
+{
+    if (strcmp(name, "listen") == 0)
+        return config_parse_listen(cfg, value, err, err_size);
+    if (strcmp(name, "database") == 0)
+        return config_copy(cfg->database, sizeof cfg->database, value, "database", err, err_size);
+    if (strcmp(name, "issuer") == 0) {
+        if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0) {
+            snprintf(err, err_size, "issuer must be an http(s) URL");
+            return -1;
+        }
+        if (config_copy(cfg->issuer, sizeof cfg->issuer, value, "issuer", err, err_size))
+            return -1;
+        cfg->issuer_explicit = true;
+        size_t n = strlen(cfg->issuer);
+        while (n > 0 && cfg->issuer[n - 1] == '/')
+            cfg->issuer[--n] = 0;
+        return 0;
+    }
+    if (strcmp(name, "data-dir") == 0)
+        return config_copy(cfg->data_dir, sizeof cfg->data_dir, value, "data-dir", err,
+                           err_size);
+    snprintf(err, err_size, "unknown option --%s", name);
+    return -1;
+}
+
+int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err_size)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+    cfg->listen_port = 8080;
+    snprintf(cfg->database, sizeof cfg->database, "sqlite:./var/tenantd.db");
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "./var");
+    snprintf(cfg->audience, sizeof cfg->audience, "tenantd-api");
+    snprintf(cfg->scopes, sizeof cfg->scopes, "api");
+    snprintf(cfg->signing_alg, sizeof cfg->signing_alg, "ES256");
+    cfg->app_limit_default = 3;
+    cfg->threads = 4;
+    cfg->key_publish_lead_seconds = 60;
+    cfg->token_ttl_seconds = 900;
+
+    static const struct {
+        const char *env, *option;
+    } mapped[] = {{"TENANTD_LISTEN", "listen"},
+                  {"TENANTD_DATABASE", "database"},
+                  {"TENANTD_ISSUER", "issuer"},
+                  {"TENANTD_DATA_DIR", "data-dir"}};
+    for (size_t i = 0; i < sizeof mapped / sizeof mapped[0]; i++) {
+        const char *v = getenv(mapped[i].env);
+        if (v && *v && config_apply(cfg, mapped[i].option, v, err, err_size))
+            return -1;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) {
+            snprintf(err, err_size, "unexpected argument \"%.64s\"", arg);
+            return -1;
+        }
+        const char *name = arg + 2, *value;
+        char key[32];
+        const char *eq = strchr(name, '=');
+        if (eq) {
+            snprintf(key, sizeof key, "%.*s", (int)(eq - name), name);
+            value = eq + 1;
+        } else {
+            if (i + 1 >= argc) {
+                snprintf(err, err_size, "option %s needs a value", arg);
+                return -1;
+            }
+            snprintf(key, sizeof key, "%s", name);
+            value = argv[++i];
+        }
+        if (config_apply(cfg, key, value, err, err_size))
+            return -1;
+    }
+
+    const char *v;
+    if ((v = getenv("TENANTD_AUDIENCE")) && *v &&
+        config_copy(cfg->audience, sizeof cfg->audience, v, "TENANTD_AUDIENCE", err, err_size))
+        return -1;
+    if ((v = getenv("TENANTD_SCOPES")) && *v &&
+        config_copy(cfg->scopes, sizeof cfg->scopes, v, "TENANTD_SCOPES", err, err_size))
+        return -1;
+    if ((v = getenv("TENANTD_SIGNING_ALG")) && *v) {
+        if (strcmp(v, "ES256") && strcmp(v, "RS256") && strcmp(v, "Ed25519") &&
+            strcmp(v, "EdDSA")) {
+            snprintf(err, err_size, "TENANTD_SIGNING_ALG must be ES256, RS256, Ed25519 or EdDSA");
+            return -1;
+        }
+        snprintf(cfg->signing_alg, sizeof cfg->signing_alg, "%s", v);
+    }
+    if ((v = getenv("TENANTD_APP_LIMIT_DEFAULT")) && *v &&
+        config_parse_int(v, "TENANTD_APP_LIMIT_DEFAULT", 0, 100000, &cfg->app_limit_default, err,
+                         err_size))
+        return -1;
+    int threads = (int)cfg->threads;
+    if ((v = getenv("TENANTD_THREADS")) && *v &&
+        config_parse_int(v, "TENANTD_THREADS", 1, 64, &threads, err, err_size))
+        return -1;
+    cfg->threads = (unsigned)threads;
+    if ((v = getenv("TENANTD_KEY_PUBLISH_LEAD_SECONDS")) && *v &&
+        config_parse_int(v, "TENANTD_KEY_PUBLISH_LEAD_SECONDS", 0, 86400,
+                         &cfg->key_publish_lead_seconds, err, err_size))
+        return -1;
+    if ((v = getenv("TENANTD_SMTP_URL")) && *v &&
+        config_copy(cfg->smtp_url, sizeof cfg->smtp_url, v, "TENANTD_SMTP_URL", err, err_size))
+        return -1;
+
+    struct {
+        const char *env;
+        char *dst;
+        size_t size;
+    } storage[] = {
+        {"TENANTD_MANAGED_STORAGE_ENDPOINT", cfg->managed_storage.endpoint,
+         sizeof cfg->managed_storage.endpoint},
+        {"TENANTD_MANAGED_STORAGE_BUCKET", cfg->managed_storage.bucket,
+         sizeof cfg->managed_storage.bucket},
+        {"TENANTD_MANAGED_STORAGE_REGION", cfg->managed_storage.region,
+         sizeof cfg->managed_storage.region},
+        {"TENANTD_MANAGED_STORAGE_ACCESS_KEY_ID", cfg->managed_storage.access_key_id,
+         sizeof cfg->managed_storage.access_key_id},
+        {"TENANTD_MANAGED_STORAGE_SECRET_ACCESS_KEY", cfg->managed_storage.secret_access_key,
+         sizeof cfg->managed_storage.secret_access_key},
+    };
+    int set = 0;
+    for (size_t i = 0; i < sizeof storage / sizeof storage[0]; i++) {
+        if ((v = getenv(storage[i].env)) && *v) {
+            if (config_copy(storage[i].dst, storage[i].size, v, storage[i].env, err, err_size))
+                return -1;
+            set++;
+        }
+    }
+    if (!cfg->managed_storage.region[0])
+        snprintf(cfg->managed_storage.region, sizeof cfg->managed_storage.region, "us-east-1");
+    cfg->managed_storage.configured = cfg->managed_storage.endpoint[0] &&
+                                      cfg->managed_storage.bucket[0] &&
+                                      cfg->managed_storage.access_key_id[0] &&
+                                      cfg->managed_storage.secret_access_key[0];
+    if (set > 0 && !cfg->managed_storage.configured && !(set == 1 && getenv("TENANTD_MANAGED_STORAGE_REGION"))) {
+        snprintf(err, err_size,
+                 "managed storage needs TENANTD_MANAGED_STORAGE_ENDPOINT, _BUCKET, "
+                 "_ACCESS_KEY_ID and _SECRET_ACCESS_KEY together");
+        return -1;
+    }
+
+    if (!cfg->issuer[0])
+        snprintf(cfg->issuer, sizeof cfg->issuer, "http://%s:%u", cfg->listen_host,
+                 (unsigned)cfg->listen_port);
+    cfg->cookie_secure = strncmp(cfg->issuer, "https://", 8) == 0;
+    return 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * config.h — server configuration from TENANTD_* environment variables and the
+ * `serve` flags. Every command reads the same variables, so `migrate`, `admin`,
+ * `keys` and `demo` act on the database `serve` uses. Values are validated here,
+ * once; the rest of the code trusts struct config.
+ */
+#ifndef TENANTD_CONFIG_H
+#define TENANTD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config {
+    char listen_host[64];
+    uint16_t listen_port;
+    char database[1024];   /* sqlite:PATH or postgres://... */
+    char issuer[512];      /* no trailing slash */
+    char data_dir[512];
+    char audience[128];
+    char scopes[512];      /* space-separated API scopes a tenant app may request */
+    char signing_alg[16];  /* ES256 | RS256 | Ed25519 | EdDSA */
+    int app_limit_default;
+    unsigned threads;
+    int key_publish_lead_seconds; /* how long a new key is published before it signs */
+    int token_ttl_seconds;        /* 900 per SPEC */
+    bool cookie_secure;           /* issuer is https */
+    bool issuer_explicit;         /* set by flag/env; else derived from the bound port */
+    char smtp_url[512];
+    struct {
+        bool configured;
+        char endpoint[512];
+        char bucket[64];
+        char region[64];
+        char access_key_id[256];
+        char secret_access_key[256];
+    } managed_storage;
+};
+
+/*
+ * Fills cfg from defaults, then the environment, then the flags in argv (only for
+ * `serve`: --listen, --database, --issuer, --data-dir; pass argc 0 otherwise).
+ * Returns 0, or -1 with a one-line message in err.
+ */
+int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err_size);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * server.h — the libmicrohttpd listener.
+ *
+ * Owns sockets, threads, keep-alive, reading bodies (413 above HTTP_BODY_LIMIT),
+ * and turning a struct http_reply into a response with the security headers every
+ * answer carries. What a request means is decided by the dispatch callback.
+ */
+#ifndef TENANTD_HTTP_SERVER_H
+#define TENANTD_HTTP_SERVER_H
+
+#include <stdint.h>
+
+#include "http/reply.h"
+#include "http/request.h"
+
+struct http_server;
+
+/* Called once per complete request on a pool thread. */
+typedef void (*http_dispatch_fn)(struct http_request *req, struct http_reply *reply);
+/* Called after the response is queued (metrics). route may be NULL. */
+typedef void (*http_observe_fn)(const struct http_request *req, int status, int64_t micros);
+
+struct http_server_options {
+    const char *host; /* IPv4 literal or "localhost" */
+    uint16_t port;
+    unsigned threads;
+    http_dispatch_fn dispatch;
+    http_observe_fn observe;
+    struct service *service;
+    int hsts; /* add Strict-Transport-Security (issuer is https) */
+};
+
+/* Starts listening; NULL with a message in err on failure. */
+struct http_server *http_server_start(const struct http_server_options *opt, char *err,
+                                      size_t err_size);
+/* The port actually bound (useful with port 0). */
+uint16_t http_server_port(const struct http_server *s);
+void http_server_stop(struct http_server *s);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * main.c — parses the command line and runs one command (see cli/commands.h).
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static void main_usage(FILE *out)
+{
+    fprintf(out, "usage: tenantd <command> [options]\n"
+                 "  serve [--listen HOST:PORT] [--database URL] [--issuer URL] [--data-dir DIR]\n"
+                 "  migrate                       create or upgrade the schema\n"
+                 "  admin create --email E --password-stdin [--display-name NAME]\n"
+                 "  keys rotate                   start a signing-key rotation\n"
+                 "  demo                          seed demo data and print how to use it\n"
+                 "Configuration comes from TENANTD_* environment variables (see README).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        main_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const char *cmd = argv[1];
+    int rc;
+    if (strcmp(cmd, "serve") == 0)
+        rc = cli_serve(argc - 2, argv + 2);
+    else if (strcmp(cmd, "migrate") == 0)
+        rc = cli_migrate(argc - 2, argv + 2);
+    else if (strcmp(cmd, "admin") == 0)
+        rc = cli_admin(argc - 2, argv + 2);
+    else if (strcmp(cmd, "keys") == 0)
+        rc = cli_keys(argc - 2, argv + 2);
+    else if (strcmp(cmd, "demo") == 0)
+        rc = cli_demo(argc - 2, argv + 2);
+    else {
+        fprintf(stderr, "tenantd: unknown command \"%s\" (try --help)\n", cmd);
+        rc = 2;
+    }
+    curl_global_cleanup();
+    return rc;
+}

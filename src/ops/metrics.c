@@ -1,0 +1,139 @@
+/*
+ * metrics.c — counters and the Prometheus text rendering (see metrics.h).
+ */
+#include "ops/metrics.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define METRICS_SLOTS 512
+
+static const int64_t metrics_token_buckets_us[] = {100,  250,   500,   1000,  2500,
+                                                   5000, 10000, 25000, 100000};
+#define METRICS_BUCKETS (sizeof metrics_token_buckets_us / sizeof metrics_token_buckets_us[0])
+
+struct metrics_slot {
+    _Atomic(const char *) route;
+    _Atomic int status;
+    atomic_ullong count;
+};
+
+struct metrics {
+    struct metrics_slot slots[METRICS_SLOTS];
+    pthread_mutex_t claim;
+    atomic_ullong token_buckets[METRICS_BUCKETS + 1];
+    atomic_ullong token_count;
+    atomic_ullong token_sum_us;
+    atomic_ullong auth_failures;
+};
+
+struct metrics *metrics_new(void)
+{
+    struct metrics *m = calloc(1, sizeof *m);
+    if (m)
+        pthread_mutex_init(&m->claim, NULL);
+    return m;
+}
+
+void metrics_free(struct metrics *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_destroy(&m->claim);
+    free(m);
+}
+
+void metrics_observe_request(struct metrics *m, const char *route, int status)
+{
+    if (!m)
+        return;
+    if (!route)
+        route = "unmatched";
+    size_t h = ((size_t)(uintptr_t)route >> 3) * 31u + (size_t)status;
+    for (size_t i = 0; i < METRICS_SLOTS; i++) {
+        struct metrics_slot *s = &m->slots[(h + i) % METRICS_SLOTS];
+        const char *r = atomic_load(&s->route);
+        if (r == route && atomic_load(&s->status) == status) {
+            atomic_fetch_add(&s->count, 1);
+            return;
+        }
+        if (r == NULL) {
+            pthread_mutex_lock(&m->claim);
+            if (atomic_load(&s->route) == NULL) {
+                atomic_store(&s->status, status);
+                atomic_store(&s->route, route);
+            }
+            pthread_mutex_unlock(&m->claim);
+            if (atomic_load(&s->route) == route && atomic_load(&s->status) == status) {
+                atomic_fetch_add(&s->count, 1);
+                return;
+            }
+        }
+    }
+}
+
+void metrics_observe_token(struct metrics *m, int64_t micros)
+{
+    if (!m)
+        return;
+    size_t b = 0;
+    while (b < METRICS_BUCKETS && micros > metrics_token_buckets_us[b])
+        b++;
+    atomic_fetch_add(&m->token_buckets[b], 1);
+    atomic_fetch_add(&m->token_count, 1);
+    atomic_fetch_add(&m->token_sum_us, (unsigned long long)(micros > 0 ? micros : 0));
+}
+
+void metrics_count_auth_failure(struct metrics *m)
+{
+    if (m)
+        atomic_fetch_add(&m->auth_failures, 1);
+}
+
+char *metrics_render(struct metrics *m, size_t cache_entries, size_t *len)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f)
+        return NULL;
+    fprintf(f, "# HELP tenantd_http_requests_total HTTP requests by route and status.\n"
+               "# TYPE tenantd_http_requests_total counter\n");
+    for (size_t i = 0; i < METRICS_SLOTS; i++) {
+        const char *r = atomic_load(&m->slots[i].route);
+        if (r)
+            fprintf(f, "tenantd_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n", r,
+                    atomic_load(&m->slots[i].status), atomic_load(&m->slots[i].count));
+    }
+    fprintf(f, "# HELP tenantd_token_issue_seconds Time to serve a successful token request.\n"
+               "# TYPE tenantd_token_issue_seconds histogram\n");
+    unsigned long long cumulative = 0;
+    for (size_t b = 0; b < METRICS_BUCKETS; b++) {
+        cumulative += atomic_load(&m->token_buckets[b]);
+        fprintf(f, "tenantd_token_issue_seconds_bucket{le=\"%g\"} %llu\n",
+                (double)metrics_token_buckets_us[b] / 1e6, cumulative);
+    }
+    cumulative += atomic_load(&m->token_buckets[METRICS_BUCKETS]);
+    fprintf(f, "tenantd_token_issue_seconds_bucket{le=\"+Inf\"} %llu\n", cumulative);
+    fprintf(f, "tenantd_token_issue_seconds_sum %.6f\n",
+            (double)atomic_load(&m->token_sum_us) / 1e6);
+    fprintf(f, "tenantd_token_issue_seconds_count %llu\n", atomic_load(&m->token_count));
+    fprintf(f, "# HELP tenantd_tokens_issued_total Access tokens issued.\n"
+               "# TYPE tenantd_tokens_issued_total counter\n"
+               "tenantd_tokens_issued_total %llu\n",
+            atomic_load(&m->token_count));
+    fprintf(f, "# HELP tenantd_auth_failures_total Failed client authentications.\n"
+               "# TYPE tenantd_auth_failures_total counter\n"
+               "tenantd_auth_failures_total %llu\n",
+            atomic_load(&m->auth_failures));
+    fprintf(f, "# HELP tenantd_app_cache_entries Apps in the token-path cache.\n"
+               "# TYPE tenantd_app_cache_entries gauge\n"
+               "tenantd_app_cache_entries %zu\n",
+            cache_entries);
+    fclose(f);
+    *len = size;
+    return buf;
+}

@@ -1,0 +1,72 @@
+/*
+ * routes.c — maps every request to its module's handler.
+ *
+ * Each module exports a route table (`<module>_routes`, `<module>_routes_count`);
+ * this file only lists the modules. The token endpoint is matched before anything
+ * else because it carries almost all traffic. Paths that no API claims fall to the
+ * dashboard (ui/), which serves its assets or the app shell.
+ */
+#include "routes.h"
+
+#include <string.h>
+
+#include "http/router.h"
+#include "ops/metrics.h"
+#include "service.h"
+
+#define ROUTE_MODULE(name)                                                                    \
+    extern const struct http_route name##_routes[];                                           \
+    extern const size_t name##_routes_count;
+
+ROUTE_MODULE(oauth)
+ROUTE_MODULE(api_health)
+ROUTE_MODULE(api_auth)
+ROUTE_MODULE(api_tenants)
+ROUTE_MODULE(api_regions)
+ROUTE_MODULE(api_plans)
+ROUTE_MODULE(api_platform_clients)
+ROUTE_MODULE(api_apps)
+ROUTE_MODULE(api_audit)
+ROUTE_MODULE(internal)
+ROUTE_MODULE(ui)
+
+static const struct {
+    const struct http_route *routes;
+    const size_t *count;
+} route_modules[] = {
+    {oauth_routes, &oauth_routes_count},
+    {api_health_routes, &api_health_routes_count},
+    {api_auth_routes, &api_auth_routes_count},
+    {api_tenants_routes, &api_tenants_routes_count},
+    {api_regions_routes, &api_regions_routes_count},
+    {api_plans_routes, &api_plans_routes_count},
+    {api_platform_clients_routes, &api_platform_clients_routes_count},
+    {api_apps_routes, &api_apps_routes_count},
+    {api_audit_routes, &api_audit_routes_count},
+    {internal_routes, &internal_routes_count},
+    {ui_routes, &ui_routes_count}, /* last: it claims what nobody else does */
+};
+
+void routes_dispatch(struct http_request *req, struct http_reply *reply)
+{
+    bool path_known = false;
+    for (size_t m = 0; m < sizeof route_modules / sizeof route_modules[0]; m++) {
+        bool known = false;
+        http_handler h = router_match(route_modules[m].routes, *route_modules[m].count, req, &known);
+        if (h) {
+            h(req, reply);
+            return;
+        }
+        path_known = path_known || known;
+    }
+    if (path_known) {
+        reply_error(reply, 405, "method_not_allowed", NULL, "method not allowed on this path");
+        return;
+    }
+    reply_error(reply, 404, "not_found", NULL, "no such endpoint");
+}
+
+void routes_observe(const struct http_request *req, int status, int64_t micros)
+{
+    metrics_observe_request(req->service->metrics, req->route, status);
+}

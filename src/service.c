@@ -1,0 +1,96 @@
+/*
+ * service.c — composition root: opens the process-wide context (see service.h).
+ */
+#include "service.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cache/app_cache.h"
+#include "crypto/master_key.h"
+#include "oauth/signing_keys.h"
+#include "ops/metrics.h"
+#include "store/db.h"
+#include "store/migrations.h"
+#include "util/throttle.h"
+
+/* mkdir -p for the parent directories of path (mode 0700). */
+static int service_make_parents(const char *path, char *err, size_t err_size)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        snprintf(err, err_size, "path too long");
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+            snprintf(err, err_size, "cannot create directory %s: %s", buf, strerror(errno));
+            return -1;
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+int service_open(struct service *svc, const struct config *cfg, bool for_server, char *err,
+                 size_t err_size)
+{
+    memset(svc, 0, sizeof *svc);
+    svc->cfg = *cfg;
+    char dir_probe[600];
+    snprintf(dir_probe, sizeof dir_probe, "%s/", cfg->data_dir);
+    if (service_make_parents(dir_probe, err, err_size))
+        return -1;
+    if (strncmp(cfg->database, "sqlite:", 7) == 0 &&
+        service_make_parents(cfg->database + 7, err, err_size))
+        return -1;
+
+    svc->db = db_open(cfg->database, cfg->threads + 2, err, err_size);
+    if (!svc->db)
+        return -1;
+    if (migrations_apply(svc->db, err, err_size))
+        goto fail;
+    svc->keyring = master_keyring_load(cfg->data_dir, true, err, err_size);
+    if (!svc->keyring)
+        goto fail;
+    svc->metrics = metrics_new();
+    /* Login: 10 failures per 15 minutes per (email, address). */
+    svc->login_throttle = throttle_new(10, 900, 16384);
+    /* Clients: 20 failures per minute per (client_id, address) — SPEC §3.6. */
+    svc->client_throttle = throttle_new(20, 60, 65536);
+    if (!svc->metrics || !svc->login_throttle || !svc->client_throttle) {
+        snprintf(err, err_size, "out of memory");
+        goto fail;
+    }
+    if (for_server) {
+        svc->app_cache = app_cache_new(svc);
+        if (!svc->app_cache) {
+            snprintf(err, err_size, "cannot create the app cache");
+            goto fail;
+        }
+        svc->signing_keys = signing_keys_open(svc, err, err_size);
+        if (!svc->signing_keys)
+            goto fail;
+    }
+    return 0;
+fail:
+    service_close(svc);
+    return -1;
+}
+
+void service_close(struct service *svc)
+{
+    signing_keys_close(svc->signing_keys);
+    app_cache_free(svc->app_cache);
+    throttle_free(svc->client_throttle);
+    throttle_free(svc->login_throttle);
+    metrics_free(svc->metrics);
+    master_keyring_free(svc->keyring);
+    db_close(svc->db);
+    memset(svc, 0, sizeof *svc);
+}

@@ -1,0 +1,106 @@
+/*
+ * db.h — the store's one database interface, with two backends behind it.
+ *
+ * Everything above store/ speaks portable SQL through this interface: `$1..$n`
+ * placeholders, BIGINT unix times, INTEGER 0/1 booleans, TEXT JSON, partial
+ * unique indexes, INSERT ... ON CONFLICT and RETURNING — all of which SQLite 3.40
+ * and PostgreSQL both understand. A backend (db_sqlite.c today, db_postgres.c next)
+ * implements struct db_driver; nothing above this file knows which one runs.
+ *
+ * Connections come from a small pool (db_acquire/db_release). Write transactions
+ * (db_begin_write) are serialised against other writers by the backend (SQLite:
+ * BEGIN IMMEDIATE; PostgreSQL: row locks taken with db_lock_row()), which is what
+ * makes app_limit and name uniqueness hold under concurrency.
+ */
+#ifndef TENANTD_STORE_DB_H
+#define TENANTD_STORE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum db_status {
+    DB_OK = 0,
+    DB_ROW,        /* db_step: a row is available */
+    DB_DONE,       /* db_step: statement finished */
+    DB_CONSTRAINT, /* unique / foreign key / check violation */
+    DB_BUSY,       /* could not get the write lock in time */
+    DB_ERROR
+};
+
+struct db;
+struct db_driver;
+
+/* Backends embed these as their first member and add their own state after it. */
+struct db_conn {
+    const struct db_driver *driver;
+};
+struct db_stmt {
+    const struct db_driver *driver;
+};
+
+struct db_driver {
+    const char *name;
+    struct db_conn *(*connect)(const char *url, char *err, size_t err_size);
+    void (*disconnect)(struct db_conn *c);
+    int (*exec)(struct db_conn *c, const char *sql);
+    int (*begin_write)(struct db_conn *c);
+    int (*begin_read)(struct db_conn *c);
+    int (*commit)(struct db_conn *c);
+    void (*rollback)(struct db_conn *c);
+    struct db_stmt *(*prepare)(struct db_conn *c, const char *sql);
+    void (*bind_text)(struct db_stmt *s, int index, const char *value);
+    void (*bind_int)(struct db_stmt *s, int index, int64_t value);
+    void (*bind_null)(struct db_stmt *s, int index);
+    int (*step)(struct db_stmt *s);
+    const char *(*column_text)(struct db_stmt *s, int col);
+    int64_t (*column_int)(struct db_stmt *s, int col);
+    bool (*column_is_null)(struct db_stmt *s, int col);
+    int64_t (*changes)(struct db_stmt *s);
+    void (*finalize)(struct db_stmt *s);
+    const char *(*error_message)(struct db_conn *c);
+    /* suffix that row-locks a SELECT inside a write transaction ("" when writers are
+     * already serialised) */
+    const char *lock_suffix;
+};
+
+/* Opens a pool for url ("sqlite:PATH" or "postgres://..."). NULL + err on failure. */
+struct db *db_open(const char *url, unsigned pool_size, char *err, size_t err_size);
+void db_close(struct db *db);
+const char *db_backend(const struct db *db);
+
+/* Blocks until a connection is free. Never NULL once db_open succeeded (connection
+ * failures are retried by the next call). */
+struct db_conn *db_acquire(struct db *db);
+void db_release(struct db *db, struct db_conn *c);
+
+int db_exec(struct db_conn *c, const char *sql);
+int db_begin_write(struct db_conn *c);
+int db_begin_read(struct db_conn *c);
+int db_commit(struct db_conn *c);
+void db_rollback(struct db_conn *c);
+const char *db_error_message(struct db_conn *c);
+const char *db_lock_suffix(struct db_conn *c);
+
+/* Statements: prepare, bind ($1 is index 1), step until DB_DONE, finalize. NULL text
+ * binds SQL NULL. */
+struct db_stmt *db_prepare(struct db_conn *c, const char *sql);
+void db_bind_text(struct db_stmt *s, int index, const char *value);
+void db_bind_int(struct db_stmt *s, int index, int64_t value);
+void db_bind_bool(struct db_stmt *s, int index, bool value);
+void db_bind_null(struct db_stmt *s, int index);
+int db_step(struct db_stmt *s);
+const char *db_column_text(struct db_stmt *s, int col); /* NULL for SQL NULL */
+int64_t db_column_int(struct db_stmt *s, int col);
+bool db_column_bool(struct db_stmt *s, int col);
+bool db_column_is_null(struct db_stmt *s, int col);
+int64_t db_changes(struct db_stmt *s);
+void db_finalize(struct db_stmt *s);
+
+/* Convenience: prepare + bind text params + step once; returns the DB_* of the step.
+ * For statements without result rows. */
+int db_run(struct db_conn *c, const char *sql, int nparams, const char *const *params);
+
+extern const struct db_driver db_sqlite_driver;
+
+#endif
