@@ -17,7 +17,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/%.o) build/asan/ui_assets.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN:= $(UNIT_SRC:tests/unit/%.c=build/tests-asan/%)
 
-.PHONY: all asan unit unit-asan test integration clean format fuzz bench
+.PHONY: all asan unit unit-asan test test-run deps integration clean format fuzz bench
 all: build/tenantd
 
 build/tenantd: build/obj/main.o $(OBJ)
@@ -61,11 +61,26 @@ unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN)
 	@set -e; for t in $(UNIT_ASAN); do echo "== $$t"; $$t; done
 
-integration: build/tenantd build/asan/tenantd
-	cd tests/integration && [ -d node_modules ] || (cd tests/integration && npm ci --no-audit --no-fund)
-	TENANTD_BIN=$(CURDIR)/build/asan/tenantd node --test --test-concurrency=2 tests/integration/
+# npm packages for the black-box tests, from the committed lockfile.
+tests/integration/node_modules/.installed: tests/integration/package-lock.json
+	cd tests/integration && npm ci --no-audit --no-fund
+	touch $@
 
-test: unit unit-asan integration
+# The integration suite runs against the ASan+UBSan build: every request the
+# tests make is also a sanitizer check (the harness fails on any report).
+integration: build/asan/tenantd tests/integration/node_modules/.installed
+	TENANTD_BIN=$(CURDIR)/build/asan/tenantd node --test --test-concurrency=2 \
+	  $$(find tests/integration -maxdepth 1 -name '*.test.mjs' | sort)
+
+# `make test` works on a fresh Debian 12 machine: it first installs what is missing.
+deps:
+	scripts/install-deps.sh
+
+test: deps
+	$(MAKE) -j2 build/tenantd build/asan/tenantd
+	$(MAKE) test-run
+
+test-run: unit unit-asan integration
 
 format:
 	clang-format -i $$(find src tests/unit -name '*.[ch]')
