@@ -82,6 +82,25 @@ test: deps
 
 test-run: unit unit-asan integration
 
+# libFuzzer harnesses (clang): `make fuzz FUZZ_SECONDS=30` runs each for that long.
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ  := $(SRC:src/%.c=build/fuzz-obj/%.o) build/fuzz-obj/ui_assets.o
+FUZZ_FLAGS:= -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_SECONDS ?= 20
+build/fuzz-obj/%.o: src/%.c $(shell find src -name '*.h')
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_BASE) $(FUZZ_FLAGS) -c -o $@ $<
+build/fuzz-obj/ui_assets.o: build/gen/ui_assets.c
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_BASE) $(FUZZ_FLAGS) -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_BASE) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p build/fuzz-corpus/$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz-corpus/$$(basename $$f) 2>&1 | tail -n 3; done
+
 format:
 	clang-format -i $$(find src tests/unit -name '*.[ch]')
 
