@@ -14,6 +14,7 @@ static void main_usage(FILE *out)
                  "  migrate                       create or upgrade the schema\n"
                  "  admin create --email E --password-stdin [--display-name NAME]\n"
                  "  keys rotate                   start a signing-key rotation\n"
+                 "  keys rotate-master            re-encrypt secrets at rest under a new master key\n"
                  "  demo                          seed demo data and print how to use it\n"
                  "Configuration comes from TENANTD_* environment variables (see README).\n");
 }
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
         rc = cli_migrate(argc - 2, argv + 2);
     else if (strcmp(cmd, "admin") == 0)
         rc = cli_admin(argc - 2, argv + 2);
+    else if (strcmp(cmd, "keys") == 0 && argc == 3 && strcmp(argv[2], "rotate-master") == 0)
+        rc = cli_rotate_master();
     else if (strcmp(cmd, "keys") == 0)
         rc = cli_keys(argc - 2, argv + 2);
     else if (strcmp(cmd, "demo") == 0)

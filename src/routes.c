@@ -21,11 +21,13 @@
 ROUTE_MODULE(oauth)
 ROUTE_MODULE(api_health)
 ROUTE_MODULE(api_auth)
+ROUTE_MODULE(api_members)
 ROUTE_MODULE(api_tenants)
 ROUTE_MODULE(api_regions)
 ROUTE_MODULE(api_plans)
 ROUTE_MODULE(api_platform_clients)
 ROUTE_MODULE(api_apps)
+ROUTE_MODULE(api_app_storage)
 ROUTE_MODULE(api_audit)
 ROUTE_MODULE(internal)
 ROUTE_MODULE(ui)
@@ -37,11 +39,13 @@ static const struct {
     {oauth_routes, &oauth_routes_count},
     {api_health_routes, &api_health_routes_count},
     {api_auth_routes, &api_auth_routes_count},
+    {api_members_routes, &api_members_routes_count},
     {api_tenants_routes, &api_tenants_routes_count},
     {api_regions_routes, &api_regions_routes_count},
     {api_plans_routes, &api_plans_routes_count},
     {api_platform_clients_routes, &api_platform_clients_routes_count},
     {api_apps_routes, &api_apps_routes_count},
+    {api_app_storage_routes, &api_app_storage_routes_count},
     {api_audit_routes, &api_audit_routes_count},
     {internal_routes, &internal_routes_count},
     {ui_routes, &ui_routes_count}, /* last: it claims what nobody else does */

@@ -74,6 +74,19 @@ bool api_authenticate(struct http_request *req, struct http_reply *reply, struct
         crypto_sha256_hex(key, strlen(key), who->api_key_hash);
         struct db_conn *c = db_acquire(svc->db);
         int found = store_user_by_api_key(c, who->api_key_hash, &who->user);
+        if (found == 1) {
+            /* Record use at most once a minute so key listings show staleness
+             * without a write on every call. */
+            struct db_stmt *s = db_prepare(c, "UPDATE api_keys SET last_used_at = $1 "
+                                              "WHERE key_hash = $2 AND (last_used_at IS NULL "
+                                              "OR last_used_at < $1 - 60)");
+            if (s) {
+                db_bind_int(s, 1, time_now());
+                db_bind_text(s, 2, who->api_key_hash);
+                db_step(s);
+                db_finalize(s);
+            }
+        }
         db_release(svc->db, c);
         if (found < 0) {
             api_reply_db_error(reply, DB_ERROR, "checking an API key");

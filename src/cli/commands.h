@@ -10,5 +10,7 @@ int cli_migrate(int argc, char **argv);
 int cli_admin(int argc, char **argv);
 int cli_keys(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+/* `tenantd keys rotate-master` (cli/rotate_master.c). */
+int cli_rotate_master(void);
 
 #endif

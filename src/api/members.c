@@ -1,0 +1,652 @@
+/*
+ * members.c — a tenant's members and invitations (see members.h).
+ *
+ * Viewers and up read the member and invitation lists; only owners (and host admins)
+ * change roles, remove members, invite and cancel invitations. A tenant always keeps
+ * at least one owner (409 last_owner). Accepting an invitation needs no session: the
+ * single-use token is the credential. Decisions: docs/AUTH.md.
+ */
+#include "api/members.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/audit.h"
+#include "api/auth.h"
+#include "api/listing.h"
+#include "api/represent.h"
+#include "crypto/hash.h"
+#include "crypto/password.h"
+#include "domain/names.h"
+#include "http/json_input.h"
+#include "service.h"
+#include "store/ids.h"
+#include "store/outbox.h"
+#include "store/tenants.h"
+#include "store/users.h"
+#include "util/timeutil.h"
+
+#define INVITATION_TTL_MAX_SECONDS (30 * 86400)
+
+static int members_invitation_ttl = INVITATION_TTL_DEFAULT_SECONDS;
+static pthread_once_t members_ttl_once = PTHREAD_ONCE_INIT;
+
+static void members_ttl_read(void)
+{
+    const char *v = getenv("TENANTD_INVITATION_TTL_SECONDS");
+    if (!v || !*v)
+        return;
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || !end || *end || n < 1 || n > INVITATION_TTL_MAX_SECONDS) {
+        fprintf(stderr,
+                "tenantd: TENANTD_INVITATION_TTL_SECONDS must be an integer from 1 to %d; "
+                "using %d\n",
+                INVITATION_TTL_MAX_SECONDS, INVITATION_TTL_DEFAULT_SECONDS);
+        return;
+    }
+    members_invitation_ttl = (int)n;
+}
+
+int api_invitation_ttl_seconds(void)
+{
+    pthread_once(&members_ttl_once, members_ttl_read);
+    return members_invitation_ttl;
+}
+
+/* {id, email, display_name, role, created_at} */
+static json_t *members_member_json(const struct user_row *u)
+{
+    json_t *m = api_user_json(u);
+    json_object_set_new(m, "role", json_string(u->role));
+    return m;
+}
+
+/* {id, email, role, status, expires_at, created_at}; status as seen at now. */
+static json_t *members_invitation_json(const struct invitation_row *inv, int64_t now)
+{
+    char expires[32], created[32];
+    time_format_rfc3339(inv->expires_at, expires);
+    time_format_rfc3339(inv->created_at, created);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", inv->id, "email", inv->email, "role",
+                     inv->role, "status", store_invitation_status_at(inv, now), "expires_at",
+                     expires, "created_at", created);
+}
+
+/* Ends a write transaction: commit when rc is DB_OK, else roll back. Returns the
+ * final status (DB_OK only when committed). */
+static int members_finish(struct db_conn *c, int rc)
+{
+    if (rc == DB_OK)
+        rc = db_commit(c);
+    if (rc != DB_OK)
+        db_rollback(c);
+    return rc;
+}
+
+/* Reads body field "role" (owner|admin|viewer) — 400 invalid_role otherwise. */
+static bool members_get_role(const json_t *body, const char **role, struct problem *p)
+{
+    if (!json_input_get_string(body, "role", true, false, role, p))
+        return false;
+    if (role_parse(*role) == ROLE_NONE) {
+        problem_set(p, 400, "invalid_role", "role", "role must be owner, admin or viewer");
+        return false;
+    }
+    return true;
+}
+
+/* GET /api/v1/tenants/{tid}/members (viewer and up). */
+static void members_list(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    struct page_request page;
+    if (!api_authenticate(req, reply, &who) ||
+        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_VIEWER) ||
+        !api_page_parse(req, reply, &page))
+        return;
+    size_t want = (size_t)page.limit + 1, got = 0;
+    struct user_row *rows = calloc(want, sizeof *rows);
+    if (!rows) {
+        reply_error(reply, 500, "internal", NULL, "out of memory");
+        return;
+    }
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = store_members_list(c, req->params[0], page.cursor, want, rows, &got);
+    db_release(req->service->db, c);
+    if (rc != DB_DONE) {
+        crypto_wipe(rows, want * sizeof *rows);
+        free(rows);
+        api_reply_db_error(reply, rc, "listing members");
+        return;
+    }
+    bool more = got > (size_t)page.limit;
+    size_t shown = more ? (size_t)page.limit : got;
+    json_t *items = json_array();
+    for (size_t i = 0; i < shown; i++)
+        json_array_append_new(items, members_member_json(&rows[i]));
+    reply_json(reply, 200, api_page_wrap(items, more, shown ? rows[shown - 1].id : NULL));
+    crypto_wipe(rows, want * sizeof *rows); /* rows carry password hashes */
+    free(rows);
+}
+
+/*
+ * Shared by PATCH and DELETE of a member: inside an open write transaction, locks the
+ * tenant, loads member uid of tid and says whether taking away its owner role would
+ * leave the tenant without one. Returns DB_OK, or writes the answer (404/500) and
+ * returns another status.
+ */
+static int members_load_target(struct db_conn *c, struct http_reply *reply, const char *tid,
+                               const char *uid, struct user_row *target, bool *last_owner)
+{
+    int64_t owners = store_members_lock_count_owners(c, tid);
+    if (owners < 0) {
+        api_reply_db_error(reply, DB_ERROR, "counting owners");
+        return DB_ERROR;
+    }
+    int found = uuid_is_valid(uid) ? store_user_by_id(c, uid, target) : 0;
+    if (found < 0) {
+        api_reply_db_error(reply, DB_ERROR, "reading a member");
+        return DB_ERROR;
+    }
+    if (found == 0 || target->is_host_admin || strcmp(target->tenant_id, tid) != 0) {
+        reply_error(reply, 404, "member_not_found", NULL, "no such member of this tenant");
+        return DB_DONE;
+    }
+    *last_owner = strcmp(target->role, "owner") == 0 && owners <= 1;
+    return DB_OK;
+}
+
+/* PATCH /api/v1/tenants/{tid}/members/{uid} {role} (owners). Contract: body untrusted. */
+static void members_update(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) ||
+        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_OWNER))
+        return;
+    const char *tid = req->params[0], *uid = req->params[1];
+    struct problem p;
+    problem_clear(&p);
+    static const char *const allowed[] = {"role", NULL};
+    const char *role = NULL;
+    char new_role[16] = "";
+    json_t *body = json_input_object(req, false, &p);
+    bool valid =
+        body && json_input_reject_unknown(body, allowed, &p) && members_get_role(body, &role, &p);
+    if (valid)
+        snprintf(new_role, sizeof new_role, "%s", role);
+    json_decref(body);
+    if (!valid) {
+        reply_problem(reply, &p);
+        return;
+    }
+    struct user_row target;
+    bool last_owner = false;
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = db_begin_write(c);
+    if (rc != DB_OK) {
+        db_release(req->service->db, c);
+        api_reply_db_error(reply, rc, "updating a member");
+        return;
+    }
+    rc = members_load_target(c, reply, tid, uid, &target, &last_owner);
+    if (rc != DB_OK) {
+        db_rollback(c);
+        db_release(req->service->db, c);
+        return;
+    }
+    if (last_owner && strcmp(new_role, "owner") != 0) {
+        db_rollback(c);
+        db_release(req->service->db, c);
+        reply_error(reply, 409, "last_owner", "role",
+                    "a tenant needs at least one owner; make someone else owner first");
+        return;
+    }
+    char old_role[16];
+    snprintf(old_role, sizeof old_role, "%s", target.role);
+    if (strcmp(old_role, new_role) != 0) {
+        if (store_member_set_role(c, tid, uid, new_role) != 1 ||
+            audit_record(c, &who, req, tid, "member.update", "user", uid,
+                         json_pack("{s:s,s:s,s:s}", "email", target.email, "role_from", old_role,
+                                   "role_to", new_role)) != DB_DONE)
+            rc = DB_ERROR;
+    }
+    rc = members_finish(c, rc);
+    db_release(req->service->db, c);
+    if (rc != DB_OK) {
+        api_reply_db_error(reply, rc, "updating a member");
+        return;
+    }
+    snprintf(target.role, sizeof target.role, "%s", new_role);
+    reply_json(reply, 200, members_member_json(&target));
+    crypto_wipe(&target, sizeof target);
+}
+
+/* DELETE /api/v1/tenants/{tid}/members/{uid} (owners): the user, their sessions and API
+ * keys are removed; the last owner cannot be. */
+static void members_remove(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) ||
+        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_OWNER))
+        return;
+    const char *tid = req->params[0], *uid = req->params[1];
+    struct user_row target;
+    bool last_owner = false;
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = db_begin_write(c);
+    if (rc != DB_OK) {
+        db_release(req->service->db, c);
+        api_reply_db_error(reply, rc, "removing a member");
+        return;
+    }
+    rc = members_load_target(c, reply, tid, uid, &target, &last_owner);
+    if (rc != DB_OK) {
+        db_rollback(c);
+        db_release(req->service->db, c);
+        return;
+    }
+    if (last_owner) {
+        db_rollback(c);
+        db_release(req->service->db, c);
+        reply_error(reply, 409, "last_owner", NULL,
+                    "a tenant needs at least one owner; make someone else owner first");
+        return;
+    }
+    if (store_member_remove(c, tid, uid) != 1 ||
+        audit_record(c, &who, req, tid, "member.remove", "user", uid,
+                     json_pack("{s:s,s:s}", "email", target.email, "role", target.role)) != DB_DONE)
+        rc = DB_ERROR;
+    rc = members_finish(c, rc);
+    db_release(req->service->db, c);
+    crypto_wipe(&target, sizeof target);
+    if (rc != DB_OK) {
+        api_reply_db_error(reply, rc, "removing a member");
+        return;
+    }
+    reply_empty(reply, 204);
+}
+
+int api_invitation_create(struct db_conn *c, const struct principal *who,
+                          const struct http_request *req, const char *tenant_id,
+                          const char *tenant_name, const char *email, const char *role,
+                          struct invitation_row *out, char *accept_url, size_t accept_url_size)
+{
+    memset(out, 0, sizeof *out);
+    if (accept_url_size)
+        accept_url[0] = 0;
+    char token[AUTH_TOKEN_CHARS + 1], token_hash[65];
+    if (auth_new_token(token) != 0 || store_new_id(out->id) != 0)
+        return DB_ERROR;
+    crypto_sha256_hex(token, strlen(token), token_hash);
+    const char *issuer = req ? req->service->cfg.issuer : "";
+    int n = snprintf(accept_url, accept_url_size, "%s/#/accept?token=%s", issuer, token);
+    crypto_wipe(token, sizeof token);
+    if (n < 0 || (size_t)n >= accept_url_size) {
+        crypto_wipe(accept_url, accept_url_size);
+        return DB_ERROR;
+    }
+    int64_t now = time_now();
+    snprintf(out->tenant_id, sizeof out->tenant_id, "%s", tenant_id);
+    snprintf(out->email, sizeof out->email, "%s", email);
+    snprintf(out->role, sizeof out->role, "%s", role);
+    snprintf(out->status, sizeof out->status, "pending");
+    snprintf(out->invited_by, sizeof out->invited_by, "%s", who ? who->user.id : "");
+    out->created_at = now;
+    out->expires_at = now + api_invitation_ttl_seconds();
+
+    char expires[32], subject[OUTBOX_SUBJECT_MAX + 1], message[2048];
+    time_format_rfc3339(out->expires_at, expires);
+    /* tenant names are 1–100 code points without control characters (names.h) */
+    snprintf(subject, sizeof subject, "You are invited to join %s", tenant_name);
+    n = snprintf(message, sizeof message,
+                 "Hello,\n\n%s invited you to join \"%s\" on tenantd as %s.\n\n"
+                 "Accept the invitation (the link works once, until %s):\n%s\n\n"
+                 "If you did not expect this email, ignore it.\n",
+                 who ? who->user.email : "The platform operator", tenant_name, role, expires,
+                 accept_url);
+    int rc = DB_ERROR;
+    if (n > 0 && (size_t)n < sizeof message) {
+        rc = store_invitation_insert(c, out, token_hash);
+        if (rc == DB_DONE)
+            rc = store_outbox_enqueue(c, email, subject, message);
+        if (rc == DB_DONE)
+            rc = audit_record(c, who, req, tenant_id, "invitation.create", "invitation", out->id,
+                              json_pack("{s:s,s:s}", "email", email, "role", role));
+    }
+    crypto_wipe(message, sizeof message);
+    if (rc != DB_DONE) {
+        crypto_wipe(accept_url, accept_url_size);
+        return rc == DB_BUSY ? DB_BUSY : DB_ERROR;
+    }
+    return DB_DONE;
+}
+
+/*
+ * POST /api/v1/tenants/{tid}/invitations {email, role} (owners, host admins) → 201
+ * {invitation, accept_url}. Contract: body untrusted. 409 already_member when the
+ * email is a member here, email_taken when it belongs to any other user (a user
+ * belongs to one tenant), invitation_exists when a pending one is outstanding.
+ */
+static void members_invite(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) ||
+        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_OWNER))
+        return;
+    const char *tid = req->params[0];
+    struct problem p;
+    problem_clear(&p);
+    static const char *const allowed[] = {"email", "role", NULL};
+    const char *email_in = NULL, *role_in = NULL;
+    char email[EMAIL_MAX_LEN + 1] = "", role[16] = "";
+    json_t *body = json_input_object(req, false, &p);
+    bool valid = body && json_input_reject_unknown(body, allowed, &p) &&
+                 json_input_get_string(body, "email", true, false, &email_in, &p);
+    if (valid && !email_normalize(email_in, email, sizeof email)) {
+        problem_set(&p, 400, "invalid_email", "email", "email is not a valid address");
+        valid = false;
+    }
+    valid = valid && members_get_role(body, &role_in, &p);
+    if (valid)
+        snprintf(role, sizeof role, "%s", role_in);
+    json_decref(body);
+    if (!valid) {
+        reply_problem(reply, &p);
+        return;
+    }
+
+    struct tenant_row tenant;
+    struct user_row existing;
+    struct invitation_row inv;
+    char accept_url[INVITATION_ACCEPT_URL_SIZE];
+    const char *conflict = NULL;
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = db_begin_write(c);
+    if (rc == DB_OK && store_tenant_get_for_update(c, tid, &tenant) != 1)
+        rc = DB_ERROR; /* authorised a moment ago: only a database failure gets here */
+    int found = 0;
+    if (rc == DB_OK && (found = store_user_by_email(c, email, &existing)) < 0)
+        rc = DB_ERROR;
+    if (rc == DB_OK && found == 1)
+        conflict = strcmp(existing.tenant_id, tid) == 0 ? "already_member" : "email_taken";
+    if (rc == DB_OK && !conflict) {
+        int pending = store_invitation_pending_exists(c, tid, email, time_now());
+        if (pending < 0)
+            rc = DB_ERROR;
+        else if (pending == 1)
+            conflict = "invitation_exists";
+    }
+    if (rc == DB_OK && !conflict) {
+        int made = api_invitation_create(c, &who, req, tid, tenant.name, email, role, &inv,
+                                         accept_url, sizeof accept_url);
+        if (made != DB_DONE)
+            rc = made == DB_BUSY ? DB_BUSY : DB_ERROR;
+    }
+    if (conflict) {
+        db_rollback(c);
+        rc = DB_DONE;
+    } else {
+        rc = members_finish(c, rc);
+    }
+    db_release(req->service->db, c);
+    crypto_wipe(&existing, sizeof existing);
+    if (conflict) {
+        if (strcmp(conflict, "already_member") == 0)
+            reply_error(reply, 409, conflict, "email", "this email already belongs to a member");
+        else if (strcmp(conflict, "email_taken") == 0)
+            reply_error(reply, 409, conflict, "email",
+                        "this email belongs to a user of another tenant");
+        else
+            reply_error(reply, 409, conflict, "email",
+                        "a pending invitation for this email exists; cancel it first");
+        return;
+    }
+    if (rc != DB_OK) {
+        crypto_wipe(accept_url, sizeof accept_url);
+        api_reply_db_error(reply, rc, "creating an invitation");
+        return;
+    }
+    reply_json(reply, 201,
+               json_pack("{s:o,s:s}", "invitation", members_invitation_json(&inv, inv.created_at),
+                         "accept_url", accept_url));
+    crypto_wipe(accept_url, sizeof accept_url);
+}
+
+/* GET /api/v1/tenants/{tid}/invitations (viewer and up); status computed at read time. */
+static void members_invitations_list(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    struct page_request page;
+    if (!api_authenticate(req, reply, &who) ||
+        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_VIEWER) ||
+        !api_page_parse(req, reply, &page))
+        return;
+    size_t want = (size_t)page.limit + 1, got = 0;
+    struct invitation_row *rows = calloc(want, sizeof *rows);
+    if (!rows) {
+        reply_error(reply, 500, "internal", NULL, "out of memory");
+        return;
+    }
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = store_invitations_list(c, req->params[0], page.cursor, want, rows, &got);
+    db_release(req->service->db, c);
+    if (rc != DB_DONE) {
+        free(rows);
+        api_reply_db_error(reply, rc, "listing invitations");
+        return;
+    }
+    int64_t now = time_now();
+    bool more = got > (size_t)page.limit;
+    size_t shown = more ? (size_t)page.limit : got;
+    json_t *items = json_array();
+    for (size_t i = 0; i < shown; i++)
+        json_array_append_new(items, members_invitation_json(&rows[i], now));
+    reply_json(reply, 200, api_page_wrap(items, more, shown ? rows[shown - 1].id : NULL));
+    free(rows);
+}
+
+/* DELETE /api/v1/tenants/{tid}/invitations/{id} (owners): pending → cancelled; 409
+ * invitation_not_pending for accepted, cancelled or expired ones. */
+static void members_invitation_cancel(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) ||
+        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_OWNER))
+        return;
+    const char *tid = req->params[0], *id = req->params[1];
+    if (!uuid_is_valid(id)) {
+        reply_error(reply, 404, "invitation_not_found", NULL, "no such invitation");
+        return;
+    }
+    struct invitation_row inv;
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = db_begin_write(c);
+    int found = 0, cancelled = 0;
+    if (rc == DB_OK && (found = store_invitation_get(c, tid, id, &inv)) < 0)
+        rc = DB_ERROR;
+    bool pending =
+        found == 1 && strcmp(store_invitation_status_at(&inv, time_now()), "pending") == 0;
+    if (rc == DB_OK && pending && (cancelled = store_invitation_cancel(c, id)) < 0)
+        rc = DB_ERROR;
+    if (rc == DB_OK && cancelled == 1 &&
+        audit_record(c, &who, req, tid, "invitation.cancel", "invitation", id,
+                     json_pack("{s:s}", "email", inv.email)) != DB_DONE)
+        rc = DB_ERROR;
+    if (rc == DB_OK && cancelled != 1) {
+        db_rollback(c);
+        db_release(req->service->db, c);
+        if (found == 0)
+            reply_error(reply, 404, "invitation_not_found", NULL, "no such invitation");
+        else
+            reply_error(reply, 409, "invitation_not_pending", NULL, "the invitation is %s",
+                        store_invitation_status_at(&inv, time_now()));
+        return;
+    }
+    rc = members_finish(c, rc);
+    db_release(req->service->db, c);
+    if (rc != DB_OK) {
+        api_reply_db_error(reply, rc, "cancelling an invitation");
+        return;
+    }
+    reply_empty(reply, 204);
+}
+
+/* Maps an invitation's status at now to the accept error code, or NULL when it can be
+ * accepted. */
+static const char *members_accept_refusal(const struct invitation_row *inv, int64_t now)
+{
+    const char *status = store_invitation_status_at(inv, now);
+    if (strcmp(status, "pending") == 0)
+        return NULL;
+    return strcmp(status, "expired") == 0 ? "invitation_expired" : "invalid_invitation";
+}
+
+static void members_reply_refusal(struct http_reply *reply, const char *code)
+{
+    if (strcmp(code, "invitation_expired") == 0)
+        reply_error(reply, 400, code, "token", "the invitation has expired; ask for a new one");
+    else
+        reply_error(reply, 400, code, "token", "the invitation is not valid");
+}
+
+/*
+ * POST /api/v1/invitations/accept {token, password, display_name} (no auth) → 201
+ * {user, tenant, role}. Contract: body untrusted; the token is looked up by its SHA-256
+ * only. Unknown, used or cancelled → 400 invalid_invitation; past expiry → 400
+ * invitation_expired. The password is hashed only for a live token. Creating the user
+ * and consuming the invitation happen in one transaction, so a token works once.
+ */
+static void members_accept(struct http_request *req, struct http_reply *reply)
+{
+    struct service *svc = req->service;
+    struct problem p;
+    problem_clear(&p);
+    static const char *const allowed[] = {"token", "password", "display_name", NULL};
+    const char *token = NULL, *password = NULL, *name_in = NULL;
+    struct user_row u;
+    memset(&u, 0, sizeof u);
+    json_t *body = json_input_object(req, false, &p);
+    bool valid = body && json_input_reject_unknown(body, allowed, &p) &&
+                 json_input_get_string(body, "token", true, false, &token, &p) &&
+                 json_input_get_string(body, "password", true, false, &password, &p) &&
+                 json_input_get_string(body, "display_name", true, false, &name_in, &p);
+    const char *why = NULL;
+    if (valid && !password_is_acceptable(password, &why)) {
+        problem_set(&p, 400, "password_too_weak", "password", "%s",
+                    why ? why : "password not acceptable");
+        valid = false;
+    }
+    if (valid &&
+        !name_normalize(name_in, NAME_MAX_CHARS, u.display_name, sizeof u.display_name, &why)) {
+        problem_set(&p, 400, "invalid_name", "display_name", "display_name: %s",
+                    why ? why : "not acceptable");
+        valid = false;
+    }
+    char token_hash[65] = "";
+    if (valid && strlen(token) == AUTH_TOKEN_CHARS)
+        crypto_sha256_hex(token, strlen(token), token_hash);
+    if (!valid) {
+        if (password)
+            crypto_wipe((char *)password, strlen(password));
+        json_decref(body);
+        reply_problem(reply, &p);
+        return;
+    }
+
+    struct invitation_row inv;
+    int64_t now = time_now();
+    int found = 0;
+    struct db_conn *c = db_acquire(svc->db);
+    if (token_hash[0])
+        found = store_invitation_by_token(c, token_hash, &inv);
+    db_release(svc->db, c);
+    const char *refusal = found == 1 ? members_accept_refusal(&inv, now) : "invalid_invitation";
+    if (found < 0 || refusal) {
+        crypto_wipe((char *)password, strlen(password));
+        json_decref(body);
+        if (found < 0)
+            api_reply_db_error(reply, DB_ERROR, "reading an invitation");
+        else
+            members_reply_refusal(reply, refusal);
+        return;
+    }
+    int hashed = password_hash(password, u.password_hash, sizeof u.password_hash);
+    crypto_wipe((char *)password, strlen(password));
+    json_decref(body);
+    if (hashed != 0 || store_new_id(u.id) != 0) {
+        reply_error(reply, 500, "internal", NULL, "cannot create the account");
+        return;
+    }
+    snprintf(u.email, sizeof u.email, "%s", inv.email);
+    snprintf(u.tenant_id, sizeof u.tenant_id, "%s", inv.tenant_id);
+    snprintf(u.role, sizeof u.role, "%s", inv.role);
+    now = time_now();
+    u.created_at = now;
+    struct principal who;
+    memset(&who, 0, sizeof who);
+    who.user = u;
+    who.role = role_parse(u.role);
+
+    struct tenant_row tenant;
+    int step = DB_DONE, consumed = 0;
+    c = db_acquire(svc->db);
+    int rc = db_begin_write(c);
+    if (rc == DB_OK && store_tenant_get(c, inv.tenant_id, &tenant) != 1)
+        rc = DB_ERROR;
+    if (rc == DB_OK && (consumed = store_invitation_accept(c, inv.id, now)) < 0)
+        rc = DB_ERROR;
+    if (rc == DB_OK && consumed == 1 && (step = store_user_insert(c, &u)) != DB_DONE)
+        rc = DB_ERROR;
+    if (rc == DB_OK && consumed == 1 &&
+        audit_record(c, &who, req, inv.tenant_id, "invitation.accept", "invitation", inv.id,
+                     json_pack("{s:s,s:s,s:s}", "email", u.email, "role", u.role, "user_id",
+                               u.id)) != DB_DONE)
+        rc = DB_ERROR;
+    if (rc == DB_OK && consumed != 1) {
+        /* another request consumed it, or it expired, since we looked */
+        struct invitation_row again;
+        const char *why_not = store_invitation_by_token(c, token_hash, &again) == 1
+                                  ? members_accept_refusal(&again, now)
+                                  : NULL;
+        db_rollback(c);
+        db_release(svc->db, c);
+        crypto_wipe(&who, sizeof who);
+        crypto_wipe(&u, sizeof u);
+        members_reply_refusal(reply, why_not ? why_not : "invalid_invitation");
+        return;
+    }
+    rc = members_finish(c, rc);
+    db_release(svc->db, c);
+    crypto_wipe(&who, sizeof who);
+    if (step == DB_CONSTRAINT) {
+        crypto_wipe(&u, sizeof u);
+        reply_error(reply, 409, "email_taken", "email",
+                    "a user with this email exists; a user belongs to one tenant");
+        return;
+    }
+    if (rc != DB_OK) {
+        crypto_wipe(&u, sizeof u);
+        api_reply_db_error(reply, step == DB_BUSY ? DB_BUSY : rc, "accepting an invitation");
+        return;
+    }
+    reply_json(reply, 201,
+               json_pack("{s:o,s:o,s:s}", "user", api_user_json(&u), "tenant",
+                         represent_tenant(&tenant), "role", u.role));
+    crypto_wipe(&u, sizeof u);
+}
+
+const struct http_route api_members_routes[] = {
+    {HTTP_GET, "/api/v1/tenants/{}/members", members_list},
+    {HTTP_PATCH, "/api/v1/tenants/{}/members/{}", members_update},
+    {HTTP_DELETE, "/api/v1/tenants/{}/members/{}", members_remove},
+    {HTTP_POST, "/api/v1/tenants/{}/invitations", members_invite},
+    {HTTP_GET, "/api/v1/tenants/{}/invitations", members_invitations_list},
+    {HTTP_DELETE, "/api/v1/tenants/{}/invitations/{}", members_invitation_cancel},
+    {HTTP_POST, "/api/v1/invitations/accept", members_accept},
+};
+const size_t api_members_routes_count = sizeof api_members_routes / sizeof api_members_routes[0];
