@@ -1,0 +1,368 @@
+/*
+ * plans.c — the host's plans (SPEC §1 "Plan", §4.2):
+ *
+ *   POST  /api/v1/plans          host: {code, name, tier, status?, entitlements}
+ *   GET   /api/v1/plans          host: all; tenant members: active plans only
+ *   PATCH /api/v1/plans/{code}   host: {name?, entitlements?, status?}
+ *
+ * A plan starts as `draft` (or `active` when asked); its status only moves forward
+ * along draft → active → archived → retired (any forward step, skipping allowed).
+ * The tier is fixed at creation. Entitlements are checked against the known-key
+ * schema of domain/entitlements.h so typos never reach tokens. Every PATCH reaches
+ * tokens at once: after the commit the plan's apps are dropped from the app cache.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/audit.h"
+#include "api/context.h"
+#include "api/listing.h"
+#include "api/represent.h"
+#include "cache/app_cache.h"
+#include "domain/entitlements.h"
+#include "domain/names.h"
+#include "http/json_input.h"
+#include "http/router.h"
+#include "service.h"
+#include "store/plans.h"
+#include "util/timeutil.h"
+
+static const char *const plan_statuses[] = {"draft", "active", "archived", "retired"};
+
+/* Position of status in the lifecycle, or -1 when it is not a plan status. */
+static int plans_status_rank(const char *status)
+{
+    for (int i = 0; i < (int)(sizeof plan_statuses / sizeof plan_statuses[0]); i++)
+        if (status && strcmp(status, plan_statuses[i]) == 0)
+            return i;
+    return -1;
+}
+
+/*
+ * Contract: value is an untrusted, parsed JSON value (NULL when absent). Validates it
+ * as an entitlements object and writes its compact text to out. Fills p with 400
+ * unknown_field / invalid_value naming the dotted field (e.g.
+ * "entitlements.maxApiRequestsPerMinute") or invalid_type for a non-object.
+ */
+static bool plans_take_entitlements(const json_t *value, char out[PLAN_ENTITLEMENTS_SIZE],
+                                    struct problem *p)
+{
+    if (!json_is_object(value)) {
+        problem_set(p, 400, "invalid_type", "entitlements", "entitlements must be an object");
+        return false;
+    }
+    const char *code = NULL;
+    char field[96] = "";
+    if (!entitlements_validate(value, &code, field, sizeof field)) {
+        if (!field[0])
+            snprintf(field, sizeof field, "entitlements");
+        bool unknown = code && strcmp(code, "unknown_field") == 0;
+        problem_set(p, 400, unknown ? "unknown_field" : "invalid_value", field,
+                    unknown ? "%s is not a known entitlement" : "%s has an invalid value", field);
+        return false;
+    }
+    char *text = json_dumps(value, JSON_COMPACT);
+    size_t n = text ? strlen(text) : 0;
+    bool fits = text && n < PLAN_ENTITLEMENTS_SIZE;
+    if (fits)
+        memcpy(out, text, n + 1);
+    free(text);
+    if (!fits) {
+        problem_set(p, 400, "invalid_value", "entitlements", "entitlements are too large");
+        return false;
+    }
+    return true;
+}
+
+/* Contract: value is untrusted (may be NULL). Trimmed 1–100 characters → out, else
+ * 400 invalid_name. */
+static bool plans_take_name(const char *value, char *out, size_t out_size, struct problem *p)
+{
+    const char *reason = NULL;
+    if (!name_normalize(value, NAME_MAX_CHARS, out, out_size, &reason)) {
+        problem_set(p, 400, "invalid_name", "name", "name %s",
+                    reason ? reason : "must be 1 to 100 characters");
+        return false;
+    }
+    return true;
+}
+
+static void plans_fail(struct http_request *req, struct http_reply *reply, struct db_conn *c,
+                       int rc, const char *what)
+{
+    db_rollback(c);
+    db_release(req->service->db, c);
+    api_reply_db_error(reply, rc, what);
+}
+
+/* Parses and validates a create body into p (a heap row: it carries 16 KiB). */
+static bool plans_parse_create(const struct http_request *req, struct plan_row *plan,
+                               struct problem *p)
+{
+    static const char *const allowed[] = {"code", "name", "tier", "status", "entitlements", NULL};
+    json_t *body = json_input_object(req, false, p);
+    const char *code = NULL, *name = NULL, *tier = NULL, *status = NULL;
+    bool ok = body && json_input_reject_unknown(body, allowed, p) &&
+              json_input_get_string(body, "code", true, false, &code, p) &&
+              json_input_get_string(body, "name", true, false, &name, p) &&
+              json_input_get_string(body, "tier", true, false, &tier, p) &&
+              json_input_get_string(body, "status", false, true, &status, p);
+    if (ok && !plan_code_is_valid(code)) {
+        problem_set(p, 400, "invalid_code", "code",
+                    "code must be 2 to 64 characters of a-z, 0-9, '_' and '-', "
+                    "starting with a letter or digit");
+        ok = false;
+    }
+    ok = ok && plans_take_name(name, plan->name, sizeof plan->name, p);
+    if (ok && strcmp(tier, "free") != 0 && strcmp(tier, "paid") != 0) {
+        problem_set(p, 400, "invalid_tier", "tier", "tier must be \"free\" or \"paid\"");
+        ok = false;
+    }
+    if (ok && status && plans_status_rank(status) < 0) {
+        problem_set(p, 400, "invalid_status", "status",
+                    "status must be one of draft, active, archived, retired");
+        ok = false;
+    }
+    if (ok && status && plans_status_rank(status) > 1) {
+        problem_set(p, 400, "invalid_status", "status", "a new plan starts as draft or active");
+        ok = false;
+    }
+    json_t *entitlements = ok ? json_object_get(body, "entitlements") : NULL;
+    if (ok && !entitlements) {
+        problem_set(p, 400, "missing_field", "entitlements", "entitlements is required");
+        ok = false;
+    }
+    ok = ok && plans_take_entitlements(entitlements, plan->entitlements, p);
+    if (ok) {
+        snprintf(plan->code, sizeof plan->code, "%s", code);
+        snprintf(plan->tier, sizeof plan->tier, "%s", tier);
+        snprintf(plan->status, sizeof plan->status, "%s", status ? status : "draft");
+    }
+    json_decref(body);
+    return ok;
+}
+
+/* POST /api/v1/plans — body is untrusted: {code, name, tier, status?, entitlements}. */
+static void plans_create(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
+        return;
+    struct plan_row *plan = calloc(2, sizeof *plan); /* [0] new, [1] existing */
+    if (!plan) {
+        reply_error(reply, 500, "internal", NULL, "out of memory");
+        return;
+    }
+    struct problem p;
+    problem_clear(&p);
+    if (!plans_parse_create(req, plan, &p)) {
+        reply_problem(reply, &p);
+        free(plan);
+        return;
+    }
+    plan->created_at = plan->updated_at = time_now();
+
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = db_begin_write(c);
+    int found = rc == DB_OK ? store_plan_get(c, plan->code, &plan[1]) : 0;
+    if (rc != DB_OK || found < 0) {
+        plans_fail(req, reply, c, rc != DB_OK ? rc : DB_ERROR, "creating a plan");
+        free(plan);
+        return;
+    }
+    rc = found == 1 ? DB_CONSTRAINT : store_plan_insert(c, plan);
+    if (rc == DB_CONSTRAINT) {
+        db_rollback(c);
+        db_release(req->service->db, c);
+        reply_error(reply, 409, "plan_exists", "code", "a plan with this code already exists");
+        free(plan);
+        return;
+    }
+    if (rc == DB_DONE)
+        rc = audit_record(c, &who, req, NULL, "plan.create", "plan", plan->code,
+                          json_pack("{s:s,s:s,s:s}", "name", plan->name, "tier", plan->tier,
+                                    "status", plan->status));
+    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
+        plans_fail(req, reply, c, rc, "creating a plan");
+        free(plan);
+        return;
+    }
+    db_release(req->service->db, c);
+    reply_json(reply, 201, represent_plan(plan));
+    free(plan);
+}
+
+struct plans_page {
+    json_t *items;
+    int limit;
+    int count;
+    bool more;
+    char last[PLAN_CODE_SIZE];
+};
+
+static int plans_page_add(const struct plan_row *row, void *ctx)
+{
+    struct plans_page *page = ctx;
+    if (page->count == page->limit) {
+        page->more = true;
+        return 1;
+    }
+    json_array_append_new(page->items, represent_plan(row));
+    snprintf(page->last, sizeof page->last, "%s", row->code);
+    page->count++;
+    return 0;
+}
+
+/* GET /api/v1/plans — ordered by code; tenant members see active plans only. */
+static void plans_list(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    struct page_request page;
+    if (!api_authenticate(req, reply, &who) ||
+        !represent_parse_code_page(req, reply, plan_code_is_valid, &page))
+        return;
+    struct plans_page out = {json_array(), page.limit, 0, false, ""};
+    struct db_conn *c = db_acquire(req->service->db);
+    int n = store_plan_list(c, !who.host_admin, page.cursor, page.limit + 1, plans_page_add, &out);
+    db_release(req->service->db, c);
+    if (n < 0) {
+        json_decref(out.items);
+        api_reply_db_error(reply, DB_ERROR, "listing plans");
+        return;
+    }
+    reply_json(reply, 200, api_page_wrap(out.items, out.more, out.last));
+}
+
+/* A PATCH body, validated before any database work. */
+struct plans_patch {
+    char name[PLAN_NAME_SIZE]; /* "" = unchanged */
+    char status[16];           /* "" = unchanged */
+    bool has_entitlements;
+    char entitlements[PLAN_ENTITLEMENTS_SIZE];
+    struct plan_row current;
+};
+
+/* Contract: the body is untrusted: {name?, entitlements?, status?}; status must name a
+ * plan status (400 invalid_status) — whether the move is allowed is checked later
+ * against the stored status. */
+static bool plans_parse_patch(const struct http_request *req, struct plans_patch *patch,
+                              struct problem *p)
+{
+    static const char *const allowed[] = {"name", "entitlements", "status", NULL};
+    json_t *body = json_input_object(req, false, p);
+    const char *name = NULL, *status = NULL;
+    bool ok = body && json_input_reject_unknown(body, allowed, p) &&
+              json_input_get_string(body, "name", false, false, &name, p) &&
+              json_input_get_string(body, "status", false, false, &status, p);
+    ok = ok && (!name || plans_take_name(name, patch->name, sizeof patch->name, p));
+    if (ok && status && plans_status_rank(status) < 0) {
+        problem_set(p, 400, "invalid_status", "status",
+                    "status must be one of draft, active, archived, retired");
+        ok = false;
+    }
+    json_t *entitlements = ok ? json_object_get(body, "entitlements") : NULL;
+    ok = ok && (!entitlements || plans_take_entitlements(entitlements, patch->entitlements, p));
+    if (ok) {
+        if (status)
+            snprintf(patch->status, sizeof patch->status, "%s", status);
+        patch->has_entitlements = entitlements != NULL;
+    }
+    json_decref(body);
+    return ok;
+}
+
+/* PATCH /api/v1/plans/{code} */
+static void plans_update(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
+        return;
+    const char *code = req->params[0];
+    if (!plan_code_is_valid(code)) {
+        reply_error(reply, 404, "plan_not_found", NULL, "no such plan");
+        return;
+    }
+    struct plans_patch *patch = calloc(1, sizeof *patch);
+    if (!patch) {
+        reply_error(reply, 500, "internal", NULL, "out of memory");
+        return;
+    }
+    struct problem p;
+    problem_clear(&p);
+    if (!plans_parse_patch(req, patch, &p)) {
+        reply_problem(reply, &p);
+        free(patch);
+        return;
+    }
+
+    struct db_conn *c = db_acquire(req->service->db);
+    struct plan_row *plan = &patch->current;
+    int rc = db_begin_write(c);
+    int found = rc == DB_OK ? store_plan_get_for_update(c, code, plan) : 0;
+    if (rc != DB_OK || found < 0) {
+        plans_fail(req, reply, c, rc != DB_OK ? rc : DB_ERROR, "updating a plan");
+        free(patch);
+        return;
+    }
+    if (found == 0) {
+        db_rollback(c);
+        db_release(req->service->db, c);
+        reply_error(reply, 404, "plan_not_found", NULL, "no such plan");
+        free(patch);
+        return;
+    }
+    if (patch->status[0] && plans_status_rank(patch->status) <= plans_status_rank(plan->status)) {
+        db_rollback(c);
+        db_release(req->service->db, c);
+        reply_error(reply, 400, "invalid_status_transition", "status",
+                    "a plan's status only moves forward (draft, active, archived, retired); "
+                    "it is %s",
+                    plan->status);
+        free(patch);
+        return;
+    }
+    json_t *changes = json_object();
+    if (patch->name[0] && strcmp(patch->name, plan->name) != 0) {
+        snprintf(plan->name, sizeof plan->name, "%s", patch->name);
+        json_object_set_new(changes, "name", json_string(plan->name));
+    }
+    if (patch->status[0]) {
+        json_object_set_new(changes, "status",
+                            json_pack("{s:s,s:s}", "from", plan->status, "to", patch->status));
+        snprintf(plan->status, sizeof plan->status, "%s", patch->status);
+    }
+    if (patch->has_entitlements && strcmp(patch->entitlements, plan->entitlements) != 0) {
+        memcpy(plan->entitlements, patch->entitlements, sizeof plan->entitlements);
+        json_object_set_new(changes, "entitlements", json_true());
+    }
+    bool changed = json_object_size(changes) > 0;
+    rc = DB_DONE;
+    if (changed) {
+        plan->updated_at = time_now();
+        rc = store_plan_update(c, plan);
+        if (rc == DB_DONE) {
+            rc = audit_record(c, &who, req, NULL, "plan.update", "plan", plan->code, changes);
+            changes = NULL;
+        }
+    }
+    json_decref(changes);
+    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
+        plans_fail(req, reply, c, rc, "updating a plan");
+        free(patch);
+        return;
+    }
+    db_release(req->service->db, c);
+    /* Entitlements and status are token facts: the next token must see them. */
+    if (changed)
+        app_cache_invalidate_plan(req->service->app_cache, plan->code);
+    reply_json(reply, 200, represent_plan(plan));
+    free(patch);
+}
+
+const struct http_route api_plans_routes[] = {
+    {HTTP_POST, "/api/v1/plans", plans_create},
+    {HTTP_GET, "/api/v1/plans", plans_list},
+    {HTTP_PATCH, "/api/v1/plans/{}", plans_update},
+};
+const size_t api_plans_routes_count = sizeof api_plans_routes / sizeof api_plans_routes[0];

@@ -1,0 +1,370 @@
+/*
+ * platform_clients.c — host-level OAuth clients for the platform's own services
+ * (SPEC §4.2, §4.6):
+ *
+ *   POST   /api/v1/platform-clients              host: {name, scopes} → 201 with the
+ *                                                secret (shown once)
+ *   GET    /api/v1/platform-clients              host: list (never a secret)
+ *   GET    /api/v1/platform-clients/{id}         host
+ *   DELETE /api/v1/platform-clients/{id}         host: soft delete → 204
+ *   POST   /api/v1/platform-clients/{id}/secret  host: regenerate → 200 with the secret
+ *
+ * Scopes are a set of 1..10 KNOWN platform scopes (today only `platform:storage`):
+ * a well-formed but unknown scope is refused (400 invalid_scope) so a typo cannot
+ * create a client that silently lacks a permission. Secrets are minted by
+ * api/credentials.h with the `tdps_` prefix, stored as SHA-256 hex, wiped after the
+ * answer is built. Delete and regeneration drop the client from the token service's
+ * cache before answering, so the old secret stops working at once.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/audit.h"
+#include "api/context.h"
+#include "api/credentials.h"
+#include "api/listing.h"
+#include "api/represent.h"
+#include "cache/app_cache.h"
+#include "crypto/hash.h"
+#include "domain/names.h"
+#include "domain/secret_format.h"
+#include "http/json_input.h"
+#include "http/router.h"
+#include "service.h"
+#include "store/ids.h"
+#include "store/platform_clients.h"
+#include "util/timeutil.h"
+
+#define PLATFORM_SCOPES_MAX 10
+
+/* The platform scopes this server knows (SPEC §4.6). */
+static const char *const platform_known_scopes[] = {"platform:storage"};
+
+/* platform:[a-z][a-z0-9_-]{0,31} */
+static bool platform_scope_is_well_formed(const char *s)
+{
+    static const char prefix[] = "platform:";
+    if (strncmp(s, prefix, sizeof prefix - 1) != 0)
+        return false;
+    const char *name = s + sizeof prefix - 1;
+    size_t n = strlen(name);
+    if (n < 1 || n > 32 || name[0] < 'a' || name[0] > 'z')
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        char ch = name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+            return false;
+    }
+    return true;
+}
+
+static bool platform_scope_is_known(const char *s)
+{
+    for (size_t i = 0; i < sizeof platform_known_scopes / sizeof platform_known_scopes[0]; i++)
+        if (strcmp(s, platform_known_scopes[i]) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Contract: body is an untrusted parsed object. Reads `scopes` (required array of
+ * 1..10 distinct known scope strings) into out as a space-separated list. Errors:
+ * missing_field, invalid_type (scopes / scopes[i]), invalid_value (count),
+ * invalid_scope naming scopes[i] (malformed, unknown or repeated).
+ */
+static bool platform_take_scopes(const json_t *body, char out[PLATFORM_CLIENT_SCOPES_SIZE],
+                                 struct problem *p)
+{
+    const char *items[PLATFORM_SCOPES_MAX];
+    size_t count = 0;
+    bool present = false;
+    if (!json_input_get_string_array(body, "scopes", PLATFORM_SCOPES_MAX, items, &count, &present,
+                                     p))
+        return false;
+    if (!present) {
+        if (json_object_get(body, "scopes"))
+            problem_set(p, 400, "invalid_type", "scopes", "scopes must be an array of strings");
+        else
+            problem_set(p, 400, "missing_field", "scopes", "scopes is required");
+        return false;
+    }
+    if (count < 1 || count > PLATFORM_SCOPES_MAX) {
+        problem_set(p, 400, "invalid_value", "scopes", "scopes must hold 1 to %d scopes",
+                    PLATFORM_SCOPES_MAX);
+        return false;
+    }
+    size_t len = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < count; i++) {
+        char field[32];
+        snprintf(field, sizeof field, "scopes[%zu]", i);
+        if (!platform_scope_is_well_formed(items[i])) {
+            problem_set(p, 400, "invalid_scope", field,
+                        "%s must look like platform:<name> (a-z, 0-9, '_', '-')", field);
+            return false;
+        }
+        if (!platform_scope_is_known(items[i])) {
+            problem_set(p, 400, "invalid_scope", field, "%s is not a known platform scope", field);
+            return false;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(items[i], items[j]) == 0) {
+                problem_set(p, 400, "invalid_scope", field, "%s repeats a scope", field);
+                return false;
+            }
+        int n =
+            snprintf(out + len, PLATFORM_CLIENT_SCOPES_SIZE - len, "%s%s", i ? " " : "", items[i]);
+        if (n < 0 || (size_t)n >= PLATFORM_CLIENT_SCOPES_SIZE - len) {
+            problem_set(p, 400, "invalid_value", "scopes", "scopes are too long");
+            return false;
+        }
+        len += (size_t)n;
+    }
+    return true;
+}
+
+static void platform_fail(struct http_request *req, struct http_reply *reply, struct db_conn *c,
+                          int rc, const char *what)
+{
+    db_rollback(c);
+    db_release(req->service->db, c);
+    api_reply_db_error(reply, rc, what);
+}
+
+/* POST /api/v1/platform-clients — body is untrusted: {name, scopes}. */
+static void platform_clients_create(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
+        return;
+    struct problem p;
+    problem_clear(&p);
+    static const char *const allowed[] = {"name", "scopes", NULL};
+    json_t *body = json_input_object(req, false, &p);
+    const char *name = NULL, *reason = NULL;
+    struct platform_client_row pc;
+    memset(&pc, 0, sizeof pc);
+    bool ok = body && json_input_reject_unknown(body, allowed, &p) &&
+              json_input_get_string(body, "name", true, false, &name, &p);
+    if (ok && !name_normalize(name, NAME_MAX_CHARS, pc.name, sizeof pc.name, &reason)) {
+        problem_set(&p, 400, "invalid_name", "name", "name %s",
+                    reason ? reason : "must be 1 to 100 characters");
+        ok = false;
+    }
+    ok = ok && platform_take_scopes(body, pc.scopes, &p);
+    json_decref(body);
+    if (!ok) {
+        reply_problem(reply, &p);
+        return;
+    }
+    char secret[64];
+    if (store_new_id(pc.id) != 0 || platform_client_id_new(pc.client_id) != 0 ||
+        credential_new_secret(PLATFORM_SECRET_PREFIX, secret, pc.secret_hash) != 0) {
+        reply_error(reply, 500, "internal", NULL, "cannot mint credentials");
+        return;
+    }
+    pc.created_at = pc.secret_rotated_at = time_now();
+
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = db_begin_write(c);
+    if (rc == DB_OK)
+        rc = store_platform_client_insert(c, &pc);
+    if (rc == DB_DONE)
+        rc = audit_record(c, &who, req, NULL, "platform_client.create", "platform_client", pc.id,
+                          json_pack("{s:s,s:s,s:s}", "name", pc.name, "client_id", pc.client_id,
+                                    "scopes", pc.scopes));
+    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
+        crypto_wipe(secret, sizeof secret);
+        platform_fail(req, reply, c, rc == DB_CONSTRAINT ? DB_ERROR : rc,
+                      "creating a platform client");
+        return;
+    }
+    db_release(req->service->db, c);
+    json_t *out = represent_platform_client(&pc);
+    json_object_set_new(out, "client_secret", json_string(secret));
+    crypto_wipe(secret, sizeof secret);
+    reply_json(reply, 201, out);
+}
+
+struct platform_page {
+    json_t *items;
+    int limit;
+    int count;
+    bool more;
+    char last[37];
+};
+
+static int platform_page_add(const struct platform_client_row *row, void *ctx)
+{
+    struct platform_page *page = ctx;
+    if (page->count == page->limit) {
+        page->more = true;
+        return 1;
+    }
+    json_array_append_new(page->items, represent_platform_client(row));
+    snprintf(page->last, sizeof page->last, "%s", row->id);
+    page->count++;
+    return 0;
+}
+
+/* GET /api/v1/platform-clients — live clients, oldest first. */
+static void platform_clients_list(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    struct page_request page;
+    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who) ||
+        !api_page_parse(req, reply, &page))
+        return;
+    struct platform_page out = {json_array(), page.limit, 0, false, ""};
+    struct db_conn *c = db_acquire(req->service->db);
+    int n = store_platform_client_list(c, page.cursor, page.limit + 1, platform_page_add, &out);
+    db_release(req->service->db, c);
+    if (n < 0) {
+        json_decref(out.items);
+        api_reply_db_error(reply, DB_ERROR, "listing platform clients");
+        return;
+    }
+    reply_json(reply, 200, api_page_wrap(out.items, out.more, out.last));
+}
+
+static void platform_reply_not_found(struct http_reply *reply)
+{
+    reply_error(reply, 404, "platform_client_not_found", NULL, "no such platform client");
+}
+
+/* GET /api/v1/platform-clients/{id} */
+static void platform_clients_get(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
+        return;
+    if (!uuid_is_valid(req->params[0])) {
+        platform_reply_not_found(reply);
+        return;
+    }
+    struct platform_client_row pc;
+    struct db_conn *c = db_acquire(req->service->db);
+    int found = store_platform_client_get(c, req->params[0], &pc);
+    db_release(req->service->db, c);
+    if (found < 0) {
+        api_reply_db_error(reply, DB_ERROR, "reading a platform client");
+        return;
+    }
+    if (found == 0) {
+        platform_reply_not_found(reply);
+        return;
+    }
+    reply_json(reply, 200, represent_platform_client(&pc));
+}
+
+/* DELETE /api/v1/platform-clients/{id} — soft delete; its secret and tokens stop
+ * working (the token service no longer finds it). */
+static void platform_clients_delete(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
+        return;
+    const char *id = req->params[0];
+    if (!uuid_is_valid(id)) {
+        platform_reply_not_found(reply);
+        return;
+    }
+    struct platform_client_row pc;
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = db_begin_write(c);
+    int found = rc == DB_OK ? store_platform_client_get(c, id, &pc) : 0;
+    if (rc != DB_OK || found < 0) {
+        platform_fail(req, reply, c, rc != DB_OK ? rc : DB_ERROR, "deleting a platform client");
+        return;
+    }
+    if (found == 0) {
+        db_rollback(c);
+        db_release(req->service->db, c);
+        platform_reply_not_found(reply);
+        return;
+    }
+    bool changed = false;
+    rc = store_platform_client_delete(c, id, time_now(), &changed);
+    if (rc == DB_DONE)
+        rc = audit_record(c, &who, req, NULL, "platform_client.delete", "platform_client", id,
+                          json_pack("{s:s}", "client_id", pc.client_id));
+    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
+        platform_fail(req, reply, c, rc, "deleting a platform client");
+        return;
+    }
+    db_release(req->service->db, c);
+    app_cache_invalidate_client(req->service->app_cache, pc.client_id);
+    reply_empty(reply, 204);
+}
+
+/* POST /api/v1/platform-clients/{id}/secret — a new secret replaces the old one at once.
+ * No body (or an empty object) is accepted. */
+static void platform_clients_regenerate(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
+        return;
+    const char *id = req->params[0];
+    if (!uuid_is_valid(id)) {
+        platform_reply_not_found(reply);
+        return;
+    }
+    struct problem p;
+    problem_clear(&p);
+    static const char *const allowed[] = {NULL};
+    json_t *body = json_input_object(req, true, &p);
+    bool ok = body && json_input_reject_unknown(body, allowed, &p);
+    json_decref(body);
+    if (!ok) {
+        reply_problem(reply, &p);
+        return;
+    }
+    char secret[64], hash[65];
+    if (credential_new_secret(PLATFORM_SECRET_PREFIX, secret, hash) != 0) {
+        reply_error(reply, 500, "internal", NULL, "cannot mint a secret");
+        return;
+    }
+    struct platform_client_row pc;
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = db_begin_write(c);
+    int found = rc == DB_OK ? store_platform_client_get(c, id, &pc) : 0;
+    if (rc != DB_OK || found <= 0) {
+        crypto_wipe(secret, sizeof secret);
+        if (rc == DB_OK && found == 0) {
+            db_rollback(c);
+            db_release(req->service->db, c);
+            platform_reply_not_found(reply);
+            return;
+        }
+        platform_fail(req, reply, c, rc != DB_OK ? rc : DB_ERROR,
+                      "regenerating a platform client secret");
+        return;
+    }
+    bool changed = false;
+    rc = store_platform_client_set_secret(c, id, hash, time_now(), &changed);
+    if (rc == DB_DONE)
+        rc = audit_record(c, &who, req, NULL, "platform_client.secret_regenerate",
+                          "platform_client", id, json_pack("{s:s}", "client_id", pc.client_id));
+    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
+        crypto_wipe(secret, sizeof secret);
+        platform_fail(req, reply, c, rc, "regenerating a platform client secret");
+        return;
+    }
+    db_release(req->service->db, c);
+    /* The old secret must fail on the very next request. */
+    app_cache_invalidate_client(req->service->app_cache, pc.client_id);
+    json_t *out =
+        json_pack("{s:s,s:s,s:s}", "id", pc.id, "client_id", pc.client_id, "client_secret", secret);
+    crypto_wipe(secret, sizeof secret);
+    reply_json(reply, 200, out);
+}
+
+const struct http_route api_platform_clients_routes[] = {
+    {HTTP_POST, "/api/v1/platform-clients", platform_clients_create},
+    {HTTP_GET, "/api/v1/platform-clients", platform_clients_list},
+    {HTTP_GET, "/api/v1/platform-clients/{}", platform_clients_get},
+    {HTTP_DELETE, "/api/v1/platform-clients/{}", platform_clients_delete},
+    {HTTP_POST, "/api/v1/platform-clients/{}/secret", platform_clients_regenerate},
+};
+const size_t api_platform_clients_routes_count =
+    sizeof api_platform_clients_routes / sizeof api_platform_clients_routes[0];

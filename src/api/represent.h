@@ -1,0 +1,56 @@
+/*
+ * represent.h — the JSON representations (SPEC §4.4) of the host-managed
+ * resources, shared by every handler that shows them (the host API here, /me and
+ * sign-up elsewhere), plus the small helpers their handlers share: keyset
+ * pagination by natural code and DSN redaction.
+ *
+ * Every represent_* function returns a new reference (caller owns it; json_decref
+ * or hand it to reply_json, which steals it). Times are RFC 3339 UTC.
+ */
+#ifndef TENANTD_API_REPRESENT_H
+#define TENANTD_API_REPRESENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api/listing.h"
+#include "http/reply.h"
+#include "http/request.h"
+#include "store/plans.h"
+#include "store/platform_clients.h"
+#include "store/regions.h"
+#include "store/tenants.h"
+
+/* {id, name, status, app_limit, created_at} */
+json_t *represent_tenant(const struct tenant_row *t);
+/* {code, name, active, created_at, updated_at} */
+json_t *represent_region(const struct region_row *r);
+/* {db_code, region_code, active, dsn, created_at, updated_at}; dsn redacted (see
+ * represent_redact_dsn) or null. */
+json_t *represent_region_database(const struct region_database_row *d);
+/* {code, name, tier, status, entitlements, created_at, updated_at}; entitlements is
+ * the stored object (an empty object if the stored text were unreadable). */
+json_t *represent_plan(const struct plan_row *p);
+/* {id, name, client_id, scopes[], created_at, secret_rotated_at} — never a secret. */
+json_t *represent_platform_client(const struct platform_client_row *p);
+
+/*
+ * Contract: dsn is untrusted text (at most a few KiB). Writes into out a copy with
+ * every password replaced by "***": the password of a URI's userinfo
+ * (`scheme://user:PASSWORD@host`), and the value of every `password=` parameter in
+ * a query string or a libpq keyword/value string (`host=x password='p w'`),
+ * case-insensitively. Returns false (out "") when out_size is too small.
+ */
+bool represent_redact_dsn(const char *dsn, char *out, size_t out_size);
+
+/*
+ * Parses `?limit=` (1–200, default 50 → 400 invalid_limit) and `?cursor=` for lists
+ * ordered by a natural code instead of an id: the cursor is the last code of the
+ * previous page and must satisfy code_is_valid (400 invalid_cursor otherwise).
+ * Returns false with the problem written to reply.
+ */
+bool represent_parse_code_page(const struct http_request *req, struct http_reply *reply,
+                               bool (*code_is_valid)(const char *), struct page_request *page);
+
+#endif

@@ -1,0 +1,430 @@
+/*
+ * tenants.c — tenants as the host operates them (SPEC §1 "Tenant", §4.2):
+ *
+ *   GET   /api/v1/tenants                 host: list (?status= filter), by id
+ *   POST  /api/v1/tenants                 host: {name, owner_email?}
+ *   GET   /api/v1/tenants/{tid}           host: any; a member: their own tenant
+ *   PATCH /api/v1/tenants/{tid}           host: {name?, app_limit?}
+ *   POST  /api/v1/tenants/{tid}/activate  host (idempotent)
+ *   POST  /api/v1/tenants/{tid}/suspend   host (idempotent)
+ *
+ * Every new tenant starts `pending_activation` with the configured default
+ * app_limit, host-created ones included. With owner_email the host also invites the
+ * tenant's first owner through the members module (same token, expiry, email and
+ * audit as any invitation); the accept link is shown once in the 201 answer.
+ * Tenant isolation: a member naming any tenant but their own gets 404
+ * tenant_not_found; on their own tenant, host-only actions answer 403 forbidden.
+ * Status changes are token facts: after the commit the tenant's apps are dropped
+ * from the app cache.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/audit.h"
+#include "api/context.h"
+#include "api/listing.h"
+#include "api/members.h"
+#include "api/represent.h"
+#include "cache/app_cache.h"
+#include "domain/names.h"
+#include "http/json_input.h"
+#include "http/router.h"
+#include "service.h"
+#include "store/ids.h"
+#include "store/outbox.h"
+#include "store/tenants.h"
+#include "util/timeutil.h"
+
+#define TENANT_APP_LIMIT_MAX 100000
+
+static void tenants_fail(struct http_request *req, struct http_reply *reply, struct db_conn *c,
+                         int rc, const char *what)
+{
+    db_rollback(c);
+    db_release(req->service->db, c);
+    api_reply_db_error(reply, rc, what);
+}
+
+/* Contract: value is untrusted (may be NULL). Trimmed 1–100 characters → out, else
+ * 400 invalid_name naming `name`. */
+static bool tenants_take_name(const char *value, char *out, size_t out_size, struct problem *p)
+{
+    const char *reason = NULL;
+    if (!name_normalize(value, NAME_MAX_CHARS, out, out_size, &reason)) {
+        problem_set(p, 400, "invalid_name", "name", "name %s",
+                    reason ? reason : "must be 1 to 100 characters");
+        return false;
+    }
+    return true;
+}
+
+/* ---- list ---------------------------------------------------------------------------- */
+
+struct tenants_page {
+    json_t *items;
+    int limit;
+    int count;
+    bool more;
+    char last[37];
+};
+
+static int tenants_page_add(const struct tenant_row *row, void *ctx)
+{
+    struct tenants_page *page = ctx;
+    if (page->count == page->limit) {
+        page->more = true;
+        return 1;
+    }
+    json_array_append_new(page->items, represent_tenant(row));
+    snprintf(page->last, sizeof page->last, "%s", row->id);
+    page->count++;
+    return 0;
+}
+
+/* GET /api/v1/tenants[?status=...] — host only, oldest first. */
+static void tenants_list(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    struct page_request page;
+    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who) ||
+        !api_page_parse(req, reply, &page))
+        return;
+    const char *status = http_request_query(req, "status");
+    if (status && !tenant_status_is_valid(status)) {
+        reply_error(reply, 400, "invalid_status", "status",
+                    "status must be pending_activation, active or suspended");
+        return;
+    }
+    struct tenants_page out = {json_array(), page.limit, 0, false, ""};
+    struct db_conn *c = db_acquire(req->service->db);
+    int n = store_tenant_list(c, status, page.cursor, page.limit + 1, tenants_page_add, &out);
+    db_release(req->service->db, c);
+    if (n < 0) {
+        json_decref(out.items);
+        api_reply_db_error(reply, DB_ERROR, "listing tenants");
+        return;
+    }
+    reply_json(reply, 200, api_page_wrap(out.items, out.more, out.last));
+}
+
+/* ---- create -------------------------------------------------------------------------- */
+
+/* {id, email, role, status, expires_at, created_at} — the members module's invitation
+ * shape (GET /tenants/{tid}/invitations lists the same object). */
+static json_t *tenants_invitation_json(const struct invitation_row *inv)
+{
+    char created[32], expires[32];
+    time_format_rfc3339(inv->created_at, created);
+    time_format_rfc3339(inv->expires_at, expires);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", inv->id, "email", inv->email, "role",
+                     inv->role, "status", inv->status, "expires_at", expires, "created_at",
+                     created);
+}
+
+/* POST /api/v1/tenants — body is untrusted: {name, owner_email?}. Answers 201 with the
+ * tenant's fields, plus `invitation` and `accept_url` (shown once) with owner_email. */
+static void tenants_create(struct http_request *req, struct http_reply *reply)
+{
+    struct service *svc = req->service;
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
+        return;
+    struct problem p;
+    problem_clear(&p);
+    static const char *const allowed[] = {"name", "owner_email", NULL};
+    json_t *body = json_input_object(req, false, &p);
+    const char *name = NULL, *owner_email = NULL;
+    struct tenant_row t;
+    memset(&t, 0, sizeof t);
+    char email[256] = "";
+    bool ok = body && json_input_reject_unknown(body, allowed, &p) &&
+              json_input_get_string(body, "name", true, false, &name, &p) &&
+              json_input_get_string(body, "owner_email", false, true, &owner_email, &p) &&
+              tenants_take_name(name, t.name, sizeof t.name, &p);
+    if (ok && owner_email && !email_normalize(owner_email, email, sizeof email)) {
+        problem_set(&p, 400, "invalid_email", "owner_email", "owner_email is not a valid address");
+        ok = false;
+    }
+    json_decref(body);
+    if (!ok) {
+        reply_problem(reply, &p);
+        return;
+    }
+    if (store_new_id(t.id) != 0) {
+        reply_error(reply, 500, "internal", NULL, "cannot create the tenant");
+        return;
+    }
+    snprintf(t.status, sizeof t.status, "pending_activation");
+    t.app_limit = svc->cfg.app_limit_default;
+    t.created_at = t.updated_at = time_now();
+
+    struct db_conn *c = db_acquire(svc->db);
+    int rc = db_begin_write(c);
+    if (rc != DB_OK) {
+        tenants_fail(req, reply, c, rc, "creating a tenant");
+        return;
+    }
+    if (email[0]) {
+        /* A user belongs to exactly one tenant: an existing account cannot become the
+         * owner of another one. */
+        struct user_row existing;
+        int taken = store_user_by_email(c, email, &existing);
+        if (taken != 0) {
+            if (taken < 0) {
+                tenants_fail(req, reply, c, DB_ERROR, "creating a tenant");
+                return;
+            }
+            db_rollback(c);
+            db_release(svc->db, c);
+            reply_error(reply, 409, "email_taken", "owner_email",
+                        "a user with this email already exists");
+            return;
+        }
+    }
+    rc = store_tenant_insert(c, &t);
+    if (rc == DB_DONE)
+        rc = audit_record(c, &who, req, t.id, "tenant.create", "tenant", t.id,
+                          json_pack("{s:s,s:I,s:b}", "name", t.name, "app_limit",
+                                    (json_int_t)t.app_limit, "owner_invited", email[0] != 0));
+    struct invitation_row inv;
+    char accept_url[INVITATION_ACCEPT_URL_SIZE] = "";
+    memset(&inv, 0, sizeof inv);
+    if (rc == DB_DONE && email[0])
+        rc = api_invitation_create(c, &who, req, t.id, t.name, email, "owner", &inv, accept_url,
+                                   sizeof accept_url);
+    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
+        explicit_bzero(accept_url, sizeof accept_url);
+        tenants_fail(req, reply, c, rc == DB_CONSTRAINT ? DB_ERROR : rc, "creating a tenant");
+        return;
+    }
+    db_release(svc->db, c);
+    json_t *out = represent_tenant(&t);
+    if (email[0]) {
+        json_object_set_new(out, "invitation", tenants_invitation_json(&inv));
+        json_object_set_new(out, "accept_url", json_string(accept_url));
+        explicit_bzero(accept_url, sizeof accept_url);
+    }
+    reply_json(reply, 201, out);
+}
+
+/* ---- read ---------------------------------------------------------------------------- */
+
+/* GET /api/v1/tenants/{tid} — host admins any tenant; members only their own (404
+ * for every other id). */
+static void tenants_get(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) ||
+        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_VIEWER))
+        return;
+    struct tenant_row t;
+    struct db_conn *c = db_acquire(req->service->db);
+    int found = store_tenant_get(c, req->params[0], &t);
+    db_release(req->service->db, c);
+    if (found < 0) {
+        api_reply_db_error(reply, DB_ERROR, "reading a tenant");
+        return;
+    }
+    if (found == 0) {
+        reply_error(reply, 404, "tenant_not_found", NULL, "no such tenant");
+        return;
+    }
+    reply_json(reply, 200, represent_tenant(&t));
+}
+
+/* ---- host changes -------------------------------------------------------------------- */
+
+/*
+ * Common head of every host write on one tenant: authenticate; a member gets 404 for
+ * another tenant's id (and for unknown ids) and 403 on their own; the host gets 404
+ * tenant_not_found for an unknown id. Returns false when the reply is written.
+ */
+static bool tenants_authorize_host_write(struct http_request *req, struct http_reply *reply,
+                                         struct principal *who)
+{
+    return api_authenticate(req, reply, who) &&
+           api_authorize_tenant(req, reply, who, req->params[0], ROLE_VIEWER) &&
+           api_require_host(reply, who);
+}
+
+/* Loads the tenant inside the write transaction (row-locked). On false the
+ * transaction is rolled back, c released and the reply written. */
+static bool tenants_load_locked(struct http_request *req, struct http_reply *reply,
+                                struct db_conn *c, struct tenant_row *t, const char *what)
+{
+    int rc = db_begin_write(c);
+    if (rc != DB_OK) {
+        tenants_fail(req, reply, c, rc, what);
+        return false;
+    }
+    int found = store_tenant_get_for_update(c, req->params[0], t);
+    if (found < 0) {
+        tenants_fail(req, reply, c, DB_ERROR, what);
+        return false;
+    }
+    if (found == 0) { /* deleted between the authorisation and now */
+        db_rollback(c);
+        db_release(req->service->db, c);
+        reply_error(reply, 404, "tenant_not_found", NULL, "no such tenant");
+        return false;
+    }
+    return true;
+}
+
+/* PATCH /api/v1/tenants/{tid} — body is untrusted: {name?, app_limit?}. Lowering
+ * app_limit below the current number of apps is allowed: existing apps stay, new
+ * ones are refused until the count is below the limit. */
+static void tenants_update(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!tenants_authorize_host_write(req, reply, &who))
+        return;
+    struct problem p;
+    problem_clear(&p);
+    static const char *const allowed[] = {"name", "app_limit", NULL};
+    json_t *body = json_input_object(req, false, &p);
+    const char *name = NULL;
+    char new_name[TENANT_NAME_SIZE] = "";
+    long long app_limit = 0;
+    bool has_limit = false;
+    bool ok = body && json_input_reject_unknown(body, allowed, &p) &&
+              json_input_get_string(body, "name", false, false, &name, &p) &&
+              json_input_get_int(body, "app_limit", false, &has_limit, 0, TENANT_APP_LIMIT_MAX,
+                                 &app_limit, &p) &&
+              (!name || tenants_take_name(name, new_name, sizeof new_name, &p));
+    json_decref(body);
+    if (!ok) {
+        reply_problem(reply, &p);
+        return;
+    }
+
+    struct tenant_row t;
+    struct db_conn *c = db_acquire(req->service->db);
+    if (!tenants_load_locked(req, reply, c, &t, "updating a tenant"))
+        return;
+    json_t *changes = json_object();
+    if (new_name[0] && strcmp(new_name, t.name) != 0) {
+        snprintf(t.name, sizeof t.name, "%s", new_name);
+        json_object_set_new(changes, "name", json_string(t.name));
+    }
+    if (has_limit && app_limit != t.app_limit) {
+        json_object_set_new(
+            changes, "app_limit",
+            json_pack("{s:I,s:I}", "from", (json_int_t)t.app_limit, "to", (json_int_t)app_limit));
+        t.app_limit = app_limit;
+    }
+    int rc = DB_DONE;
+    if (json_object_size(changes) > 0) {
+        t.updated_at = time_now();
+        rc = store_tenant_update(c, &t);
+        if (rc == DB_DONE) {
+            rc = audit_record(c, &who, req, t.id, "tenant.update", "tenant", t.id, changes);
+            changes = NULL;
+        }
+    }
+    json_decref(changes);
+    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
+        tenants_fail(req, reply, c, rc, "updating a tenant");
+        return;
+    }
+    db_release(req->service->db, c);
+    reply_json(reply, 200, represent_tenant(&t));
+}
+
+/* Queues the "your organisation is active" email to one owner. */
+struct tenants_mail {
+    struct db_conn *c;
+    const char *subject;
+    const char *body;
+    int rc;
+};
+
+static int tenants_mail_owner(const char *email, void *ctx)
+{
+    struct tenants_mail *m = ctx;
+    m->rc = store_outbox_enqueue(m->c, email, m->subject, m->body);
+    return m->rc == DB_DONE ? 0 : 1;
+}
+
+/*
+ * POST /api/v1/tenants/{tid}/activate and /suspend. Idempotent: moving to the status
+ * the tenant already has answers 200 and records nothing. A real change is audited,
+ * an activation emails the tenant's owners, and the app cache drops the tenant so the
+ * next token request sees the new status. No body (or an empty object) is accepted.
+ */
+static void tenants_set_status(struct http_request *req, struct http_reply *reply,
+                               const char *status, const char *action)
+{
+    struct service *svc = req->service;
+    struct principal who;
+    if (!tenants_authorize_host_write(req, reply, &who))
+        return;
+    struct problem p;
+    problem_clear(&p);
+    static const char *const allowed[] = {NULL};
+    json_t *body = json_input_object(req, true, &p);
+    bool ok = body && json_input_reject_unknown(body, allowed, &p);
+    json_decref(body);
+    if (!ok) {
+        reply_problem(reply, &p);
+        return;
+    }
+
+    struct tenant_row t;
+    struct db_conn *c = db_acquire(svc->db);
+    if (!tenants_load_locked(req, reply, c, &t, "changing a tenant's status"))
+        return;
+    bool changed = strcmp(t.status, status) != 0;
+    int rc = DB_DONE;
+    if (changed) {
+        char from[sizeof t.status];
+        snprintf(from, sizeof from, "%s", t.status);
+        snprintf(t.status, sizeof t.status, "%s", status);
+        t.updated_at = time_now();
+        rc = store_tenant_update(c, &t);
+        if (rc == DB_DONE)
+            rc = audit_record(c, &who, req, t.id, action, "tenant", t.id,
+                              json_pack("{s:s,s:s}", "from", from, "to", status));
+        if (rc == DB_DONE && strcmp(status, "active") == 0) {
+            char body_text[2048];
+            snprintf(body_text, sizeof body_text,
+                     "Hello,\n\nyour organisation \"%s\" is now active: you can create apps "
+                     "and request tokens.\n\nSign in: %s/\n",
+                     t.name, svc->cfg.issuer);
+            struct tenants_mail mail = {c, "Your organisation is active", body_text, DB_DONE};
+            if (store_tenant_owner_emails(c, t.id, tenants_mail_owner, &mail) < 0)
+                rc = DB_ERROR;
+            else
+                rc = mail.rc;
+        }
+    }
+    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
+        tenants_fail(req, reply, c, rc, "changing a tenant's status");
+        return;
+    }
+    db_release(svc->db, c);
+    /* Token issuance needs an active tenant: the next request must see the change. */
+    if (changed)
+        app_cache_invalidate_tenant(svc->app_cache, t.id);
+    reply_json(reply, 200, represent_tenant(&t));
+}
+
+static void tenants_activate(struct http_request *req, struct http_reply *reply)
+{
+    tenants_set_status(req, reply, "active", "tenant.activate");
+}
+
+static void tenants_suspend(struct http_request *req, struct http_reply *reply)
+{
+    tenants_set_status(req, reply, "suspended", "tenant.suspend");
+}
+
+const struct http_route api_tenants_routes[] = {
+    {HTTP_GET, "/api/v1/tenants", tenants_list},
+    {HTTP_POST, "/api/v1/tenants", tenants_create},
+    {HTTP_GET, "/api/v1/tenants/{}", tenants_get},
+    {HTTP_PATCH, "/api/v1/tenants/{}", tenants_update},
+    {HTTP_POST, "/api/v1/tenants/{}/activate", tenants_activate},
+    {HTTP_POST, "/api/v1/tenants/{}/suspend", tenants_suspend},
+};
+const size_t api_tenants_routes_count = sizeof api_tenants_routes / sizeof api_tenants_routes[0];

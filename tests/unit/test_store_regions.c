@@ -1,0 +1,358 @@
+/*
+ * tests/unit/test_store_regions — the region store on a real (temporary) SQLite
+ * database with the real schema: region and database CRUD, keyset listing by code,
+ * and store_region_pick_database's least-loaded choice (fewest non-deleted apps,
+ * ties to the lowest db_code, inactive databases and other regions ignored).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/db.h"
+#include "store/migrations.h"
+#include "store/regions.h"
+
+struct fixture {
+    char dir[64];
+    char path[128];
+    struct db *db;
+    struct db_conn *c;
+    int next_app;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/tenantd-regions-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "sqlite:%s/t.db", f->dir);
+    char err[256] = "";
+    f->db = db_open(f->path, 1, err, sizeof err);
+    if (!f->db)
+        fail_msg("db_open: %s", err);
+    if (migrations_apply(f->db, err, sizeof err) != 0)
+        fail_msg("migrations_apply: %s", err);
+    f->c = db_acquire(f->db);
+    const char *tenant[] = {"00000000-0000-7000-8000-000000000001"};
+    assert_int_equal(db_run(f->c,
+                            "INSERT INTO tenants (id, name, status, app_limit, created_at, "
+                            "updated_at) VALUES ($1, 'T', 'active', 100, 1, 1)",
+                            1, tenant),
+                     DB_DONE);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    db_release(f->db, f->c);
+    db_close(f->db);
+    char file[160];
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(file, sizeof file, "%s/t.db%s", f->dir, suffixes[i]);
+        unlink(file);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void add_region(struct fixture *f, const char *code, bool active)
+{
+    struct region_row r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.code, sizeof r.code, "%s", code);
+    snprintf(r.name, sizeof r.name, "Region %s", code);
+    r.active = active;
+    r.created_at = r.updated_at = 1700000000;
+    assert_int_equal(store_region_insert(f->c, &r), DB_DONE);
+}
+
+static void add_database(struct fixture *f, const char *region, const char *db_code, bool active)
+{
+    struct region_database_row d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.db_code, sizeof d.db_code, "%s", db_code);
+    snprintf(d.region_code, sizeof d.region_code, "%s", region);
+    d.active = active;
+    d.created_at = d.updated_at = 1700000000;
+    assert_int_equal(store_region_database_insert(f->c, &d), DB_DONE);
+}
+
+/* Inserts an app row directly (deleted when deleted != 0). */
+static void add_app(struct fixture *f, const char *region, const char *db_code, bool deleted)
+{
+    char id[37], name[32], client[32];
+    int n = ++f->next_app;
+    snprintf(id, sizeof id, "00000000-0000-7000-8000-%012d", n);
+    snprintf(name, sizeof name, "app %d", n);
+    snprintf(client, sizeof client, "tdc_test%d", n);
+    const char *params[] = {id, name, client, region, db_code, deleted ? "1" : NULL};
+    struct db_stmt *s = db_prepare(
+        f->c, "INSERT INTO apps (id, tenant_id, name, name_folded, client_id, secret_hash, "
+              "license_region_code, db_code, created_at, updated_at, secret_rotated_at, "
+              "deleted_at) VALUES ($1, '00000000-0000-7000-8000-000000000001', $2, $2, $3, "
+              "'h', $4, $5, 1, 1, 1, $6)");
+    assert_non_null(s);
+    for (int i = 0; i < 6; i++)
+        db_bind_text(s, i + 1, params[i]);
+    assert_int_equal(db_step(s), DB_DONE);
+    db_finalize(s);
+}
+
+static void expect_pick(struct fixture *f, const char *region, const char *want)
+{
+    char got[DB_CODE_SIZE];
+    memset(got, 'X', sizeof got);
+    int rc = store_region_pick_database(f->c, region, got);
+    if (!want) {
+        assert_int_equal(rc, 0);
+        return;
+    }
+    assert_int_equal(rc, 1);
+    assert_string_equal(got, want);
+}
+
+static void test_region_get_insert_update(void **state)
+{
+    struct fixture *f = *state;
+    struct region_row r;
+    assert_int_equal(store_region_get(f->c, "eu-west", &r), 0);
+    add_region(f, "eu-west", true);
+    assert_int_equal(store_region_get(f->c, "eu-west", &r), 1);
+    assert_string_equal(r.code, "eu-west");
+    assert_string_equal(r.name, "Region eu-west");
+    assert_true(r.active);
+    assert_int_equal(r.created_at, 1700000000);
+
+    /* duplicate code is a constraint violation */
+    struct region_row dup = r;
+    assert_int_equal(store_region_insert(f->c, &dup), DB_CONSTRAINT);
+
+    snprintf(r.name, sizeof r.name, "Europe West");
+    r.active = false;
+    r.updated_at = 1700000100;
+    assert_int_equal(store_region_update(f->c, &r), DB_DONE);
+    struct region_row again;
+    assert_int_equal(store_region_get(f->c, "eu-west", &again), 1);
+    assert_string_equal(again.name, "Europe West");
+    assert_false(again.active);
+    assert_int_equal(again.created_at, 1700000000);
+    assert_int_equal(again.updated_at, 1700000100);
+
+    /* the locking variant reads the same row inside a write transaction */
+    assert_int_equal(db_begin_write(f->c), DB_OK);
+    struct region_row locked;
+    assert_int_equal(store_region_get_for_update(f->c, "eu-west", &locked), 1);
+    assert_memory_equal(&locked, &again, sizeof locked);
+    assert_int_equal(store_region_get_for_update(f->c, "nope", &locked), 0);
+    assert_int_equal(db_commit(f->c), DB_OK);
+}
+
+struct collected {
+    char codes[8][DB_CODE_SIZE];
+    int n;
+    int stop_after;
+};
+
+static int collect_region(const struct region_row *row, void *ctx)
+{
+    struct collected *c = ctx;
+    snprintf(c->codes[c->n++], DB_CODE_SIZE, "%s", row->code);
+    return c->stop_after && c->n == c->stop_after;
+}
+
+static int collect_database(const struct region_database_row *row, void *ctx)
+{
+    struct collected *c = ctx;
+    snprintf(c->codes[c->n++], DB_CODE_SIZE, "%s", row->db_code);
+    return 0;
+}
+
+static void test_region_list_keyset(void **state)
+{
+    struct fixture *f = *state;
+    add_region(f, "us-east", true);
+    add_region(f, "ap-south", false);
+    add_region(f, "eu-west", true);
+
+    struct collected all = {0};
+    assert_int_equal(store_region_list(f->c, false, "", 10, collect_region, &all), 3);
+    assert_int_equal(all.n, 3);
+    assert_string_equal(all.codes[0], "ap-south");
+    assert_string_equal(all.codes[1], "eu-west");
+    assert_string_equal(all.codes[2], "us-east");
+
+    struct collected active = {0};
+    assert_int_equal(store_region_list(f->c, true, "", 10, collect_region, &active), 2);
+    assert_string_equal(active.codes[0], "eu-west");
+    assert_string_equal(active.codes[1], "us-east");
+
+    struct collected after = {0};
+    assert_int_equal(store_region_list(f->c, false, "ap-south", 1, collect_region, &after), 1);
+    assert_string_equal(after.codes[0], "eu-west");
+
+    /* the callback may stop early */
+    struct collected stopped = {.stop_after = 1};
+    assert_int_equal(store_region_list(f->c, false, "", 10, collect_region, &stopped), 1);
+    assert_int_equal(stopped.n, 1);
+
+    struct collected none = {0};
+    assert_int_equal(store_region_list(f->c, false, "us-east", 10, collect_region, &none), 0);
+}
+
+static void test_database_crud_and_list(void **state)
+{
+    struct fixture *f = *state;
+    add_region(f, "eu-west", true);
+    add_region(f, "us-east", true);
+    add_database(f, "eu-west", "eu-west-db2", true);
+    add_database(f, "eu-west", "eu-west-db1", false);
+    add_database(f, "us-east", "us-east-db1", true);
+
+    /* db_code is globally unique, even across regions */
+    struct region_database_row d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.db_code, sizeof d.db_code, "eu-west-db1");
+    snprintf(d.region_code, sizeof d.region_code, "us-east");
+    assert_int_equal(store_region_database_insert(f->c, &d), DB_CONSTRAINT);
+    /* and the region must exist (foreign key) */
+    snprintf(d.db_code, sizeof d.db_code, "nowhere-db1");
+    snprintf(d.region_code, sizeof d.region_code, "nowhere");
+    assert_int_equal(store_region_database_insert(f->c, &d), DB_CONSTRAINT);
+
+    assert_int_equal(store_region_database_get(f->c, "eu-west-db1", &d), 1);
+    assert_string_equal(d.region_code, "eu-west");
+    assert_false(d.active);
+    assert_false(d.has_dsn);
+
+    d.active = true;
+    d.has_dsn = true;
+    snprintf(d.dsn, sizeof d.dsn, "postgres://u:p@h/db");
+    d.updated_at = 1700000200;
+    assert_int_equal(store_region_database_update(f->c, &d), DB_DONE);
+    struct region_database_row again;
+    assert_int_equal(store_region_database_get(f->c, "eu-west-db1", &again), 1);
+    assert_true(again.active);
+    assert_true(again.has_dsn);
+    assert_string_equal(again.dsn, "postgres://u:p@h/db");
+    assert_int_equal(again.updated_at, 1700000200);
+
+    again.has_dsn = false; /* clearing stores NULL */
+    assert_int_equal(store_region_database_update(f->c, &again), DB_DONE);
+    assert_int_equal(store_region_database_get(f->c, "eu-west-db1", &d), 1);
+    assert_false(d.has_dsn);
+    assert_string_equal(d.dsn, "");
+
+    assert_int_equal(store_region_database_get(f->c, "missing-db", &d), 0);
+    assert_int_equal(db_begin_write(f->c), DB_OK);
+    assert_int_equal(store_region_database_get_for_update(f->c, "eu-west-db1", &again), 1);
+    assert_memory_equal(&again, &d, sizeof d);
+    assert_int_equal(store_region_database_get_for_update(f->c, "missing-db", &again), 0);
+    db_rollback(f->c);
+
+    struct collected eu = {0};
+    assert_int_equal(store_region_database_list(f->c, "eu-west", "", 10, collect_database, &eu), 2);
+    assert_string_equal(eu.codes[0], "eu-west-db1");
+    assert_string_equal(eu.codes[1], "eu-west-db2");
+    struct collected page2 = {0};
+    assert_int_equal(
+        store_region_database_list(f->c, "eu-west", "eu-west-db1", 10, collect_database, &page2),
+        1);
+    assert_string_equal(page2.codes[0], "eu-west-db2");
+}
+
+static void test_pick_no_database(void **state)
+{
+    struct fixture *f = *state;
+    expect_pick(f, "unknown", NULL);
+    add_region(f, "eu-west", true);
+    expect_pick(f, "eu-west", NULL);
+    add_database(f, "eu-west", "eu-west-db1", false); /* inactive only */
+    expect_pick(f, "eu-west", NULL);
+}
+
+static void test_pick_single_and_ties(void **state)
+{
+    struct fixture *f = *state;
+    add_region(f, "eu-west", true);
+    add_database(f, "eu-west", "eu-west-db2", true);
+    expect_pick(f, "eu-west", "eu-west-db2");
+    /* empty databases tie at 0: lowest db_code wins, whatever the insertion order */
+    add_database(f, "eu-west", "eu-west-db1", true);
+    expect_pick(f, "eu-west", "eu-west-db1");
+    add_app(f, "eu-west", "eu-west-db1", false);
+    expect_pick(f, "eu-west", "eu-west-db2");
+    add_app(f, "eu-west", "eu-west-db2", false);
+    expect_pick(f, "eu-west", "eu-west-db1"); /* 1:1 tie → lowest */
+}
+
+static void test_pick_least_loaded(void **state)
+{
+    struct fixture *f = *state;
+    add_region(f, "eu-west", true);
+    add_region(f, "us-east", true);
+    add_database(f, "eu-west", "eu-a", true);
+    add_database(f, "eu-west", "eu-b", true);
+    add_database(f, "eu-west", "eu-c", true);
+    add_database(f, "us-east", "us-a", true);
+    for (int i = 0; i < 3; i++)
+        add_app(f, "eu-west", "eu-a", false);
+    for (int i = 0; i < 2; i++)
+        add_app(f, "eu-west", "eu-b", false);
+    for (int i = 0; i < 4; i++)
+        add_app(f, "eu-west", "eu-c", false);
+    expect_pick(f, "eu-west", "eu-b"); /* 3 / 2 / 4 */
+    /* deleted apps do not count */
+    for (int i = 0; i < 2; i++)
+        add_app(f, "eu-west", "eu-a", true);
+    assert_int_equal(db_exec(f->c, "UPDATE apps SET deleted_at = 5 WHERE db_code = 'eu-c'"), DB_OK);
+    expect_pick(f, "eu-west", "eu-c"); /* 3 / 2 / 0 live */
+    /* another region's database never answers, however empty */
+    expect_pick(f, "us-east", "us-a");
+    add_app(f, "us-east", "us-a", false);
+    expect_pick(f, "eu-west", "eu-c");
+}
+
+static void test_pick_ignores_inactive(void **state)
+{
+    struct fixture *f = *state;
+    add_region(f, "eu-west", true);
+    add_database(f, "eu-west", "eu-a", true);
+    add_database(f, "eu-west", "eu-b", false); /* empty but inactive */
+    add_app(f, "eu-west", "eu-a", false);
+    add_app(f, "eu-west", "eu-a", false);
+    expect_pick(f, "eu-west", "eu-a");
+    /* deactivate the only active one → none */
+    assert_int_equal(db_exec(f->c, "UPDATE region_databases SET active = 0 WHERE db_code = 'eu-a'"),
+                     DB_OK);
+    expect_pick(f, "eu-west", NULL);
+    /* reactivate the empty one → it is picked */
+    assert_int_equal(db_exec(f->c, "UPDATE region_databases SET active = 1 WHERE db_code = 'eu-b'"),
+                     DB_OK);
+    expect_pick(f, "eu-west", "eu-b");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_region_get_insert_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_list_keyset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_database_crud_and_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pick_no_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pick_single_and_ties, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pick_least_loaded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pick_ignores_inactive, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
