@@ -1,0 +1,998 @@
+/*
+ * apps.c — tenant apps over HTTP (SPEC §4.3):
+ *
+ *   POST   /api/v1/tenants/{tid}/apps                 create (-> 201 app + secret)
+ *   GET    /api/v1/tenants/{tid}/apps                 list (viewer+)
+ *   GET    /api/v1/tenants/{tid}/apps/{aid}           one app (viewer+)
+ *   PATCH  /api/v1/tenants/{tid}/apps/{aid}           name, URIs, allowed domains
+ *   POST   /api/v1/tenants/{tid}/apps/{aid}/disable   | enable
+ *   POST   /api/v1/tenants/{tid}/apps/{aid}/secret    regenerate the client secret
+ *   PUT    /api/v1/tenants/{tid}/apps/{aid}/plan      assign a plan
+ *   DELETE /api/v1/tenants/{tid}/apps/{aid}/plan      unassign
+ *   DELETE /api/v1/tenants/{tid}/apps/{aid}           soft delete (-> 204)
+ *
+ * Owners and admins manage, viewers read, host admins act in any tenant. Another
+ * tenant's id is 404 tenant_not_found; another tenant's app id is 404 app_not_found.
+ * Every mutation runs in one write transaction with its audit event, and invalidates
+ * the app's token-cache entry after the commit and before answering. The storage
+ * routes live in app_storage.c and reuse the skeleton exported through apps.h.
+ *
+ * Creation holds the tenant row (store_tenant_get_for_update) for the whole
+ * transaction, so the app_limit count, the name check, the database pick and the
+ * insert are serialised per tenant: N parallel creates never exceed app_limit.
+ */
+#include "api/apps.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app_storage.h"
+#include "api/audit.h"
+#include "api/credentials.h"
+#include "api/listing.h"
+#include "cache/app_cache.h"
+#include "crypto/hash.h"
+#include "domain/allowed_domains.h"
+#include "domain/names.h"
+#include "domain/secret_format.h"
+#include "domain/uris.h"
+#include "http/json_input.h"
+#include "service.h"
+#include "store/ids.h"
+#include "store/plans.h"
+#include "store/regions.h"
+#include "store/tenants.h"
+#include "util/timeutil.h"
+
+/* ------------------------------------------------------------------------------- */
+/* Representation                                                                  */
+
+/* A stored JSON array text as a JSON value ([] if it does not parse). */
+static json_t *apps_json_array(const char *text)
+{
+    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+    if (!json_is_array(v)) {
+        json_decref(v);
+        return json_array();
+    }
+    return v;
+}
+
+json_t *api_app_to_json(const struct app_row *a)
+{
+    char created[32], updated[32], rotated[32];
+    time_format_rfc3339(a->created_at, created);
+    time_format_rfc3339(a->updated_at, updated);
+    time_format_rfc3339(a->secret_rotated_at, rotated);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s}", "id", a->id,
+                     "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
+                     "license_region_code", a->license_region_code, "db_code", a->db_code,
+                     "enabled", a->enabled, "plan_code", a->plan_code[0] ? a->plan_code : NULL,
+                     "redirect_uris", apps_json_array(a->redirect_uris),
+                     "post_logout_redirect_uris", apps_json_array(a->post_logout_redirect_uris),
+                     "allowed_domains", apps_json_array(a->allowed_domains), "storage",
+                     api_app_storage_to_json(a->has_storage ? &a->storage : NULL), "created_at",
+                     created, "updated_at", updated, "secret_rotated_at", rotated);
+}
+
+/* ------------------------------------------------------------------------------- */
+/* Shared write skeleton (see apps.h)                                              */
+
+bool api_app_authorize(struct http_request *req, struct http_reply *reply, struct principal *who,
+                       enum role min_role)
+{
+    if (!api_authenticate(req, reply, who) ||
+        !api_authorize_tenant(req, reply, who, req->params[0], min_role))
+        return false;
+    if (req->param_count >= 2 && !uuid_is_valid(req->params[1])) {
+        reply_error(reply, 404, "app_not_found", NULL, "no such app");
+        return false;
+    }
+    return true;
+}
+
+struct db_conn *api_app_write_begin(struct http_request *req, struct http_reply *reply,
+                                    struct app_row *app)
+{
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = db_begin_write(c);
+    if (rc != DB_OK) {
+        db_release(req->service->db, c);
+        api_reply_db_error(reply, rc, "starting a transaction");
+        return NULL;
+    }
+    int found = store_app_get(c, req->params[0], req->params[1], app);
+    if (found == 1)
+        return c;
+    api_app_write_abort(req, c);
+    if (found == 0)
+        reply_error(reply, 404, "app_not_found", NULL, "no such app");
+    else
+        api_reply_db_error(reply, DB_ERROR, "loading an app");
+    return NULL;
+}
+
+void api_app_write_abort(struct http_request *req, struct db_conn *c)
+{
+    db_rollback(c);
+    db_release(req->service->db, c);
+}
+
+void api_app_write_fail(struct http_request *req, struct http_reply *reply, struct db_conn *c,
+                        const struct problem *p)
+{
+    api_app_write_abort(req, c);
+    reply_problem(reply, p);
+}
+
+bool api_app_write_commit(struct http_request *req, struct http_reply *reply, struct db_conn *c)
+{
+    int rc = db_commit(c);
+    if (rc == DB_OK)
+        return true;
+    api_app_write_abort(req, c);
+    api_reply_db_error(reply, rc, "committing an app change");
+    return false;
+}
+
+void api_app_reply_current(struct http_request *req, struct http_reply *reply, struct db_conn *c,
+                           const char *client_id, int status)
+{
+    app_cache_invalidate_client(req->service->app_cache, client_id);
+    struct app_row *app = calloc(1, sizeof *app);
+    int found = app ? store_app_get(c, req->params[0], req->params[1], app) : -1;
+    db_release(req->service->db, c);
+    json_t *doc = found == 1 ? api_app_to_json(app) : NULL;
+    if (app) {
+        store_app_row_clear(app);
+        free(app);
+    }
+    if (found == 0)
+        reply_error(reply, 404, "app_not_found", NULL, "no such app");
+    else if (!doc)
+        api_reply_db_error(reply, DB_ERROR, "reading an app back");
+    else
+        reply_json(reply, status, doc);
+}
+
+/* ------------------------------------------------------------------------------- */
+/* Input validation                                                                */
+
+/* Copies an untrusted value into out for an error message: printable ASCII kept,
+ * everything else '?', at most 100 bytes then "...". */
+static void apps_quote(const char *in, char *out, size_t out_size)
+{
+    size_t o = 0, i = 0;
+    for (; in[i] && o + 4 < out_size && i < 100; i++)
+        out[o++] = (in[i] >= 0x20 && in[i] < 0x7f) ? in[i] : '?';
+    if (in[i] && o + 4 <= out_size) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+}
+
+/* Builds compact JSON array text of items[0..count) (malloc'd) into *out. */
+static bool apps_array_text(const char *const *items, size_t count, char **out, struct problem *p)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < count; i++)
+        if (json_array_append_new(arr, json_string(items[i])) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    *out = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+    json_decref(arr);
+    if (!*out) {
+        problem_set(p, 500, "internal", NULL, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Reads body[key] as a list of strings into a malloc'd array (*items_out, count in
+ * *count). Absent or null -> *present false. Caller frees *items_out (borrowed
+ * strings).
+ */
+static bool apps_read_strings(const json_t *body, const char *key, const char ***items_out,
+                              size_t *count, bool *present, struct problem *p)
+{
+    *items_out = NULL;
+    json_t *v = json_object_get(body, key);
+    size_t n = json_is_array(v) ? json_array_size(v) : 0;
+    const char **items = calloc(n ? n : 1, sizeof *items);
+    if (!items) {
+        problem_set(p, 500, "internal", NULL, "out of memory");
+        return false;
+    }
+    if (!json_input_get_string_array(body, key, n, items, count, present, p)) {
+        free(items);
+        return false;
+    }
+    *items_out = items;
+    return true;
+}
+
+/*
+ * Contract: body is untrusted. Validates body[key] (redirect_uris or
+ * post_logout_redirect_uris) with domain/uris.h. On success *json_out is the
+ * malloc'd JSON array text (NULL when absent). Errors: 400 invalid_uri with field
+ * "key[i]" and the offending value quoted in detail ("key[10]" for the 11th of too
+ * many), invalid_type.
+ */
+static bool apps_parse_uris(const json_t *body, const char *key, char **json_out, struct problem *p)
+{
+    *json_out = NULL;
+    const char **items;
+    size_t count;
+    bool present;
+    if (!apps_read_strings(body, key, &items, &count, &present, p))
+        return false;
+    bool ok = true;
+    if (present) {
+        size_t bad = 0;
+        const char *reason = NULL;
+        if (!uri_redirect_list_is_valid(items, count, &bad, &reason)) {
+            char field[96], quoted[112];
+            ok = false;
+            if (bad >= count) { /* too many */
+                bad = URI_LIST_MAX;
+                reason = "is one too many: at most 10 URIs are allowed";
+            } else if (!reason) {
+                reason = "is not acceptable";
+            }
+            snprintf(field, sizeof field, "%s[%zu]", key, bad);
+            apps_quote(items[bad], quoted, sizeof quoted);
+            problem_set(p, 400, "invalid_uri", field, "%s \"%s\" %s", field, quoted, reason);
+        } else {
+            ok = apps_array_text(items, count, json_out, p);
+        }
+    }
+    free(items);
+    return ok;
+}
+
+/*
+ * Contract: body is untrusted. Normalises and validates body.allowed_domains with
+ * domain/allowed_domains.h (SPEC §2 order). On success *json_out is the malloc'd JSON
+ * array of normalised domains (NULL when absent). Errors: 400 invalid_domain,
+ * wildcard_domain, invalid_port, duplicate_domain, too_many_domains with field
+ * "allowed_domains[i]" ("allowed_domains[3]" for the 4th of too many), invalid_type.
+ */
+static bool apps_parse_domains(const json_t *body, char **json_out, struct problem *p)
+{
+    *json_out = NULL;
+    const char **items;
+    size_t count;
+    bool present;
+    if (!apps_read_strings(body, "allowed_domains", &items, &count, &present, p))
+        return false;
+    bool ok = true;
+    if (present) {
+        char normalized[DOMAIN_LIST_MAX][DOMAIN_MAX_LEN];
+        size_t bad = 0;
+        enum domain_error e = domain_normalize_allowed_list(items, count, normalized, &bad);
+        if (e != DOMAIN_OK) {
+            char field[96], quoted[112];
+            ok = false;
+            if (e == DOMAIN_TOO_MANY || bad >= count)
+                bad = DOMAIN_LIST_MAX < count ? DOMAIN_LIST_MAX : count - 1;
+            snprintf(field, sizeof field, "allowed_domains[%zu]", bad);
+            apps_quote(items[bad], quoted, sizeof quoted);
+            const char *why = e == DOMAIN_WILDCARD       ? "must not contain a wildcard"
+                              : e == DOMAIN_INVALID_PORT ? "has an invalid port (1-65535)"
+                              : e == DOMAIN_DUPLICATE    ? "repeats an earlier domain"
+                              : e == DOMAIN_TOO_MANY     ? "is one too many: at most 3 domains"
+                                                         : "is not a valid domain";
+            problem_set(p, 400, domain_error_code(e), field, "%s \"%s\" %s", field, quoted, why);
+        } else {
+            const char *norm[DOMAIN_LIST_MAX];
+            for (size_t i = 0; i < count; i++)
+                norm[i] = normalized[i];
+            ok = apps_array_text(norm, count, json_out, p);
+        }
+    }
+    free(items);
+    return ok;
+}
+
+/* Contract: value is untrusted. Trims and validates an app name (1–100 chars); writes
+ * the name and its case-folded uniqueness key. 400 invalid_name on failure. */
+static bool apps_parse_name(const char *value, char name[APP_NAME_SIZE], char folded[APP_NAME_SIZE],
+                            struct problem *p)
+{
+    const char *reason = NULL;
+    if (!name_normalize(value, NAME_MAX_CHARS, name, APP_NAME_SIZE, &reason)) {
+        problem_set(p, 400, "invalid_name", "name", "name %s",
+                    reason ? reason : "must be 1 to 100 characters");
+        return false;
+    }
+    name_fold_case(name, folded, APP_NAME_SIZE);
+    return true;
+}
+
+/* The lists a create or PATCH may carry, as JSON texts (NULL = absent). */
+struct apps_lists {
+    char *redirect_uris;
+    char *post_logout_redirect_uris;
+    char *allowed_domains;
+};
+
+static void apps_lists_free(struct apps_lists *l)
+{
+    free(l->redirect_uris);
+    free(l->post_logout_redirect_uris);
+    free(l->allowed_domains);
+    memset(l, 0, sizeof *l);
+}
+
+static bool apps_parse_lists(const json_t *body, struct apps_lists *l, struct problem *p)
+{
+    memset(l, 0, sizeof *l);
+    if (apps_parse_uris(body, "redirect_uris", &l->redirect_uris, p) &&
+        apps_parse_uris(body, "post_logout_redirect_uris", &l->post_logout_redirect_uris, p) &&
+        apps_parse_domains(body, &l->allowed_domains, p))
+        return true;
+    apps_lists_free(l);
+    return false;
+}
+
+/* Moves a parsed list into the row's field when present (ownership passes). */
+static void apps_take_list(char **row_field, char **parsed)
+{
+    if (!*parsed)
+        return;
+    free(*row_field);
+    *row_field = *parsed;
+    *parsed = NULL;
+}
+
+/* ------------------------------------------------------------------------------- */
+/* POST /api/v1/tenants/{tid}/apps                                                 */
+
+static const char *const create_fields[] = {
+    "name",    "region_code", "redirect_uris", "post_logout_redirect_uris", "allowed_domains",
+    "storage", NULL};
+
+struct apps_create_input {
+    struct app_row app; /* name, name_folded, region, lists filled */
+    bool has_storage;
+    struct app_storage_input storage;
+};
+
+/* Parses and validates the whole create body (nothing touches the database). */
+static bool apps_create_parse(const json_t *body, struct apps_create_input *in, struct problem *p)
+{
+    struct apps_lists lists;
+    const char *name, *region_code;
+    if (!json_input_reject_unknown(body, create_fields, p) ||
+        !json_input_get_string(body, "name", true, false, &name, p) ||
+        !apps_parse_name(name, in->app.name, in->app.name_folded, p) ||
+        !json_input_get_string(body, "region_code", true, false, &region_code, p))
+        return false;
+    if (!region_code_is_valid(region_code)) {
+        problem_set(p, 400, "region_not_found", "region_code", "no active region has this code");
+        return false;
+    }
+    snprintf(in->app.license_region_code, sizeof in->app.license_region_code, "%s", region_code);
+    if (!apps_parse_lists(body, &lists, p))
+        return false;
+    apps_take_list(&in->app.redirect_uris, &lists.redirect_uris);
+    apps_take_list(&in->app.post_logout_redirect_uris, &lists.post_logout_redirect_uris);
+    apps_take_list(&in->app.allowed_domains, &lists.allowed_domains);
+    json_t *storage = json_object_get(body, "storage");
+    if (storage && !json_is_null(storage)) {
+        if (!api_app_storage_parse(storage, "storage.", &in->storage, p))
+            return false;
+        in->has_storage = true;
+    }
+    return true;
+}
+
+/*
+ * The checks and writes of a create, inside the caller's write transaction. Returns
+ * DB_DONE, or fills p (domain errors) and returns DB_CONSTRAINT, or returns another
+ * DB_* status for the caller to report.
+ */
+static int apps_create_in_tx(struct http_request *req, struct db_conn *c,
+                             const struct principal *who, struct apps_create_input *in,
+                             const char *secret_hash, struct problem *p)
+{
+    struct app_row *a = &in->app;
+    struct tenant_row tenant;
+    int found = store_tenant_get_for_update(c, a->tenant_id, &tenant);
+    if (found != 1) {
+        if (found == 0)
+            problem_set(p, 404, "tenant_not_found", NULL, "no such tenant");
+        return found == 0 ? DB_CONSTRAINT : DB_ERROR;
+    }
+    struct region_row region;
+    found = store_region_get(c, a->license_region_code, &region);
+    if (found < 0)
+        return DB_ERROR;
+    if (found == 0) {
+        problem_set(p, 400, "region_not_found", "region_code", "no region has the code \"%s\"",
+                    a->license_region_code);
+        return DB_CONSTRAINT;
+    }
+    if (!region.active) {
+        problem_set(p, 400, "region_inactive", "region_code",
+                    "region \"%s\" is not accepting new apps", a->license_region_code);
+        return DB_CONSTRAINT;
+    }
+    int64_t count = store_app_count(c, a->tenant_id);
+    if (count < 0)
+        return DB_ERROR;
+    if (count >= tenant.app_limit) {
+        problem_set(p, 409, "app_limit_reached", NULL,
+                    "this tenant may hold at most %lld apps; delete one or contact support",
+                    (long long)tenant.app_limit);
+        return DB_CONSTRAINT;
+    }
+    found = store_app_name_taken(c, a->tenant_id, a->name_folded, NULL);
+    if (found < 0)
+        return DB_ERROR;
+    if (found == 1) {
+        problem_set(p, 409, "duplicate_app_name", "name", "an app with this name already exists");
+        return DB_CONSTRAINT;
+    }
+    found = store_region_pick_database(c, a->license_region_code, a->db_code);
+    if (found < 0)
+        return DB_ERROR;
+    if (found == 0) {
+        problem_set(p, 409, "region_no_active_database", "region_code",
+                    "region \"%s\" has no active database", a->license_region_code);
+        return DB_CONSTRAINT;
+    }
+    int rc = store_app_insert(c, a, secret_hash);
+    if (rc == DB_CONSTRAINT) {
+        problem_set(p, 409, "duplicate_app_name", "name", "an app with this name already exists");
+        return DB_CONSTRAINT;
+    }
+    if (rc != DB_DONE)
+        return rc;
+    if (in->has_storage) {
+        api_app_storage_row_from_input(&in->storage, a->id, a->created_at, &a->storage);
+        rc = store_app_storage_put(c, req->service->keyring, &a->storage,
+                                   in->storage.secret_access_key);
+        if (rc != DB_DONE)
+            return rc == DB_CONSTRAINT ? DB_ERROR : rc;
+        a->has_storage = true;
+    }
+    return audit_record(c, who, req, a->tenant_id, "app.create", "app", a->id,
+                        json_pack("{s:s,s:s,s:s,s:s,s:s?}", "name", a->name, "client_id",
+                                  a->client_id, "region_code", a->license_region_code, "db_code",
+                                  a->db_code, "storage_provider",
+                                  a->has_storage ? a->storage.provider : NULL));
+}
+
+static void apps_create(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+        return;
+    struct problem p = {0};
+    json_t *body = json_input_object(req, false, &p);
+    if (!body) {
+        reply_problem(reply, &p);
+        return;
+    }
+    struct apps_create_input *in = calloc(1, sizeof *in);
+    if (!in) {
+        json_decref(body);
+        reply_error(reply, 500, "internal", NULL, "out of memory");
+        return;
+    }
+    bool parsed = apps_create_parse(body, in, &p);
+    api_app_storage_wipe_json(json_object_get(body, "storage"));
+    json_decref(body);
+
+    char secret[64] = "", secret_hash[65] = "";
+    struct app_row *a = &in->app;
+    if (parsed) {
+        int64_t now = time_now();
+        snprintf(a->tenant_id, sizeof a->tenant_id, "%s", req->params[0]);
+        a->enabled = true;
+        a->created_at = a->updated_at = a->secret_rotated_at = now;
+        if (store_new_id(a->id) != 0 || credential_new_client_id(a->client_id) != 0 ||
+            credential_new_secret(CLIENT_SECRET_PREFIX, secret, secret_hash) != 0) {
+            problem_set(&p, 500, "internal", NULL, "cannot generate credentials");
+            parsed = false;
+        }
+    }
+    if (!parsed) {
+        reply_problem(reply, &p);
+        goto out;
+    }
+
+    struct db_conn *c = db_acquire(req->service->db);
+    int rc = db_begin_write(c);
+    if (rc != DB_OK) {
+        db_release(req->service->db, c);
+        api_reply_db_error(reply, rc, "starting a transaction");
+        goto out;
+    }
+    rc = apps_create_in_tx(req, c, &who, in, secret_hash, &p);
+    if (rc == DB_DONE)
+        rc = db_commit(c) == DB_OK ? DB_DONE : DB_ERROR;
+    if (rc != DB_DONE) {
+        db_rollback(c);
+        db_release(req->service->db, c);
+        if (problem_is_set(&p))
+            reply_problem(reply, &p);
+        else
+            api_reply_db_error(reply, rc, "creating an app");
+        goto out;
+    }
+    db_release(req->service->db, c);
+    /* A cache may remember unknown client ids; make sure this one is looked up afresh. */
+    app_cache_invalidate_client(req->service->app_cache, a->client_id);
+    json_t *doc = api_app_to_json(a);
+    if (!doc) {
+        reply_error(reply, 500, "internal", NULL, "cannot build the app representation");
+        goto out;
+    }
+    reply_json(
+        reply, 201,
+        json_pack("{s:o,s:s,s:s}", "app", doc, "client_id", a->client_id, "client_secret", secret));
+out:
+    crypto_wipe(secret, sizeof secret);
+    api_app_storage_input_wipe(&in->storage);
+    store_app_row_clear(&in->app);
+    free(in);
+}
+
+/* ------------------------------------------------------------------------------- */
+/* Reads                                                                           */
+
+struct apps_list_ctx {
+    json_t *items;
+    int limit;
+    int n;
+    bool more;
+    bool failed;
+    char last[37];
+};
+
+static int apps_list_each(const struct app_row *row, void *ctx)
+{
+    struct apps_list_ctx *l = ctx;
+    if (l->n == l->limit) {
+        l->more = true;
+        return 1;
+    }
+    json_t *item = api_app_to_json(row);
+    if (!item || json_array_append_new(l->items, item) != 0) {
+        l->failed = true;
+        return 1;
+    }
+    snprintf(l->last, sizeof l->last, "%s", row->id);
+    l->n++;
+    return 0;
+}
+
+/* GET /api/v1/tenants/{tid}/apps — oldest first (ids are time-ordered). */
+static void apps_list(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    struct page_request page;
+    if (!api_app_authorize(req, reply, &who, ROLE_VIEWER) || !api_page_parse(req, reply, &page))
+        return;
+    struct apps_list_ctx l = {.items = json_array(), .limit = page.limit};
+    struct db_conn *c = db_acquire(req->service->db);
+    int visited =
+        store_app_list(c, req->params[0], page.cursor, page.limit + 1, apps_list_each, &l);
+    db_release(req->service->db, c);
+    if (visited < 0 || l.failed || !l.items) {
+        json_decref(l.items);
+        api_reply_db_error(reply, DB_ERROR, "listing apps");
+        return;
+    }
+    reply_json(reply, 200, api_page_wrap(l.items, l.more, l.last));
+}
+
+/* GET /api/v1/tenants/{tid}/apps/{aid} */
+static void apps_get(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_app_authorize(req, reply, &who, ROLE_VIEWER))
+        return;
+    struct db_conn *c = db_acquire(req->service->db);
+    struct app_row app = {0};
+    int found = store_app_get(c, req->params[0], req->params[1], &app);
+    db_release(req->service->db, c);
+    if (found == 1) {
+        json_t *doc = api_app_to_json(&app);
+        if (doc)
+            reply_json(reply, 200, doc);
+        else
+            reply_error(reply, 500, "internal", NULL, "cannot build the app representation");
+    } else if (found == 0) {
+        reply_error(reply, 404, "app_not_found", NULL, "no such app");
+    } else {
+        api_reply_db_error(reply, DB_ERROR, "reading an app");
+    }
+    store_app_row_clear(&app);
+}
+
+/* ------------------------------------------------------------------------------- */
+/* PATCH /api/v1/tenants/{tid}/apps/{aid}                                          */
+
+static const char *const patch_fields[] = {"name", "redirect_uris", "post_logout_redirect_uris",
+                                           "allowed_domains", NULL};
+static const char *const immutable_fields[] = {"region_code", "license_region_code", "db_code",
+                                               NULL};
+
+static void apps_patch(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+        return;
+    struct problem p = {0};
+    json_t *body = json_input_object(req, false, &p);
+    if (!body) {
+        reply_problem(reply, &p);
+        return;
+    }
+    for (size_t i = 0; immutable_fields[i]; i++)
+        if (json_object_get(body, immutable_fields[i])) {
+            json_decref(body);
+            reply_error(reply, 400, "region_immutable", immutable_fields[i],
+                        "an app's license region and database are fixed at creation");
+            return;
+        }
+    const char *name_value = NULL;
+    char name[APP_NAME_SIZE] = "", folded[APP_NAME_SIZE] = "";
+    struct apps_lists lists = {0};
+    bool ok = json_input_reject_unknown(body, patch_fields, &p) &&
+              json_input_get_string(body, "name", false, false, &name_value, &p) &&
+              (!name_value || apps_parse_name(name_value, name, folded, &p)) &&
+              apps_parse_lists(body, &lists, &p);
+    json_decref(body);
+    if (!ok) {
+        reply_problem(reply, &p);
+        return;
+    }
+
+    struct app_row app = {0};
+    struct db_conn *c = api_app_write_begin(req, reply, &app);
+    if (!c) {
+        apps_lists_free(&lists);
+        return;
+    }
+    json_t *changed = json_array();
+    if (name[0] && strcmp(name, app.name) != 0) {
+        int taken = store_app_name_taken(c, app.tenant_id, folded, app.id);
+        if (taken != 0) {
+            json_decref(changed);
+            apps_lists_free(&lists);
+            store_app_row_clear(&app);
+            if (taken < 0) {
+                api_app_write_abort(req, c);
+                api_reply_db_error(reply, DB_ERROR, "checking app names");
+            } else {
+                problem_set(&p, 409, "duplicate_app_name", "name",
+                            "an app with this name already exists");
+                api_app_write_fail(req, reply, c, &p);
+            }
+            return;
+        }
+        snprintf(app.name, sizeof app.name, "%s", name);
+        snprintf(app.name_folded, sizeof app.name_folded, "%s", folded);
+        json_array_append_new(changed, json_string("name"));
+    }
+    struct {
+        const char *field;
+        char **row;
+        char **parsed;
+    } list_changes[] = {
+        {"redirect_uris", &app.redirect_uris, &lists.redirect_uris},
+        {"post_logout_redirect_uris", &app.post_logout_redirect_uris,
+         &lists.post_logout_redirect_uris},
+        {"allowed_domains", &app.allowed_domains, &lists.allowed_domains},
+    };
+    for (size_t i = 0; i < sizeof list_changes / sizeof list_changes[0]; i++) {
+        if (*list_changes[i].parsed && strcmp(*list_changes[i].parsed, *list_changes[i].row) != 0) {
+            json_array_append_new(changed, json_string(list_changes[i].field));
+            apps_take_list(list_changes[i].row, list_changes[i].parsed);
+        }
+    }
+    apps_lists_free(&lists);
+    int rc = DB_DONE;
+    bool any = json_array_size(changed) > 0;
+    if (any) {
+        app.updated_at = time_now();
+        rc = store_app_update(c, &app);
+        if (rc == DB_CONSTRAINT) {
+            json_decref(changed);
+            store_app_row_clear(&app);
+            problem_set(&p, 409, "duplicate_app_name", "name",
+                        "an app with this name already exists");
+            api_app_write_fail(req, reply, c, &p);
+            return;
+        }
+        if (rc == DB_DONE)
+            rc = audit_record(c, &who, req, app.tenant_id, "app.update", "app", app.id,
+                              json_pack("{s:O,s:s,s:o}", "changed", changed, "name", app.name,
+                                        "allowed_domains", apps_json_array(app.allowed_domains)));
+    }
+    json_decref(changed);
+    if (rc != DB_DONE) {
+        api_app_write_abort(req, c);
+        store_app_row_clear(&app);
+        api_reply_db_error(reply, rc, "updating an app");
+        return;
+    }
+    if (api_app_write_commit(req, reply, c))
+        api_app_reply_current(req, reply, c, app.client_id, 200);
+    store_app_row_clear(&app);
+}
+
+/* ------------------------------------------------------------------------------- */
+/* Actions: enable / disable / secret                                              */
+
+/* Actions take no body; an empty one or {} is fine, any field is unknown_field. */
+static bool apps_empty_body(struct http_request *req, struct http_reply *reply)
+{
+    struct problem p = {0};
+    static const char *const none[] = {NULL};
+    json_t *body = json_input_object(req, true, &p);
+    bool ok = body && json_input_reject_unknown(body, none, &p);
+    json_decref(body);
+    if (!ok)
+        reply_problem(reply, &p);
+    return ok;
+}
+
+/* enable/disable: a no-op when the app is already in that state (no audit event). */
+static void apps_set_enabled(struct http_request *req, struct http_reply *reply, bool enabled)
+{
+    struct principal who;
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN) || !apps_empty_body(req, reply))
+        return;
+    struct app_row app = {0};
+    struct db_conn *c = api_app_write_begin(req, reply, &app);
+    if (!c)
+        return;
+    int rc = DB_DONE;
+    if (app.enabled != enabled) {
+        rc = store_app_set_enabled(c, app.id, enabled, time_now());
+        if (rc == DB_DONE)
+            rc = audit_record(c, &who, req, app.tenant_id, enabled ? "app.enable" : "app.disable",
+                              "app", app.id, NULL);
+    }
+    if (rc != DB_DONE) {
+        api_app_write_abort(req, c);
+        store_app_row_clear(&app);
+        api_reply_db_error(reply, rc, "changing an app");
+        return;
+    }
+    if (api_app_write_commit(req, reply, c))
+        api_app_reply_current(req, reply, c, app.client_id, 200);
+    store_app_row_clear(&app);
+}
+
+static void apps_enable(struct http_request *req, struct http_reply *reply)
+{
+    apps_set_enabled(req, reply, true);
+}
+
+static void apps_disable(struct http_request *req, struct http_reply *reply)
+{
+    apps_set_enabled(req, reply, false);
+}
+
+/* POST .../apps/{aid}/secret — the old secret stops working at the commit. */
+static void apps_regenerate_secret(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN) || !apps_empty_body(req, reply))
+        return;
+    char secret[64] = "", secret_hash[65] = "";
+    if (credential_new_secret(CLIENT_SECRET_PREFIX, secret, secret_hash) != 0) {
+        reply_error(reply, 500, "internal", NULL, "cannot generate a secret");
+        return;
+    }
+    struct app_row app = {0};
+    struct db_conn *c = api_app_write_begin(req, reply, &app);
+    if (!c) {
+        crypto_wipe(secret, sizeof secret);
+        return;
+    }
+    int rc = store_app_set_secret(c, app.id, secret_hash, time_now());
+    if (rc == DB_DONE)
+        rc = audit_record(c, &who, req, app.tenant_id, "app.secret.regenerate", "app", app.id,
+                          json_pack("{s:s}", "client_id", app.client_id));
+    if (rc != DB_DONE) {
+        api_app_write_abort(req, c);
+        api_reply_db_error(reply, rc, "regenerating a secret");
+    } else if (api_app_write_commit(req, reply, c)) {
+        db_release(req->service->db, c);
+        app_cache_invalidate_client(req->service->app_cache, app.client_id);
+        reply_json(reply, 200,
+                   json_pack("{s:s,s:s}", "client_id", app.client_id, "client_secret", secret));
+    }
+    crypto_wipe(secret, sizeof secret);
+    store_app_row_clear(&app);
+}
+
+/* ------------------------------------------------------------------------------- */
+/* Plans                                                                           */
+
+/* Plan rules of SPEC §1 for assigning `plan` to `app`, inside the transaction. */
+static int apps_check_plan(struct db_conn *c, const struct principal *who,
+                           const struct app_row *app, const struct plan_row *plan,
+                           struct problem *p)
+{
+    if (strcmp(plan->status, "active") != 0) {
+        problem_set(p, 400, "plan_not_assignable", "plan_code",
+                    "plan \"%s\" is %s; only active plans can be assigned", plan->code,
+                    plan->status);
+        return DB_CONSTRAINT;
+    }
+    if (strcmp(plan->tier, "free") != 0) {
+        if (!who->host_admin) {
+            problem_set(p, 403, "plan_requires_host", "plan_code",
+                        "paid plans are assigned by the platform operator");
+            return DB_CONSTRAINT;
+        }
+        return DB_DONE;
+    }
+    int64_t on_free = store_app_count_on_free_plan(c, app->tenant_id, app->id);
+    if (on_free < 0)
+        return DB_ERROR;
+    if (on_free > 0) {
+        problem_set(p, 409, "free_plan_limit", "plan_code",
+                    "another app of this tenant is already on a free plan");
+        return DB_CONSTRAINT;
+    }
+    return DB_DONE;
+}
+
+/* PUT .../apps/{aid}/plan {plan_code} */
+static void apps_assign_plan(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+        return;
+    static const char *const fields[] = {"plan_code", NULL};
+    struct problem p = {0};
+    const char *code_value = NULL;
+    char plan_code[PLAN_CODE_SIZE] = "";
+    json_t *body = json_input_object(req, false, &p);
+    bool ok = body && json_input_reject_unknown(body, fields, &p) &&
+              json_input_get_string(body, "plan_code", true, false, &code_value, &p);
+    if (ok)
+        snprintf(plan_code, sizeof plan_code, "%s", code_value);
+    bool well_formed = ok && plan_code_is_valid(code_value);
+    json_decref(body);
+    if (!ok) {
+        reply_problem(reply, &p);
+        return;
+    }
+    struct app_row app = {0};
+    struct plan_row *plan = calloc(1, sizeof *plan);
+    struct db_conn *c = plan ? api_app_write_begin(req, reply, &app) : NULL;
+    if (!c) {
+        if (!plan)
+            reply_error(reply, 500, "internal", NULL, "out of memory");
+        free(plan);
+        return;
+    }
+    struct tenant_row tenant;
+    int rc = DB_DONE;
+    int found = store_tenant_get_for_update(c, app.tenant_id, &tenant);
+    if (found != 1)
+        rc = DB_ERROR;
+    else {
+        found = well_formed ? store_plan_get(c, plan_code, plan) : 0;
+        if (found < 0)
+            rc = DB_ERROR;
+        else if (found == 0) {
+            problem_set(&p, 404, "plan_not_found", "plan_code", "no plan has this code");
+            rc = DB_CONSTRAINT;
+        } else {
+            rc = apps_check_plan(c, &who, &app, plan, &p);
+        }
+    }
+    if (rc == DB_DONE && strcmp(app.plan_code, plan->code) != 0) {
+        rc = store_app_set_plan(c, app.id, plan->code, time_now());
+        if (rc == DB_DONE)
+            rc = audit_record(c, &who, req, app.tenant_id, "app.plan.assign", "app", app.id,
+                              json_pack("{s:s,s:s?}", "plan_code", plan->code, "previous_plan_code",
+                                        app.plan_code[0] ? app.plan_code : NULL));
+    }
+    free(plan);
+    if (rc != DB_DONE) {
+        if (problem_is_set(&p))
+            api_app_write_fail(req, reply, c, &p);
+        else {
+            api_app_write_abort(req, c);
+            api_reply_db_error(reply, rc, "assigning a plan");
+        }
+        store_app_row_clear(&app);
+        return;
+    }
+    if (api_app_write_commit(req, reply, c))
+        api_app_reply_current(req, reply, c, app.client_id, 200);
+    store_app_row_clear(&app);
+}
+
+/* DELETE .../apps/{aid}/plan — owners/admins may always drop a plan (it only removes
+ * entitlements); an app without a plan answers 200 unchanged. */
+static void apps_unassign_plan(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+        return;
+    struct app_row app = {0};
+    struct db_conn *c = api_app_write_begin(req, reply, &app);
+    if (!c)
+        return;
+    int rc = DB_DONE;
+    if (app.plan_code[0]) {
+        rc = store_app_set_plan(c, app.id, NULL, time_now());
+        if (rc == DB_DONE)
+            rc = audit_record(c, &who, req, app.tenant_id, "app.plan.unassign", "app", app.id,
+                              json_pack("{s:s}", "previous_plan_code", app.plan_code));
+    }
+    if (rc != DB_DONE) {
+        api_app_write_abort(req, c);
+        store_app_row_clear(&app);
+        api_reply_db_error(reply, rc, "unassigning a plan");
+        return;
+    }
+    if (api_app_write_commit(req, reply, c))
+        api_app_reply_current(req, reply, c, app.client_id, 200);
+    store_app_row_clear(&app);
+}
+
+/* ------------------------------------------------------------------------------- */
+/* DELETE /api/v1/tenants/{tid}/apps/{aid}                                         */
+
+/* Soft delete; the custom storage credentials are destroyed with it (nothing may use
+ * them any more). */
+static void apps_delete(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+        return;
+    struct app_row app = {0};
+    struct db_conn *c = api_app_write_begin(req, reply, &app);
+    if (!c)
+        return;
+    int rc = store_app_storage_delete(c, app.id, NULL);
+    if (rc == DB_DONE)
+        rc = store_app_soft_delete(c, app.id, time_now());
+    if (rc == DB_DONE)
+        rc = audit_record(c, &who, req, app.tenant_id, "app.delete", "app", app.id,
+                          json_pack("{s:s,s:s}", "name", app.name, "client_id", app.client_id));
+    if (rc != DB_DONE) {
+        api_app_write_abort(req, c);
+        store_app_row_clear(&app);
+        api_reply_db_error(reply, rc, "deleting an app");
+        return;
+    }
+    if (api_app_write_commit(req, reply, c)) {
+        db_release(req->service->db, c);
+        app_cache_invalidate_client(req->service->app_cache, app.client_id);
+        reply_empty(reply, 204);
+    }
+    store_app_row_clear(&app);
+}
+
+const struct http_route api_apps_routes[] = {
+    {HTTP_POST, "/api/v1/tenants/{}/apps", apps_create},
+    {HTTP_GET, "/api/v1/tenants/{}/apps", apps_list},
+    {HTTP_GET, "/api/v1/tenants/{}/apps/{}", apps_get},
+    {HTTP_PATCH, "/api/v1/tenants/{}/apps/{}", apps_patch},
+    {HTTP_DELETE, "/api/v1/tenants/{}/apps/{}", apps_delete},
+    {HTTP_POST, "/api/v1/tenants/{}/apps/{}/enable", apps_enable},
+    {HTTP_POST, "/api/v1/tenants/{}/apps/{}/disable", apps_disable},
+    {HTTP_POST, "/api/v1/tenants/{}/apps/{}/secret", apps_regenerate_secret},
+    {HTTP_PUT, "/api/v1/tenants/{}/apps/{}/plan", apps_assign_plan},
+    {HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/plan", apps_unassign_plan},
+};
+const size_t api_apps_routes_count = sizeof api_apps_routes / sizeof api_apps_routes[0];
