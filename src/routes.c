@@ -30,6 +30,7 @@ ROUTE_MODULE(api_apps)
 ROUTE_MODULE(api_app_storage)
 ROUTE_MODULE(api_storage_test)
 ROUTE_MODULE(api_audit)
+ROUTE_MODULE(api_workspaces)
 ROUTE_MODULE(internal)
 ROUTE_MODULE(ui)
 
@@ -49,6 +50,7 @@ static const struct {
     {api_app_storage_routes, &api_app_storage_routes_count},
     {api_storage_test_routes, &api_storage_test_routes_count},
     {api_audit_routes, &api_audit_routes_count},
+    {api_workspaces_routes, &api_workspaces_routes_count},
     {internal_routes, &internal_routes_count},
     {ui_routes, &ui_routes_count}, /* last: it claims what nobody else does */
 };

@@ -1,0 +1,348 @@
+/*
+ * workspaces.c — Demo UI workspaces (SPEC §4.3, §6): a tenant member binds a
+ * workspace to one of the tenant's apps by pasting that app's client_id and
+ * client_secret. The secret is checked against the app, stored sealed under the
+ * master key, and never returned. The workspace then asks the real token service
+ * for a token — through the same code path as POST /connect/token — and shows the
+ * decoded result or the exact OAuth error; it can also introspect a token.
+ *
+ * Roles: any member may list; owner/admin create, delete and use workspaces (using
+ * one mints tokens with the app's credentials, which viewers may not hold).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/audit.h"
+#include "api/context.h"
+#include "api/credentials.h"
+#include "api/listing.h"
+#include "crypto/base64url.h"
+#include "crypto/hash.h"
+#include "domain/names.h"
+#include "http/json_input.h"
+#include "http/router.h"
+#include "oauth/introspect.h"
+#include "oauth/token.h"
+#include "service.h"
+#include "store/ids.h"
+#include "store/workspaces.h"
+#include "util/timeutil.h"
+
+#define WORKSPACE_SECRET_MAX 128
+
+static json_t *workspace_to_json(const struct workspace_row *w)
+{
+    char created[32];
+    time_format_rfc3339(w->created_at, created);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", w->id, "tenant_id", w->tenant_id,
+                     "app_id", w->app_id, "name", w->name, "client_id", w->client_id,
+                     "created_at", created);
+}
+
+/* POST /api/v1/tenants/{tid}/workspaces */
+static void workspace_create(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) ||
+        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_ADMIN))
+        return;
+    struct problem p;
+    problem_clear(&p);
+    static const char *const fields[] = {"name", "app_id", "client_id", "client_secret", NULL};
+    const char *name = NULL, *app_id = NULL, *client_id = NULL, *secret = NULL;
+    json_t *body = json_input_object(req, false, &p);
+    if (!body || !json_input_reject_unknown(body, fields, &p) ||
+        !json_input_get_string(body, "name", true, false, &name, &p) ||
+        !json_input_get_string(body, "app_id", true, false, &app_id, &p) ||
+        !json_input_get_string(body, "client_id", true, false, &client_id, &p) ||
+        !json_input_get_string(body, "client_secret", true, false, &secret, &p)) {
+        json_decref(body);
+        reply_problem(reply, &p);
+        return;
+    }
+    struct workspace_row w;
+    memset(&w, 0, sizeof w);
+    const char *why = NULL;
+    if (!name_normalize(name, NAME_MAX_CHARS, w.name, sizeof w.name, &why)) {
+        json_decref(body);
+        reply_error(reply, 400, "invalid_name", "name", "name %s", why);
+        return;
+    }
+    if (!uuid_is_valid(app_id)) {
+        json_decref(body);
+        reply_error(reply, 404, "app_not_found", "app_id", "no such app in this tenant");
+        return;
+    }
+    if (strlen(secret) >= WORKSPACE_SECRET_MAX) {
+        json_decref(body);
+        reply_error(reply, 400, "invalid_client_secret", "client_secret",
+                    "client_secret does not match the app's current secret");
+        return;
+    }
+    struct service *svc = req->service;
+    struct db_conn *c = db_acquire(svc->db);
+    char app_client_id[64], secret_hash[65], given_hash[65];
+    if (db_begin_write(c) != DB_OK) {
+        db_release(svc->db, c);
+        json_decref(body);
+        api_reply_db_error(reply, DB_BUSY, "creating a workspace");
+        return;
+    }
+    int found = store_workspace_app_credentials(c, req->params[0], app_id, app_client_id,
+                                                secret_hash);
+    int rc = DB_ERROR;
+    if (found != 1) {
+        db_rollback(c);
+        db_release(svc->db, c);
+        json_decref(body);
+        if (found == 0)
+            reply_error(reply, 404, "app_not_found", "app_id", "no such app in this tenant");
+        else
+            api_reply_db_error(reply, DB_ERROR, "reading an app");
+        return;
+    }
+    if (strcmp(app_client_id, client_id) != 0) {
+        db_rollback(c);
+        db_release(svc->db, c);
+        json_decref(body);
+        reply_error(reply, 400, "client_id_mismatch", "client_id",
+                    "client_id is not the client_id of app %s", app_id);
+        return;
+    }
+    credential_hash(secret, given_hash);
+    if (!crypto_equal(given_hash, secret_hash, 64)) {
+        db_rollback(c);
+        db_release(svc->db, c);
+        json_decref(body);
+        reply_error(reply, 400, "invalid_client_secret", "client_secret",
+                    "client_secret does not match the app's current secret");
+        return;
+    }
+    snprintf(w.tenant_id, sizeof w.tenant_id, "%s", req->params[0]);
+    snprintf(w.app_id, sizeof w.app_id, "%s", app_id);
+    snprintf(w.client_id, sizeof w.client_id, "%s", client_id);
+    snprintf(w.created_by, sizeof w.created_by, "%s", who.user.id);
+    w.created_at = time_now();
+    if (store_new_id(w.id) == 0)
+        rc = store_workspace_insert(c, svc->keyring, &w, secret);
+    json_decref(body); /* holds the secret; jansson frees it */
+    if (rc == DB_DONE)
+        rc = audit_record(c, &who, req, w.tenant_id, "workspace.create", "workspace", w.id,
+                          json_pack("{s:s,s:s}", "app_id", w.app_id, "name", w.name));
+    if (rc != DB_DONE || db_commit(c) != DB_OK) {
+        db_rollback(c);
+        db_release(svc->db, c);
+        api_reply_db_error(reply, rc == DB_DONE ? DB_ERROR : rc, "creating a workspace");
+        return;
+    }
+    db_release(svc->db, c);
+    reply_json(reply, 201, workspace_to_json(&w));
+}
+
+static void workspace_list_each(const struct workspace_row *w, void *ctx)
+{
+    json_array_append_new((json_t *)ctx, workspace_to_json(w));
+}
+
+/* GET /api/v1/tenants/{tid}/workspaces */
+static void workspace_list(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    struct page_request page;
+    if (!api_authenticate(req, reply, &who) ||
+        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_VIEWER) ||
+        !api_page_parse(req, reply, &page))
+        return;
+    json_t *items = json_array();
+    struct db_conn *c = db_acquire(req->service->db);
+    int n = store_workspace_list(c, req->params[0], page.cursor, page.limit + 1,
+                                 workspace_list_each, items);
+    db_release(req->service->db, c);
+    if (n < 0) {
+        json_decref(items);
+        api_reply_db_error(reply, DB_ERROR, "listing workspaces");
+        return;
+    }
+    bool more = n > page.limit;
+    if (more)
+        json_array_remove(items, (size_t)page.limit);
+    const char *last = NULL;
+    if (json_array_size(items) > 0)
+        last = json_string_value(
+            json_object_get(json_array_get(items, json_array_size(items) - 1), "id"));
+    char last_id[37] = "";
+    if (last)
+        snprintf(last_id, sizeof last_id, "%s", last);
+    reply_json(reply, 200, api_page_wrap(items, more, last_id));
+}
+
+/* DELETE /api/v1/tenants/{tid}/workspaces/{wid} */
+static void workspace_delete(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_authenticate(req, reply, &who) ||
+        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_ADMIN))
+        return;
+    if (!uuid_is_valid(req->params[1])) {
+        reply_error(reply, 404, "workspace_not_found", NULL, "no such workspace");
+        return;
+    }
+    struct db_conn *c = db_acquire(req->service->db);
+    bool removed = false;
+    int rc = db_begin_write(c) == DB_OK ? DB_DONE : DB_BUSY;
+    if (rc == DB_DONE)
+        rc = store_workspace_delete(c, req->params[0], req->params[1], &removed);
+    if (rc == DB_DONE && removed)
+        rc = audit_record(c, &who, req, req->params[0], "workspace.delete", "workspace",
+                          req->params[1], NULL);
+    if (rc == DB_DONE && removed && db_commit(c) == DB_OK) {
+        db_release(req->service->db, c);
+        reply_empty(reply, 204);
+        return;
+    }
+    db_rollback(c);
+    db_release(req->service->db, c);
+    if (rc == DB_DONE && !removed)
+        reply_error(reply, 404, "workspace_not_found", NULL, "no such workspace");
+    else
+        api_reply_db_error(reply, rc == DB_DONE ? DB_ERROR : rc, "deleting a workspace");
+}
+
+/* Loads the workspace with its secret; replies on failure. */
+static bool workspace_load(struct http_request *req, struct http_reply *reply,
+                           struct principal *who, struct workspace_row *w, char *secret,
+                           size_t size)
+{
+    if (!api_authenticate(req, reply, who) ||
+        !api_authorize_tenant(req, reply, who, req->params[0], ROLE_ADMIN))
+        return false;
+    if (!uuid_is_valid(req->params[1])) {
+        reply_error(reply, 404, "workspace_not_found", NULL, "no such workspace");
+        return false;
+    }
+    struct db_conn *c = db_acquire(req->service->db);
+    int found = store_workspace_get_decrypted(c, req->service->keyring, req->params[0],
+                                              req->params[1], w, secret, size);
+    db_release(req->service->db, c);
+    if (found == 1)
+        return true;
+    if (found == 0)
+        reply_error(reply, 404, "workspace_not_found", NULL, "no such workspace");
+    else if (found == -2)
+        reply_error(reply, 500, "workspace_secret_unreadable", NULL,
+                    "the stored secret cannot be decrypted with the current master keys");
+    else
+        api_reply_db_error(reply, DB_ERROR, "reading a workspace");
+    return false;
+}
+
+/* Decodes one base64url JWT segment into a JSON value (NULL when it is not JSON). */
+static json_t *workspace_decode_segment(const char *start, size_t len)
+{
+    unsigned char buf[8192];
+    size_t n = 0;
+    if (len > 10000 || !base64url_decode(start, len, buf, sizeof buf, &n))
+        return NULL;
+    return json_loadb((const char *)buf, n, 0, NULL);
+}
+
+/* POST /api/v1/tenants/{tid}/workspaces/{wid}/token */
+static void workspace_token(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    struct workspace_row w;
+    char secret[WORKSPACE_SECRET_MAX];
+    if (!workspace_load(req, reply, &who, &w, secret, sizeof secret))
+        return;
+    struct http_reply inner;
+    reply_init(&inner);
+    oauth_token_grant(req->service, w.client_id, secret, NULL, req->remote_addr, false, &inner);
+    crypto_wipe(secret, sizeof secret);
+    json_t *answer = inner.body ? json_loadb(inner.body, inner.body_len, 0, NULL) : NULL;
+    int status = inner.status;
+    reply_release(&inner);
+    if (!answer) {
+        reply_error(reply, 502, "token_service_error", NULL, "the token service gave no answer");
+        return;
+    }
+    if (status != 200) {
+        json_t *out = json_pack("{s:b,s:i,s:O?,s:O?}", "ok", 0, "status", status, "error",
+                                json_object_get(answer, "error"), "error_description",
+                                json_object_get(answer, "error_description"));
+        json_decref(answer);
+        reply_json(reply, 200, out);
+        return;
+    }
+    const char *token = json_string_value(json_object_get(answer, "access_token"));
+    const char *dot1 = token ? strchr(token, '.') : NULL;
+    const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    json_t *header = dot1 ? workspace_decode_segment(token, (size_t)(dot1 - token)) : NULL;
+    json_t *claims = dot2 ? workspace_decode_segment(dot1 + 1, (size_t)(dot2 - dot1 - 1)) : NULL;
+    json_t *out = json_pack("{s:b,s:O,s:o?,s:o?,s:O}", "ok", 1, "access_token",
+                            json_object_get(answer, "access_token"), "header", header, "claims",
+                            claims, "expires_in", json_object_get(answer, "expires_in"));
+    json_decref(answer);
+    if (!out) {
+        reply_error(reply, 502, "token_service_error", NULL, "unexpected token response");
+        return;
+    }
+    reply_json(reply, 200, out);
+}
+
+/* POST /api/v1/tenants/{tid}/workspaces/{wid}/introspect {token} */
+static void workspace_introspect(struct http_request *req, struct http_reply *reply)
+{
+    struct problem p;
+    problem_clear(&p);
+    static const char *const fields[] = {"token", NULL};
+    const char *token = NULL;
+    struct principal who;
+    struct workspace_row w;
+    char secret[WORKSPACE_SECRET_MAX];
+    json_t *body = json_input_object(req, false, &p);
+    if (!body || !json_input_reject_unknown(body, fields, &p) ||
+        !json_input_get_string(body, "token", true, false, &token, &p)) {
+        json_decref(body);
+        /* Authenticate first so an anonymous caller learns nothing about validation. */
+        if (api_authenticate(req, reply, &who))
+            reply_problem(reply, &p);
+        return;
+    }
+    if (!workspace_load(req, reply, &who, &w, secret, sizeof secret)) {
+        json_decref(body);
+        return;
+    }
+    struct http_reply inner;
+    reply_init(&inner);
+    oauth_introspect_as(req->service, w.client_id, secret, token, req->remote_addr, false,
+                        &inner);
+    crypto_wipe(secret, sizeof secret);
+    json_decref(body);
+    json_t *answer = inner.body ? json_loadb(inner.body, inner.body_len, 0, NULL) : NULL;
+    int status = inner.status;
+    reply_release(&inner);
+    if (!answer) {
+        reply_error(reply, 502, "token_service_error", NULL, "the introspection gave no answer");
+        return;
+    }
+    if (status != 200) {
+        json_t *out = json_pack("{s:b,s:i,s:O?,s:O?}", "ok", 0, "status", status, "error",
+                                json_object_get(answer, "error"), "error_description",
+                                json_object_get(answer, "error_description"));
+        json_decref(answer);
+        reply_json(reply, 200, out);
+        return;
+    }
+    reply_json(reply, 200, answer);
+}
+
+const struct http_route api_workspaces_routes[] = {
+    {HTTP_POST, "/api/v1/tenants/{}/workspaces", workspace_create},
+    {HTTP_GET, "/api/v1/tenants/{}/workspaces", workspace_list},
+    {HTTP_DELETE, "/api/v1/tenants/{}/workspaces/{}", workspace_delete},
+    {HTTP_POST, "/api/v1/tenants/{}/workspaces/{}/token", workspace_token},
+    {HTTP_POST, "/api/v1/tenants/{}/workspaces/{}/introspect", workspace_introspect},
+};
+const size_t api_workspaces_routes_count =
+    sizeof api_workspaces_routes / sizeof api_workspaces_routes[0];
