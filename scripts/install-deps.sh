@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential pkg-config ca-certificates curl
   libmicrohttpd-dev libjansson-dev libssl-dev libsqlite3-dev libpq-dev
-  libcurl4-openssl-dev libargon2-dev libcmocka-dev sqlite3
+  libcurl4-openssl-dev libargon2-dev libcmocka-dev sqlite3 python3-aiosmtpd
 )
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 if [ "${TENANTD_SKIP_BROWSER:-0}" != 1 ]; then PACKAGES+=(chromium); fi

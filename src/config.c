@@ -155,9 +155,25 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
         config_parse_int(v, "TENANTD_KEY_PUBLISH_LEAD_SECONDS", 0, 86400,
                          &cfg->key_publish_lead_seconds, err, err_size))
         return -1;
-    if ((v = getenv("TENANTD_SMTP_URL")) && *v &&
-        config_copy(cfg->smtp_url, sizeof cfg->smtp_url, v, "TENANTD_SMTP_URL", err, err_size))
-        return -1;
+    if ((v = getenv("TENANTD_SMTP_URL")) && *v) {
+        if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0) {
+            snprintf(err, err_size, "TENANTD_SMTP_URL must be an smtp:// or smtps:// URL");
+            return -1;
+        }
+        if (config_copy(cfg->smtp_url, sizeof cfg->smtp_url, v, "TENANTD_SMTP_URL", err,
+                        err_size))
+            return -1;
+    }
+    snprintf(cfg->smtp_from, sizeof cfg->smtp_from, "tenantd@localhost");
+    if ((v = getenv("TENANTD_SMTP_FROM")) && *v) {
+        if (strpbrk(v, "\r\n<>\" ") || !strchr(v, '@')) {
+            snprintf(err, err_size, "TENANTD_SMTP_FROM must be a plain email address");
+            return -1;
+        }
+        if (config_copy(cfg->smtp_from, sizeof cfg->smtp_from, v, "TENANTD_SMTP_FROM", err,
+                        err_size))
+            return -1;
+    }
 
     struct {
         const char *env;

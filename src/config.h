@@ -27,6 +27,7 @@ struct config {
     bool cookie_secure;           /* issuer is https */
     bool issuer_explicit;         /* set by flag/env; else derived from the bound port */
     char smtp_url[512];
+    char smtp_from[256];  /* envelope and header From: (TENANTD_SMTP_FROM) */
     struct {
         bool configured;
         char endpoint[512];

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "config.h"
 #include "http/server.h"
+#include "ops/outbox_sender.h"
 #include "routes.h"
 #include "service.h"
 
@@ -54,10 +55,12 @@ int cli_serve(int argc, char **argv)
            (unsigned)http_server_port(server), svc.cfg.issuer,
            strncmp(cfg.database, "sqlite:", 7) == 0 ? cfg.database : "postgres");
     fflush(stdout);
+    struct outbox_sender *mailer = outbox_sender_start(&svc);
     int sig = 0;
     sigwait(&stop, &sig);
     printf("tenantd: stopping (signal %d)\n", sig);
     http_server_stop(server);
+    outbox_sender_stop(mailer);
     service_close(&svc);
     return 0;
 }
