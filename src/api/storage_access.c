@@ -45,15 +45,17 @@ static int storage_resolve(struct service *svc, struct db_conn *c, const char *a
                            struct storage_location *loc, struct http_reply *reply)
 {
     memset(loc, 0, sizeof *loc);
-    int found = store_app_storage_get_decrypted(c, svc->keyring, app_id, &loc->custom,
-                                                loc->secret, sizeof loc->secret);
+    int found = store_app_storage_get_decrypted(c, svc->keyring, app_id, &loc->custom, loc->secret,
+                                                sizeof loc->secret);
     if (found == -1) {
         api_reply_db_error(reply, DB_ERROR, "reading storage settings");
         return -1;
     }
     if (found == -2) {
-        fprintf(stderr, "tenantd: storage secret of app %s cannot be decrypted "
-                        "(master key missing?)\n", app_id);
+        fprintf(stderr,
+                "tenantd: storage secret of app %s cannot be decrypted "
+                "(master key missing?)\n",
+                app_id);
         reply_error(reply, 500, "storage_secret_unreadable", NULL,
                     "the stored storage secret cannot be decrypted with the current master keys");
         return -1;
@@ -231,7 +233,8 @@ static void storage_presign(struct http_request *req, struct http_reply *reply)
         return;
     }
     struct db_conn *c = db_acquire(svc->db);
-    struct db_stmt *s = db_prepare(c, "SELECT tenant_id FROM apps WHERE id = $1 AND deleted_at IS NULL");
+    struct db_stmt *s =
+        db_prepare(c, "SELECT tenant_id FROM apps WHERE id = $1 AND deleted_at IS NULL");
     int rc = DB_ERROR;
     if (s) {
         db_bind_text(s, 1, app_id);

@@ -1,20 +1,28 @@
 /*
  * rotate_master.c — `tenantd keys rotate-master`: re-encrypt every secret at rest
- * under a new master key.
+ * under a new master key (docs/STORAGE.md "Rotating the master key").
  *
  * Crash safety comes from the order of steps; at every point each envelope in the
  * database is readable with the key files on disk:
- *   1. hard-link the current key file to "<key>.old-<unix time>" (the old key stays
- *      loadable: the keyring reads "<key>.old*" for decryption);
- *   2. write a new key to "<key>.next" and rename() it over "<key>" (atomic);
+ *   0. check that every envelope of every registered column (store/secrets_at_rest.h)
+ *      opens with the keys on disk; if one does not, stop before touching any file
+ *      (a rotation could not finish, and every retry would add a key);
+ *   1. hard-link the current key file to "<key>.old-<unix time>" (or
+ *      "<key>.old-<unix time>-<n>" when that name is taken, e.g. two rotations in one
+ *      second); the keyring reads "<key>.old*" for decryption, so the old key stays
+ *      loadable; the directory is synced before the next step;
+ *   2. write a new key to "<key>.next" (0600, synced) and rename() it over "<key>"
+ *      (atomic), then sync the directory;
  *   3. in ONE database transaction, open every envelope not sealed by the new key
  *      (using whichever key sealed it) and seal it again under the new key.
- * An interrupted run is finished by running the command again. Running servers
- * keep their old keyring in memory: restart them afterwards (they then load both
- * the new key and the old one). Delete "<key>.old-*" only when no backup you may
- * restore still needs it.
+ * An interrupted run (after 1 or 2) is finished by running the command again, which
+ * rotates once more and moves everything to the newest key. Running servers keep
+ * their old keyring in memory: they cannot open envelopes sealed under the new key
+ * and keep sealing under the old one until restarted. Delete "<key>.old-*" only when
+ * no backup you may restore still needs it.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,16 +37,25 @@
 #include "store/secrets_at_rest.h"
 #include "util/timeutil.h"
 
+#define ROTATE_PATH_MAX 1024
+/* Distinct "<key>.old-<time>-<n>" names tried before giving up. */
+#define ROTATE_OLD_NAME_TRIES 100
+
+/* fsync the directory holding path, so links and renames in it survive a crash. */
 static int rotate_fsync_dir(const char *path)
 {
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s", path);
+    char dir[ROTATE_PATH_MAX];
+    int n = snprintf(dir, sizeof dir, "%s", path);
+    if (n < 0 || (size_t)n >= sizeof dir)
+        return -1;
     char *slash = strrchr(dir, '/');
-    if (slash)
+    if (slash == dir)
+        dir[1] = 0;
+    else if (slash)
         *slash = 0;
     else
         snprintf(dir, sizeof dir, ".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
     int rc = fsync(fd);
@@ -46,77 +63,204 @@ static int rotate_fsync_dir(const char *path)
     return rc;
 }
 
+/* Step 1: hard-link key_path to a new "<key_path>.old-<now>[-<n>]" name. */
+static int rotate_keep_old_key(const char *key_path, char *err, size_t err_size)
+{
+    char old_path[ROTATE_PATH_MAX + 64];
+    long long now = (long long)time_now();
+    for (int attempt = 0; attempt < ROTATE_OLD_NAME_TRIES; attempt++) {
+        int n = attempt == 0
+                    ? snprintf(old_path, sizeof old_path, "%s.old-%lld", key_path, now)
+                    : snprintf(old_path, sizeof old_path, "%s.old-%lld-%d", key_path, now, attempt);
+        if (n < 0 || (size_t)n >= sizeof old_path) {
+            snprintf(err, err_size, "master key path too long");
+            return -1;
+        }
+        if (link(key_path, old_path) == 0) {
+            if (rotate_fsync_dir(key_path) != 0) {
+                snprintf(err, err_size, "cannot sync the directory of %.300s: %s", key_path,
+                         strerror(errno));
+                return -1;
+            }
+            return 0;
+        }
+        if (errno != EEXIST) {
+            snprintf(err, err_size, "cannot keep the old key as %.300s: %s", old_path,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    snprintf(err, err_size, "cannot keep the old key: too many %.300s.old-%lld-* files", key_path,
+             now);
+    return -1;
+}
+
 /* Steps 1 and 2: keep the old key, install a new one. */
 static int rotate_install_new_key(const char *key_path, char *err, size_t err_size)
 {
-    char old_path[1100], next_path[1100];
-    snprintf(old_path, sizeof old_path, "%s.old-%lld", key_path, (long long)time_now());
-    snprintf(next_path, sizeof next_path, "%s.next", key_path);
-    if (link(key_path, old_path) != 0) {
-        snprintf(err, err_size, "cannot keep the old key as %.300s: %s", old_path, strerror(errno));
+    char next_path[ROTATE_PATH_MAX + 8];
+    int n = snprintf(next_path, sizeof next_path, "%s.next", key_path);
+    if (n < 0 || (size_t)n >= sizeof next_path) {
+        snprintf(err, err_size, "master key path too long");
         return -1;
     }
+    if (rotate_keep_old_key(key_path, err, err_size) != 0)
+        return -1;
     unlink(next_path); /* a leftover from an interrupted run never sealed anything */
     if (master_key_write_new(next_path, err, err_size) != 0)
         return -1;
     if (rename(next_path, key_path) != 0) {
         snprintf(err, err_size, "cannot install the new key: %s", strerror(errno));
+        unlink(next_path);
         return -1;
     }
-    rotate_fsync_dir(key_path);
+    if (rotate_fsync_dir(key_path) != 0) {
+        snprintf(err, err_size, "cannot sync the directory of %.300s: %s", key_path,
+                 strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
-/* Step 3 for one column. Returns the number re-sealed, or -1. */
-static long rotate_column(struct db_conn *c, const struct master_keyring *kr,
-                          const struct secret_column *col, char *err, size_t err_size)
+/* One row of a sealed column, copied out of the result set. */
+struct rotate_row {
+    char *id;
+    char *envelope;
+};
+
+static void rotate_rows_free(struct rotate_row *rows, size_t n)
 {
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].id);
+        free(rows[i].envelope);
+    }
+    free(rows);
+}
+
+/*
+ * Reads (id, envelope) of every row of col whose envelope is not sealed by
+ * skip_key_id (NULL: every row) into a malloc'd array (free with rotate_rows_free).
+ * Rows are collected before anything is written: updating while a SELECT is open
+ * on the same connection works on SQLite, but the result would depend on the
+ * backend. Returns 0, or -1 with a reason in err.
+ */
+static int rotate_collect(struct db_conn *c, const struct secret_column *col,
+                          const char *skip_key_id, struct rotate_row **rows_out, size_t *n_out,
+                          char *err, size_t err_size)
+{
+    *rows_out = NULL;
+    *n_out = 0;
     char sql[512];
-    snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL", col->id_column,
-             col->secret_column, col->table, col->secret_column);
-    struct db_stmt *s = db_prepare(c, sql);
+    int k = snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL", col->id_column,
+                     col->secret_column, col->table, col->secret_column);
+    struct db_stmt *s = (k > 0 && (size_t)k < sizeof sql) ? db_prepare(c, sql) : NULL;
     if (!s) {
         snprintf(err, err_size, "cannot read %s", col->table);
         return -1;
     }
-    char update_sql[512];
-    snprintf(update_sql, sizeof update_sql, "UPDATE %s SET %s = $1 WHERE %s = $2", col->table,
-             col->secret_column, col->id_column);
-    const char *current = master_keyring_current_id(kr);
-    long count = 0;
-    int rc;
-    /* Collect first: SQLite allows updating while a SELECT is open on the same
-     * connection, but the result would depend on the backend. */
-    struct pending {
-        char *id, *envelope;
-    } *rows = NULL;
+    struct rotate_row *rows = NULL;
     size_t n = 0, cap = 0;
+    int rc;
+    bool oom = false;
     while ((rc = db_step(s)) == DB_ROW) {
-        char kid[MASTER_KEY_ID_LEN + 1];
+        const char *id = db_column_text(s, 0);
         const char *envelope = db_column_text(s, 1);
-        if (aead_envelope_key_id(envelope, kid) && strcmp(kid, current) == 0)
+        if (!id || !envelope)
+            continue;
+        char kid[MASTER_KEY_ID_LEN + 1];
+        if (skip_key_id && aead_envelope_key_id(envelope, kid) && strcmp(kid, skip_key_id) == 0)
             continue;
         if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct pending *grown = realloc(rows, cap * sizeof *rows);
-            if (!grown)
+            size_t new_cap = cap ? cap * 2 : 16;
+            struct rotate_row *grown = realloc(rows, new_cap * sizeof *rows);
+            if (!grown) {
+                oom = true;
                 break;
+            }
             rows = grown;
+            cap = new_cap;
         }
-        rows[n].id = strdup(db_column_text(s, 0));
+        rows[n].id = strdup(id);
         rows[n].envelope = strdup(envelope);
         n++;
+        if (!rows[n - 1].id || !rows[n - 1].envelope) {
+            oom = true;
+            break;
+        }
     }
     db_finalize(s);
-    if (rc != DB_DONE)
-        count = -1;
-    for (size_t i = 0; i < n && count >= 0; i++) {
+    if (oom || rc != DB_DONE) {
+        snprintf(err, err_size, oom ? "out of memory reading %s" : "cannot read %s", col->table);
+        rotate_rows_free(rows, n);
+        return -1;
+    }
+    *rows_out = rows;
+    *n_out = n;
+    return 0;
+}
+
+/* The associated data binding an envelope of col to row id. */
+static int rotate_aad(const struct secret_column *col, const char *id, char *aad, size_t size)
+{
+    int n = snprintf(aad, size, "%s%s", col->aad_prefix, id);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* Step 0 for one column: every envelope opens with kr. Returns the count, or -1. */
+static long rotate_check_column(struct db_conn *c, const struct master_keyring *kr,
+                                const struct secret_column *col, char *err, size_t err_size)
+{
+    struct rotate_row *rows;
+    size_t n;
+    if (rotate_collect(c, col, NULL, &rows, &n, err, err_size) != 0)
+        return -1;
+    long count = 0;
+    for (size_t i = 0; i < n; i++) {
         char aad[256];
-        snprintf(aad, sizeof aad, "%s%s", col->aad_prefix, rows[i].id);
         size_t len = 0;
-        unsigned char *plain = aead_open(kr, rows[i].envelope, aad, &len);
+        unsigned char *plain = rotate_aad(col, rows[i].id, aad, sizeof aad) == 0
+                                   ? aead_open(kr, rows[i].envelope, aad, &len)
+                                   : NULL;
         if (!plain) {
-            snprintf(err, err_size, "%s %s: cannot decrypt with any known master key",
+            snprintf(err, err_size,
+                     "%s %.100s: cannot decrypt with any known master key (is a master.key.old-* "
+                     "file missing?); no key file was changed",
+                     col->table, rows[i].id);
+            count = -1;
+            break;
+        }
+        aead_free_plaintext(plain, len);
+        count++;
+    }
+    rotate_rows_free(rows, n);
+    return count;
+}
+
+/* Step 3 for one column, inside the caller's transaction. Returns the number
+ * re-sealed, or -1. */
+static long rotate_column(struct db_conn *c, const struct master_keyring *kr,
+                          const struct secret_column *col, char *err, size_t err_size)
+{
+    char update_sql[512];
+    int k = snprintf(update_sql, sizeof update_sql, "UPDATE %s SET %s = $1 WHERE %s = $2",
+                     col->table, col->secret_column, col->id_column);
+    if (k < 0 || (size_t)k >= sizeof update_sql) {
+        snprintf(err, err_size, "cannot update %s", col->table);
+        return -1;
+    }
+    struct rotate_row *rows;
+    size_t n;
+    if (rotate_collect(c, col, master_keyring_current_id(kr), &rows, &n, err, err_size) != 0)
+        return -1;
+    long count = 0;
+    for (size_t i = 0; i < n; i++) {
+        char aad[256];
+        size_t len = 0;
+        unsigned char *plain = rotate_aad(col, rows[i].id, aad, sizeof aad) == 0
+                                   ? aead_open(kr, rows[i].envelope, aad, &len)
+                                   : NULL;
+        if (!plain) {
+            snprintf(err, err_size, "%s %.100s: cannot decrypt with any known master key",
                      col->table, rows[i].id);
             count = -1;
             break;
@@ -124,75 +268,99 @@ static long rotate_column(struct db_conn *c, const struct master_keyring *kr,
         char *sealed = aead_seal(kr, plain, len, aad);
         aead_free_plaintext(plain, len);
         const char *params[] = {sealed, rows[i].id};
-        if (!sealed || db_run(c, update_sql, 2, params) != DB_DONE) {
-            snprintf(err, err_size, "cannot update %s %s", col->table, rows[i].id);
-            count = -1;
-        } else {
-            count++;
-        }
+        int rc = sealed ? db_run(c, update_sql, 2, params) : DB_ERROR;
         free(sealed);
+        if (rc != DB_DONE) {
+            snprintf(err, err_size, "cannot update %s %.100s", col->table, rows[i].id);
+            count = -1;
+            break;
+        }
+        count++;
     }
-    if (count < 0 && err[0] == 0)
-        snprintf(err, err_size, "cannot read %s", col->table);
-    for (size_t i = 0; i < n; i++) {
-        free(rows[i].id);
-        free(rows[i].envelope);
-    }
-    free(rows);
+    rotate_rows_free(rows, n);
     return count;
+}
+
+/* Step 0: every envelope in the database opens with the keys on disk. */
+static int rotate_preflight(const struct config *cfg, char *err, size_t err_size)
+{
+    struct service svc;
+    if (service_open(&svc, cfg, false, err, err_size) != 0)
+        return -1;
+    struct db_conn *c = db_acquire(svc.db);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < secret_columns_count; i++)
+        if (rotate_check_column(c, svc.keyring, &secret_columns[i], err, err_size) < 0)
+            rc = -1;
+    db_release(svc.db, c);
+    service_close(&svc);
+    return rc;
+}
+
+/* Step 3 with a keyring freshly loaded from disk (the new key and the old ones).
+ * Writes the new key id into current. Returns the number re-sealed, or -1. */
+static long rotate_reseal_all(const struct config *cfg, char current[MASTER_KEY_ID_LEN + 1],
+                              char *err, size_t err_size)
+{
+    struct service svc;
+    if (service_open(&svc, cfg, false, err, err_size) != 0)
+        return -1;
+    snprintf(current, MASTER_KEY_ID_LEN + 1, "%s", master_keyring_current_id(svc.keyring));
+    struct db_conn *c = db_acquire(svc.db);
+    long total = 0;
+    if (db_begin_write(c) != DB_OK) {
+        snprintf(err, err_size, "cannot start a write transaction (database busy?)");
+        total = -1;
+    }
+    for (size_t i = 0; total >= 0 && i < secret_columns_count; i++) {
+        long n = rotate_column(c, svc.keyring, &secret_columns[i], err, err_size);
+        total = n < 0 ? -1 : total + n;
+    }
+    if (total >= 0 && db_commit(c) != DB_OK) {
+        snprintf(err, err_size, "cannot commit the re-encryption");
+        total = -1;
+    }
+    if (total < 0)
+        db_rollback(c);
+    db_release(svc.db, c);
+    service_close(&svc);
+    return total;
 }
 
 int cli_rotate_master(void)
 {
     struct config cfg;
-    struct service svc;
     char err[512] = "";
     if (config_load(&cfg, 0, NULL, err, sizeof err) != 0) {
         fprintf(stderr, "tenantd: %s\n", err);
         return 2;
     }
-    /* Open once to be sure the database and the current key are healthy. */
-    if (service_open(&svc, &cfg, false, err, sizeof err) != 0) {
-        fprintf(stderr, "tenantd: %s\n", err);
-        return 1;
-    }
-    service_close(&svc);
-    char key_path[1024];
+    char key_path[ROTATE_PATH_MAX];
     const char *override = getenv("TENANTD_MASTER_KEY_FILE");
-    if (override && *override)
-        snprintf(key_path, sizeof key_path, "%s", override);
-    else
-        snprintf(key_path, sizeof key_path, "%s/master.key", cfg.data_dir);
+    int n = override && *override
+                ? snprintf(key_path, sizeof key_path, "%s", override)
+                : snprintf(key_path, sizeof key_path, "%s/master.key", cfg.data_dir);
+    if (n < 0 || (size_t)n >= sizeof key_path) {
+        fprintf(stderr, "tenantd: master key path too long\n");
+        return 2;
+    }
+    /* Opening the service also proves the database and the current key are healthy
+     * (and creates the key on a fresh data directory). */
+    if (rotate_preflight(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "tenantd: %s\n", err);
+        return 1;
+    }
     if (rotate_install_new_key(key_path, err, sizeof err) != 0) {
-        fprintf(stderr, "tenantd: %s\n", err);
+        fprintf(stderr, "tenantd: %s (the database was not changed)\n", err);
         return 1;
     }
-    if (service_open(&svc, &cfg, false, err, sizeof err) != 0) {
-        fprintf(stderr, "tenantd: %s\n", err);
-        return 1;
-    }
-    struct db_conn *c = db_acquire(svc.db);
-    long total = 0;
-    int rc = db_begin_write(c) == DB_OK ? 0 : -1;
-    for (size_t i = 0; rc == 0 && i < secret_columns_count; i++) {
-        long n = rotate_column(c, svc.keyring, &secret_columns[i], err, sizeof err);
-        if (n < 0)
-            rc = -1;
-        else
-            total += n;
-    }
-    if (rc == 0 && db_commit(c) != DB_OK) {
-        snprintf(err, sizeof err, "cannot commit the re-encryption");
-        rc = -1;
-    }
-    if (rc != 0)
-        db_rollback(c);
-    db_release(svc.db, c);
-    char current[MASTER_KEY_ID_LEN + 1];
-    snprintf(current, sizeof current, "%s", master_keyring_current_id(svc.keyring));
-    service_close(&svc);
-    if (rc != 0) {
-        fprintf(stderr, "tenantd: %s (nothing was changed in the database; run again)\n", err);
+    char current[MASTER_KEY_ID_LEN + 1] = "";
+    long total = rotate_reseal_all(&cfg, current, err, sizeof err);
+    if (total < 0) {
+        fprintf(stderr,
+                "tenantd: %s (the new key is installed but nothing was re-encrypted; every "
+                "secret is still readable; run the command again)\n",
+                err);
         return 1;
     }
     printf("tenantd: master key rotated to %s; %ld secret(s) re-encrypted.\n"
