@@ -74,6 +74,8 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
         reply_error(reply, 404, "app_not_found", "app_id", "no such app in this tenant");
         return;
     }
+    snprintf(w.app_id, sizeof w.app_id, "%s", app_id); /* body strings die with body */
+    app_id = w.app_id;
     if (strlen(secret) >= WORKSPACE_SECRET_MAX) {
         json_decref(body);
         reply_error(reply, 400, "invalid_client_secret", "client_secret",
@@ -105,9 +107,9 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
     if (strcmp(app_client_id, client_id) != 0) {
         db_rollback(c);
         db_release(svc->db, c);
-        json_decref(body);
         reply_error(reply, 400, "client_id_mismatch", "client_id",
                     "client_id is not the client_id of app %s", app_id);
+        json_decref(body);
         return;
     }
     credential_hash(secret, given_hash);
@@ -120,7 +122,6 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
         return;
     }
     snprintf(w.tenant_id, sizeof w.tenant_id, "%s", req->params[0]);
-    snprintf(w.app_id, sizeof w.app_id, "%s", app_id);
     snprintf(w.client_id, sizeof w.client_id, "%s", client_id);
     snprintf(w.created_by, sizeof w.created_by, "%s", who.user.id);
     w.created_at = time_now();

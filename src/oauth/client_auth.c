@@ -1,0 +1,205 @@
+/*
+ * client_auth.c — OAuth request reading and client authentication (see
+ * client_auth.h).
+ */
+#include "oauth/client_auth.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/hash.h"
+#include "ops/metrics.h"
+#include "service.h"
+#include "util/throttle.h"
+#include "util/timeutil.h"
+
+/* Compared against when the client_id is unknown, so that an unknown id costs
+ * what a wrong secret costs. No secret hashes to it (it is not a SHA-256 output
+ * anyone knows a preimage of). */
+static const unsigned char client_auth_dummy_hash[32] = {
+    0x6b, 0x86, 0xb2, 0x73, 0xff, 0x34, 0xfc, 0xe1, 0x9d, 0x6b, 0x80, 0x4e, 0xff, 0x5a, 0x3f, 0x57,
+    0x47, 0xad, 0xa4, 0xea, 0xa2, 0x2f, 0x1d, 0x49, 0xc0, 0x1e, 0x52, 0xdd, 0xb7, 0x87, 0x5b, 0x4b,
+};
+
+/* Monotonic ms of the last recorded failure (0: none yet). The throttle only
+ * counts failures in 60 s windows, so when none happened for longer than a
+ * window nobody can be blocked and the token path skips the throttle's lock. */
+static atomic_int_fast64_t client_auth_last_failure_ms;
+#define CLIENT_AUTH_WINDOW_MS (61 * 1000)
+
+void oauth_reply_error(struct http_reply *reply, int status, const char *error,
+                       const char *description)
+{
+    char text[512];
+    char safe[256];
+    size_t o = 0;
+    /* Descriptions are constants; keep the body valid JSON whatever they hold. */
+    for (const char *p = description ? description : ""; *p && o + 1 < sizeof safe; p++)
+        safe[o++] = (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) ? '\'' : *p;
+    safe[o] = 0;
+    int n =
+        snprintf(text, sizeof text, "{\"error\":\"%s\",\"error_description\":\"%s\"}", error, safe);
+    if (n < 0 || (size_t)n >= sizeof text)
+        n = snprintf(text, sizeof text, "{\"error\":\"server_error\"}");
+    char *body = malloc((size_t)n + 1);
+    if (!body) {
+        reply_static(reply, 500, "application/json", "{\"error\":\"server_error\"}", 24);
+        return;
+    }
+    memcpy(body, text, (size_t)n + 1);
+    reply_buffer(reply, status, "application/json", body, (size_t)n);
+}
+
+bool oauth_read_form(struct http_request *req, struct form *form, struct http_reply *reply)
+{
+    memset(form, 0, sizeof *form);
+    if (!http_request_content_type_is(req, "application/x-www-form-urlencoded")) {
+        oauth_reply_error(reply, 400, "invalid_request",
+                          "the body must be application/x-www-form-urlencoded");
+        return false;
+    }
+    if (form_parse(form, req->body, req->body_len) != 0) {
+        oauth_reply_error(reply, 400, "invalid_request", "malformed form body");
+        return false;
+    }
+    if (form->too_many) {
+        form_free(form);
+        oauth_reply_error(reply, 400, "invalid_request", "too many parameters");
+        return false;
+    }
+    if (form->duplicate) {
+        form_free(form);
+        oauth_reply_error(reply, 400, "invalid_request", "a parameter was repeated");
+        return false;
+    }
+    return true;
+}
+
+void client_credentials_free(struct client_credentials *cred)
+{
+    free(cred->basic_user);
+    if (cred->basic_pass) {
+        crypto_wipe(cred->basic_pass, strlen(cred->basic_pass));
+        free(cred->basic_pass);
+    }
+    memset(cred, 0, sizeof *cred);
+}
+
+static void client_auth_challenge(struct http_reply *reply)
+{
+    reply_header(reply, "WWW-Authenticate", "Basic realm=\"tenantd\"");
+}
+
+bool client_credentials_read(struct http_request *req, const struct form *form,
+                             struct client_credentials *cred, struct http_reply *reply)
+{
+    memset(cred, 0, sizeof *cred);
+    int basic = http_request_basic_auth(req, &cred->basic_user, &cred->basic_pass);
+    const char *body_id = form_get(form, "client_id");
+    const char *body_secret = form_get(form, "client_secret");
+    if (basic < 0) {
+        oauth_reply_error(reply, 401, "invalid_client", "malformed Basic credentials");
+        client_auth_challenge(reply);
+        return false;
+    }
+    if (basic > 0) {
+        if (body_secret) {
+            oauth_reply_error(reply, 400, "invalid_request",
+                              "use exactly one client authentication method");
+            return false;
+        }
+        if (body_id && strcmp(body_id, cred->basic_user) != 0) {
+            oauth_reply_error(reply, 400, "invalid_request",
+                              "client_id does not match the Basic credentials");
+            return false;
+        }
+        cred->method = CLIENT_AUTH_BASIC;
+        cred->client_id = cred->basic_user;
+        cred->client_secret = cred->basic_pass;
+        return true;
+    }
+    if (!body_id || !*body_id) {
+        oauth_reply_error(reply, 401, "invalid_client", "client authentication is required");
+        client_auth_challenge(reply);
+        return false;
+    }
+    if (!body_secret) {
+        /* Every app is a confidential client: no secret, no token. */
+        oauth_reply_error(reply, 401, "invalid_client", "client authentication failed");
+        return false;
+    }
+    cred->method = CLIENT_AUTH_POST;
+    cred->client_id = body_id;
+    cred->client_secret = body_secret;
+    return true;
+}
+
+/* Throttle key: address first (at most 63 bytes) so that truncating a long
+ * client_id never merges two addresses. */
+static void client_auth_key(char *key, size_t size, const char *remote_addr, const char *client_id)
+{
+    snprintf(key, size, "%s|%s", remote_addr ? remote_addr : "", client_id);
+}
+
+enum client_auth_result client_auth_verify(struct service *svc, const char *remote_addr,
+                                           const char *client_id, const char *client_secret,
+                                           struct app_facts *facts, char *claims, size_t claims_cap,
+                                           int *retry_after)
+{
+    *retry_after = 0;
+    char key[256];
+    int64_t last = atomic_load(&client_auth_last_failure_ms);
+    if (last != 0 && time_monotonic_ms() - last < CLIENT_AUTH_WINDOW_MS) {
+        client_auth_key(key, sizeof key, remote_addr, client_id);
+        int wait = throttle_check(svc->client_throttle, key);
+        if (wait > 0) {
+            *retry_after = wait;
+            return CLIENT_AUTH_THROTTLED;
+        }
+    }
+    int found = app_cache_lookup(svc->app_cache, client_id, facts, claims, claims_cap);
+    if (found < 0)
+        return CLIENT_AUTH_UNAVAILABLE;
+    unsigned char digest[CRYPTO_SHA256_LEN];
+    crypto_sha256(client_secret, strlen(client_secret), digest);
+    bool match =
+        crypto_equal(digest, found ? facts->secret_sha256 : client_auth_dummy_hash, sizeof digest);
+    crypto_wipe(digest, sizeof digest);
+    if (found && match)
+        return CLIENT_AUTH_OK;
+    atomic_store(&client_auth_last_failure_ms, time_monotonic_ms());
+    client_auth_key(key, sizeof key, remote_addr, client_id);
+    throttle_record_failure(svc->client_throttle, key);
+    metrics_count_auth_failure(svc->metrics);
+    memset(facts, 0, sizeof *facts);
+    return CLIENT_AUTH_FAILED;
+}
+
+void client_auth_reply_failure(struct http_reply *reply, enum client_auth_result result, bool basic,
+                               int retry_after)
+{
+    switch (result) {
+    case CLIENT_AUTH_THROTTLED: {
+        char seconds[16];
+        snprintf(seconds, sizeof seconds, "%d", retry_after > 0 ? retry_after : 1);
+        oauth_reply_error(reply, 429, "too_many_requests",
+                          "too many failed client authentications; retry later");
+        reply_header(reply, "Retry-After", seconds);
+        return;
+    }
+    case CLIENT_AUTH_UNAVAILABLE:
+        oauth_reply_error(reply, 503, "temporarily_unavailable",
+                          "the service cannot check clients right now");
+        reply_header(reply, "Retry-After", "1");
+        return;
+    case CLIENT_AUTH_FAILED:
+    default:
+        oauth_reply_error(reply, 401, "invalid_client", "client authentication failed");
+        if (basic)
+            client_auth_challenge(reply);
+        return;
+    }
+}

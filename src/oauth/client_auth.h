@@ -1,0 +1,93 @@
+/*
+ * client_auth.h — the request side shared by the three OAuth endpoints
+ * (/connect/token, /connect/introspect, /connect/revoke): reading the form body,
+ * finding the client credentials (client_secret_basic or client_secret_post,
+ * exactly one), authenticating the client against the app cache with failure
+ * throttling, and writing RFC 6749 §5.2 JSON errors.
+ *
+ * Authentication never reveals whether a client_id exists: an unknown id costs the
+ * same hashing and comparison as a wrong secret (against a dummy hash) and gets
+ * the same answer. Failures are counted per (address, client_id) (SPEC §3.6):
+ * after 20 in a minute that pair gets 429 with Retry-After — even with the right
+ * secret — while the same client from any other address is unaffected.
+ */
+#ifndef TENANTD_OAUTH_CLIENT_AUTH_H
+#define TENANTD_OAUTH_CLIENT_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cache/app_cache.h"
+#include "http/form.h"
+#include "http/reply.h"
+#include "http/request.h"
+
+struct service;
+
+enum client_auth_method {
+    CLIENT_AUTH_NONE = 0,
+    CLIENT_AUTH_BASIC, /* client_secret_basic */
+    CLIENT_AUTH_POST,  /* client_secret_post */
+};
+
+/* The credentials a request presented. Pointers refer to the Basic strings
+ * (owned here) or into the form (owned by it). */
+struct client_credentials {
+    enum client_auth_method method;
+    const char *client_id;
+    const char *client_secret;
+    char *basic_user; /* malloc'd */
+    char *basic_pass; /* malloc'd, wiped on free */
+};
+
+enum client_auth_result {
+    CLIENT_AUTH_OK = 0,
+    CLIENT_AUTH_FAILED,      /* 401 invalid_client */
+    CLIENT_AUTH_THROTTLED,   /* 429 too_many_requests + Retry-After */
+    CLIENT_AUTH_UNAVAILABLE, /* 503 temporarily_unavailable (store failure) */
+};
+
+/* RFC 6749 §5.2 error body {"error","error_description"} (application/json). The
+ * description must be a constant without characters that need JSON escaping. */
+void oauth_reply_error(struct http_reply *reply, int status, const char *error,
+                       const char *description);
+
+/*
+ * Reads the body of an OAuth endpoint: Content-Type must be
+ * application/x-www-form-urlencoded, the body well-formed, no parameter repeated.
+ * On failure answers 400 invalid_request and returns false; form is then empty
+ * (form_free is still fine). Untrusted input.
+ */
+bool oauth_read_form(struct http_request *req, struct form *form, struct http_reply *reply);
+
+/*
+ * Finds the client credentials: an Authorization: Basic header (RFC 6749 §2.3.1
+ * form-decoding) or client_id + client_secret in the form. Both methods at once
+ * (or a body client_id that differs from the Basic one) -> 400 invalid_request;
+ * none, a malformed Basic header, or a client_id without secret -> 401
+ * invalid_client. On failure answers and returns false. Always call
+ * client_credentials_free.
+ */
+bool client_credentials_read(struct http_request *req, const struct form *form,
+                             struct client_credentials *cred, struct http_reply *reply);
+void client_credentials_free(struct client_credentials *cred);
+
+/*
+ * Authenticates client_id/client_secret (untrusted) from remote_addr: throttle
+ * check, cache lookup (one store query on a miss), SHA-256 of the secret compared
+ * in constant time with the current secret's hash (or a dummy hash). On
+ * CLIENT_AUTH_OK fills *facts and, when claims is not NULL, the claims prefix
+ * (claims_cap >= APP_CACHE_CLAIMS_MAX + 1). *retry_after gets the seconds for
+ * CLIENT_AUTH_THROTTLED. Failures are recorded in the throttle and the metrics.
+ */
+enum client_auth_result client_auth_verify(struct service *svc, const char *remote_addr,
+                                           const char *client_id, const char *client_secret,
+                                           struct app_facts *facts, char *claims, size_t claims_cap,
+                                           int *retry_after);
+
+/* Answers a failed client_auth_verify: 401 invalid_client (+ WWW-Authenticate:
+ * Basic realm="tenantd" when basic), 429 with Retry-After, or 503. */
+void client_auth_reply_failure(struct http_reply *reply, enum client_auth_result result, bool basic,
+                               int retry_after);
+
+#endif

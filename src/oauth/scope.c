@@ -1,0 +1,76 @@
+/*
+ * scope.c — requested scope validation and granting (see scope.h).
+ */
+#include "oauth/scope.h"
+
+#include <string.h>
+
+/* True when list (space-separated) holds the token s[0..n). */
+static bool scope_list_has(const char *list, const char *s, size_t n)
+{
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *start = p;
+        while (*p && *p != ' ')
+            p++;
+        if ((size_t)(p - start) == n && n > 0 && memcmp(start, s, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool scope_list_contains(const char *list, const char *scope)
+{
+    return list && scope && scope_list_has(list, scope, strlen(scope));
+}
+
+static bool scope_char_ok(unsigned char c)
+{
+    return c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e);
+}
+
+bool scope_grant(const char *requested, const char *allowed, bool forbid_platform, char *out,
+                 size_t out_size)
+{
+    if (out_size == 0)
+        return false;
+    out[0] = 0;
+    if (!requested)
+        return true;
+    size_t used = 0;
+    const char *p = requested;
+    while (*p) {
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        const char *start = p;
+        while (*p && *p != ' ') {
+            if (!scope_char_ok((unsigned char)*p))
+                goto refuse;
+            p++;
+        }
+        size_t n = (size_t)(p - start);
+        size_t prefix = sizeof SCOPE_PLATFORM_PREFIX - 1;
+        if (forbid_platform && n >= prefix && memcmp(start, SCOPE_PLATFORM_PREFIX, prefix) == 0)
+            goto refuse;
+        if (!allowed || !scope_list_has(allowed, start, n))
+            goto refuse;
+        if (scope_list_has(out, start, n))
+            continue; /* requested twice: granted once */
+        size_t need = n + (used ? 1 : 0);
+        if (out_size - used <= need)
+            goto refuse;
+        if (used)
+            out[used++] = ' ';
+        memcpy(out + used, start, n);
+        used += n;
+        out[used] = 0;
+    }
+    return true;
+refuse:
+    out[0] = 0;
+    return false;
+}

@@ -1,0 +1,47 @@
+/*
+ * app_facts.h — everything the token path needs about one client_id, read from
+ * the store in ONE query: a tenant app with its tenant's status, its plan's
+ * status, code and entitlements and its allowed domains, or a host-level
+ * platform client with its scopes.
+ *
+ * The app cache (cache/app_cache.c) is the only caller: it compiles a row into
+ * the facts and pre-serialised claims that /connect/token uses without touching
+ * the database.
+ */
+#ifndef TENANTD_STORE_APP_FACTS_H
+#define TENANTD_STORE_APP_FACTS_H
+
+#include <stdbool.h>
+
+#include "store/db.h"
+
+/* One client's facts as stored. Text columns that may be long are malloc'd. */
+struct app_facts_row {
+    bool platform;                /* a platform client (platform_clients), not a tenant app */
+    char id[37];                  /* app id or platform client id */
+    char tenant_id[37];           /* "" for platform clients */
+    char secret_hash[65];         /* SHA-256 hex of the current secret */
+    char license_region_code[65]; /* "" when the app has none */
+    char db_code[65];             /* "" when the app has none */
+    bool enabled;                 /* platform clients: always true */
+    char tenant_status[32];       /* "" for platform clients */
+    char plan_code[65];           /* "" when no plan is assigned */
+    bool plan_found;              /* plan_code names an existing plan */
+    char plan_status[16];         /* draft|active|archived|retired, "" when none */
+    char *allowed_domains;        /* JSON array text (apps), NULL otherwise */
+    char *entitlements;           /* JSON object text of the plan, NULL when no plan */
+    char *scopes;                 /* platform client scopes text, NULL for apps */
+};
+
+/*
+ * Loads the live (not deleted) app or platform client whose client_id is
+ * client_id (untrusted; bound as a parameter). Returns 1 and fills *out, 0 when
+ * no live client has this id, -1 on a database error or a stored value that
+ * does not fit the row (out is then empty). Always call app_facts_row_free.
+ */
+int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_facts_row *out);
+
+/* Frees the malloc'd members and empties the row. NULL is fine. */
+void app_facts_row_free(struct app_facts_row *row);
+
+#endif

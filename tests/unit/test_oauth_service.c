@@ -1,0 +1,465 @@
+/*
+ * test_oauth_service.c — the token service in-process on a real SQLite store:
+ * the grant (oauth_token_grant) against the app cache and the signing keys,
+ * verification of what it issued (access_token_verify / _check_active), the
+ * cache's invalidation, max age and bounds, and concurrent readers racing
+ * invalidations (run it under ASan/UBSan, and TSan when touching the cache).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache/app_cache.h"
+#include "config.h"
+#include "crypto/base64url.h"
+#include "crypto/hash.h"
+#include "http/reply.h"
+#include "oauth/access_token.h"
+#include "oauth/jws.h"
+#include "oauth/signing_keys.h"
+#include "oauth/token.h"
+#include "service.h"
+#include "store/db.h"
+
+static struct service svc;
+static char tmpdir[64];
+
+static void sql(const char *text)
+{
+    struct db_conn *c = db_acquire(svc.db);
+    int rc = db_exec(c, text);
+    if (rc != DB_OK)
+        fail_msg("SQL failed (%s): %s", db_error_message(c), text);
+    db_release(svc.db, c);
+}
+
+static void add_app(const char *id, const char *client_id, const char *secret,
+                    const char *plan_code)
+{
+    char hash[65], stmt[1024];
+    crypto_sha256_hex(secret, strlen(secret), hash);
+    snprintf(stmt, sizeof stmt,
+             "INSERT INTO apps (id, tenant_id, name, name_folded, client_id, secret_hash,"
+             " license_region_code, db_code, enabled, plan_code, allowed_domains, created_at,"
+             " updated_at, secret_rotated_at) VALUES ('%s', 't1', '%s', '%s', '%s', '%s', 'eu',"
+             " 'eu-db1', 1, %s%s%s, '[\"app.example.com\"]', 0, 0, 0)",
+             id, id, id, client_id, hash, plan_code ? "'" : "", plan_code ? plan_code : "NULL",
+             plan_code ? "'" : "");
+    sql(stmt);
+}
+
+static int setup(void **state)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/tenantd-unit-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return -1;
+    char db[128], data[128];
+    snprintf(db, sizeof db, "sqlite:%s/t.db", tmpdir);
+    snprintf(data, sizeof data, "%s/data", tmpdir);
+    setenv("TENANTD_DATABASE", db, 1);
+    setenv("TENANTD_DATA_DIR", data, 1);
+    setenv("TENANTD_ISSUER", "https://issuer.example", 1);
+    unsetenv("TENANTD_SIGNING_ALG");
+    struct config cfg;
+    char err[256];
+    if (config_load(&cfg, 0, NULL, err, sizeof err) != 0 ||
+        service_open(&svc, &cfg, true, err, sizeof err) != 0) {
+        fprintf(stderr, "setup: %s\n", err);
+        return -1;
+    }
+    sql("INSERT INTO tenants (id, name, status, app_limit, created_at, updated_at)"
+        " VALUES ('t1', 'T', 'active', 100, 0, 0), ('t2', 'T2', 'active', 100, 0, 0)");
+    sql("INSERT INTO regions (code, name, active, created_at, updated_at)"
+        " VALUES ('eu', 'EU', 1, 0, 0)");
+    sql("INSERT INTO region_databases (db_code, region_code, active, created_at, updated_at)"
+        " VALUES ('eu-db1', 'eu', 1, 0, 0)");
+    sql("INSERT INTO plans (code, name, tier, status, entitlements, created_at, updated_at)"
+        " VALUES ('pro', 'Pro', 'paid', 'active', '{\"maxApiRequestsPerMinute\":5}', 0, 0)");
+    add_app("a1", "tdc_a1", "secret-a1", NULL);
+    add_app("a2", "tdc_a2", "secret-a2", "pro");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    service_close(&svc);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Runs a grant; returns the status and (for 200) the access token (malloc'd). */
+static int grant(const char *client_id, const char *secret, const char *scope, char **token,
+                 json_t **body)
+{
+    struct http_reply reply;
+    reply_init(&reply);
+    oauth_token_grant(&svc, client_id, secret, scope, "192.0.2.1", true, &reply);
+    json_error_t err;
+    json_t *doc = json_loadb(reply.body, reply.body_len, 0, &err);
+    assert_non_null(doc);
+    int status = reply.status;
+    if (token) {
+        const char *t = json_string_value(json_object_get(doc, "access_token"));
+        *token = t ? strdup(t) : NULL;
+    }
+    if (body)
+        *body = doc;
+    else
+        json_decref(doc);
+    reply_release(&reply);
+    return status;
+}
+
+static const char *error_of(json_t *body)
+{
+    return json_string_value(json_object_get(body, "error"));
+}
+
+static void test_grant_and_verify(void **state)
+{
+    char *token = NULL;
+    json_t *body = NULL;
+    assert_int_equal(grant("tdc_a2", "secret-a2", "api", &token, &body), 200);
+    assert_string_equal(json_string_value(json_object_get(body, "token_type")), "Bearer");
+    assert_int_equal(json_integer_value(json_object_get(body, "expires_in")), 900);
+    assert_string_equal(json_string_value(json_object_get(body, "scope")), "api");
+    json_decref(body);
+
+    struct access_token t;
+    assert_true(access_token_verify(&svc, token, strlen(token), true, &t));
+    assert_string_equal(t.client_id, "tdc_a2");
+    assert_string_equal(t.tenant_id, "t1");
+    assert_string_equal(t.app_id, "a2");
+    assert_string_equal(t.scope, "api");
+    assert_int_equal(t.exp - t.iat, 900);
+    json_t *ent = json_object_get(t.claims, "entitlements");
+    assert_int_equal(json_integer_value(json_object_get(ent, "maxApiRequestsPerMinute")), 5);
+    assert_string_equal(json_string_value(json_object_get(ent, "plan")), "pro");
+    assert_string_equal(json_string_value(json_object_get(t.claims, "iss")),
+                        "https://issuer.example");
+    access_token_free(&t);
+    assert_int_equal(access_token_check_active(&svc, token, strlen(token), &t), 1);
+    assert_false(t.platform);
+    access_token_free(&t);
+
+    /* Any changed byte breaks it. */
+    size_t n = strlen(token);
+    for (size_t i = 0; i < n; i += 37) {
+        char saved = token[i];
+        if (saved == '.')
+            continue;
+        token[i] = saved == 'A' ? 'B' : 'A';
+        assert_false(access_token_verify(&svc, token, n, true, &t));
+        token[i] = saved;
+    }
+    assert_false(access_token_verify(&svc, token, n - 1, true, &t));
+    assert_false(access_token_verify(&svc, "", 0, true, &t));
+    free(token);
+}
+
+static void test_authentication_failures_look_alike(void **state)
+{
+    json_t *wrong = NULL, *unknown = NULL;
+    assert_int_equal(grant("tdc_a1", "secret-a2", NULL, NULL, &wrong), 401);
+    assert_int_equal(grant("tdc_nobody", "secret-a1", NULL, NULL, &unknown), 401);
+    assert_true(json_equal(wrong, unknown));
+    assert_string_equal(error_of(wrong), "invalid_client");
+    json_decref(wrong);
+    json_decref(unknown);
+    /* absurdly long ids are unknown without a query */
+    char long_id[300];
+    memset(long_id, 'x', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = 0;
+    assert_int_equal(grant(long_id, "s", NULL, NULL, NULL), 401);
+}
+
+static void test_invalidation_reaches_next_request(void **state)
+{
+    char *token = NULL;
+    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, &token, NULL), 200);
+    free(token);
+    json_t *body = NULL;
+
+    sql("UPDATE apps SET enabled = 0 WHERE id = 'a1'");
+    app_cache_invalidate_client(svc.app_cache, "tdc_a1");
+    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, NULL, &body), 400);
+    assert_string_equal(json_string_value(json_object_get(body, "error_description")),
+                        "app is disabled");
+    json_decref(body);
+    sql("UPDATE apps SET enabled = 1 WHERE id = 'a1'");
+    app_cache_invalidate_client(svc.app_cache, "tdc_a1");
+
+    sql("UPDATE tenants SET status = 'suspended' WHERE id = 't1'");
+    app_cache_invalidate_tenant(svc.app_cache, "t1");
+    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, NULL, &body), 400);
+    assert_string_equal(json_string_value(json_object_get(body, "error_description")),
+                        "tenant is not active");
+    json_decref(body);
+    sql("UPDATE tenants SET status = 'active' WHERE id = 't1'");
+    app_cache_invalidate_tenant(svc.app_cache, "t1");
+
+    sql("UPDATE plans SET status = 'retired' WHERE code = 'pro'");
+    app_cache_invalidate_plan(svc.app_cache, "pro");
+    assert_int_equal(grant("tdc_a2", "secret-a2", NULL, NULL, &body), 400);
+    assert_string_equal(json_string_value(json_object_get(body, "error_description")),
+                        "assigned plan is retired");
+    json_decref(body);
+    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, NULL, NULL), 200);
+    sql("UPDATE plans SET status = 'active' WHERE code = 'pro'");
+    app_cache_invalidate_all(svc.app_cache);
+    assert_int_equal(grant("tdc_a2", "secret-a2", NULL, NULL, NULL), 200);
+
+    /* scope is checked after the app facts */
+    assert_int_equal(grant("tdc_a1", "secret-a1", "nope", NULL, &body), 400);
+    assert_string_equal(error_of(body), "invalid_scope");
+    json_decref(body);
+}
+
+static void test_max_age_reload_without_invalidation(void **state)
+{
+    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, NULL, NULL), 200);
+    sql("UPDATE apps SET enabled = 0 WHERE id = 'a1'");
+    /* not invalidated: the cached facts may serve for at most APP_CACHE_MAX_AGE_MS */
+    struct timespec pause = {APP_CACHE_MAX_AGE_MS / 1000, (APP_CACHE_MAX_AGE_MS % 1000) * 1000000L};
+    nanosleep(&pause, NULL);
+    json_t *body = NULL;
+    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, NULL, &body), 400);
+    json_decref(body);
+    sql("UPDATE apps SET enabled = 1 WHERE id = 'a1'");
+    app_cache_invalidate_client(svc.app_cache, "tdc_a1");
+}
+
+static void test_unknown_ids_are_bounded(void **state)
+{
+    struct app_facts facts;
+    char id[64];
+    for (int i = 0; i < APP_CACHE_MAX_NEGATIVE * 2 + 100; i++) {
+        snprintf(id, sizeof id, "tdc_unknown_%d", i);
+        assert_int_equal(app_cache_lookup(svc.app_cache, id, &facts, NULL, 0), 0);
+    }
+    assert_true(app_cache_size(svc.app_cache) <= APP_CACHE_MAX_NEGATIVE + 4);
+    /* known apps are still served */
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a1", &facts, NULL, 0), 1);
+    assert_int_equal(facts.kind, APP_KIND_TENANT_APP);
+    assert_string_equal(facts.tenant_id, "t1");
+    /* a deleted app disappears */
+    add_app("a3", "tdc_a3", "secret-a3", NULL);
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a3", &facts, NULL, 0), 1);
+    sql("UPDATE apps SET deleted_at = 1 WHERE id = 'a3'");
+    app_cache_invalidate_client(svc.app_cache, "tdc_a3");
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a3", &facts, NULL, 0), 0);
+    /* claims need room */
+    char small[8];
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a1", &facts, small, sizeof small), -1);
+}
+
+static void test_platform_client(void **state)
+{
+    char hash[65];
+    crypto_sha256_hex("psecret", 7, hash);
+    char stmt[512];
+    snprintf(stmt, sizeof stmt,
+             "INSERT INTO platform_clients (id, name, client_id, secret_hash, scopes,"
+             " created_at, secret_rotated_at) VALUES ('p1', 'svc', 'tdc_p1', '%s',"
+             " 'platform:storage', 0, 0)",
+             hash);
+    sql(stmt);
+    char *token = NULL;
+    json_t *body = NULL;
+    assert_int_equal(grant("tdc_p1", "psecret", NULL, &token, &body), 200);
+    assert_string_equal(json_string_value(json_object_get(body, "scope")), "platform:storage");
+    json_decref(body);
+    struct access_token t;
+    assert_int_equal(access_token_check_active(&svc, token, strlen(token), &t), 1);
+    assert_true(t.platform);
+    assert_null(t.tenant_id);
+    assert_true(access_token_has_scope(&t, "platform:storage"));
+    assert_false(access_token_has_scope(&t, "platform:x"));
+    access_token_free(&t);
+    assert_int_equal(grant("tdc_p1", "psecret", "api", NULL, &body), 400);
+    assert_string_equal(error_of(body), "invalid_scope");
+    json_decref(body);
+    /* deleting the client makes its tokens inactive */
+    sql("UPDATE platform_clients SET deleted_at = 1 WHERE id = 'p1'");
+    app_cache_invalidate_client(svc.app_cache, "tdc_p1");
+    assert_int_equal(access_token_check_active(&svc, token, strlen(token), &t), 0);
+    free(token);
+}
+
+static void test_revocation_store(void **state)
+{
+    char *token = NULL;
+    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, &token, NULL), 200);
+    struct access_token t;
+    assert_int_equal(access_token_check_active(&svc, token, strlen(token), &t), 1);
+    char stmt[256];
+    snprintf(
+        stmt, sizeof stmt,
+        "INSERT INTO revoked_tokens (jti, client_id, expires_at) VALUES ('%s', 'tdc_a1', %lld)",
+        t.jti, (long long)t.exp);
+    access_token_free(&t);
+    sql(stmt);
+    assert_int_equal(access_token_check_active(&svc, token, strlen(token), &t), 0);
+    free(token);
+}
+
+/* Signs claims (JSON text) with the server's active key, as the token path would. */
+static char *sign_claims(const char *claims_json)
+{
+    struct signing_key_ref ref;
+    assert_true(signing_keys_acquire_signer(svc.signing_keys, &ref));
+    size_t n = strlen(claims_json);
+    size_t cap = ref.header_b64_len + 1 + base64url_encoded_len(n) + 600;
+    char *out = malloc(cap);
+    memcpy(out, ref.header_b64, ref.header_b64_len);
+    out[ref.header_b64_len] = '.';
+    size_t p = ref.header_b64_len + 1;
+    p += base64url_encode((const unsigned char *)claims_json, n, out + p, cap - p);
+    size_t len = jws_sign_compact(ref.key, out, p, cap);
+    signing_keys_release(&ref);
+    assert_true(len > 0);
+    return out;
+}
+
+static void test_claim_checks_on_verify(void **state)
+{
+    long long now = (long long)time(NULL);
+    struct {
+        const char *fmt;
+        bool valid_unexpired, valid_any;
+    } cases[] = {
+        {"{\"iss\":\"https://issuer.example\",\"sub\":\"tdc_a1\",\"client_id\":\"tdc_a1\","
+         "\"aud\":\"tenantd-api\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld,\"jti\":\"j1\"}",
+         true, true},
+        /* expired: inactive, but still a token of ours (revocation may ignore it) */
+        {"{\"iss\":\"https://issuer.example\",\"sub\":\"tdc_a1\",\"client_id\":\"tdc_a1\","
+         "\"aud\":[\"x\",\"tenantd-api\"],\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld,\"jti\":\"j2\"}",
+         false, true},
+        /* wrong issuer / audience / sub, missing jti, non-integer exp */
+        {"{\"iss\":\"https://other\",\"sub\":\"tdc_a1\",\"client_id\":\"tdc_a1\","
+         "\"aud\":\"tenantd-api\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld,\"jti\":\"j\"}",
+         false, false},
+        {"{\"iss\":\"https://issuer.example\",\"sub\":\"tdc_a1\",\"client_id\":\"tdc_a1\","
+         "\"aud\":\"api\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld,\"jti\":\"j\"}",
+         false, false},
+        {"{\"iss\":\"https://issuer.example\",\"sub\":\"tdc_a2\",\"client_id\":\"tdc_a1\","
+         "\"aud\":\"tenantd-api\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld,\"jti\":\"j\"}",
+         false, false},
+        {"{\"iss\":\"https://issuer.example\",\"sub\":\"tdc_a1\",\"client_id\":\"tdc_a1\","
+         "\"aud\":\"tenantd-api\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld}",
+         false, false},
+        /* nbf far in the future: not yet valid; 30 s ahead is within the skew */
+        {"{\"iss\":\"https://issuer.example\",\"sub\":\"tdc_a1\",\"client_id\":\"tdc_a1\","
+         "\"aud\":\"tenantd-api\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld,\"jti\":\"j3\"}",
+         false, true},
+        {"{\"iss\":\"https://issuer.example\",\"sub\":\"tdc_a1\",\"client_id\":\"tdc_a1\","
+         "\"aud\":\"tenantd-api\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld,\"jti\":\"j4\"}",
+         true, true},
+    };
+    long long times[][3] = {{now, now, now + 900},       {now - 1000, now - 1000, now - 100},
+                            {now, now, now + 900},       {now, now, now + 900},
+                            {now, now, now + 900},       {now, now, now + 900},
+                            {now, now + 120, now + 900}, {now, now + 30, now + 900}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char json[512];
+        snprintf(json, sizeof json, cases[i].fmt, times[i][0], times[i][1], times[i][2]);
+        char *token = sign_claims(json);
+        struct access_token t;
+        bool ok = access_token_verify(&svc, token, strlen(token), true, &t);
+        if (ok != cases[i].valid_unexpired)
+            fail_msg("case %zu: unexpired check gave %d", i, ok);
+        access_token_free(&t);
+        ok = access_token_verify(&svc, token, strlen(token), false, &t);
+        if (ok != cases[i].valid_any)
+            fail_msg("case %zu: any check gave %d", i, ok);
+        access_token_free(&t);
+        free(token);
+    }
+}
+
+/* Readers hammer the cache while another thread invalidates: no crash, no torn
+ * facts (ASan/TSan builds make this meaningful). */
+static atomic_int race_stop;
+static void *race_reader(void *arg)
+{
+    struct app_facts facts;
+    char claims[APP_CACHE_CLAIMS_MAX + 1];
+    long ok = 0;
+    while (!atomic_load(&race_stop)) {
+        int rc = app_cache_lookup(svc.app_cache, (const char *)arg, &facts, claims, sizeof claims);
+        if (rc == 1 && facts.claims_len == strlen(claims) && strcmp(facts.tenant_id, "t1") == 0)
+            ok++;
+        else
+            return (void *)-1;
+    }
+    return (void *)ok;
+}
+
+static void test_concurrent_readers_and_invalidations(void **state)
+{
+    pthread_t th[4];
+    atomic_store(&race_stop, 0);
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, race_reader, (void *)(i % 2 ? "tdc_a1" : "tdc_a2"));
+    for (int i = 0; i < 200; i++) {
+        app_cache_invalidate_client(svc.app_cache, i % 2 ? "tdc_a1" : "tdc_a2");
+        if (i % 50 == 0)
+            app_cache_invalidate_all(svc.app_cache);
+        usleep(500);
+    }
+    atomic_store(&race_stop, 1);
+    for (int i = 0; i < 4; i++) {
+        void *ret;
+        pthread_join(th[i], &ret);
+        assert_true((intptr_t)ret > 0);
+    }
+}
+
+static void test_rotation_report(void **state)
+{
+    char kid[64] = "";
+    int64_t at = 0;
+    char err[256];
+    int64_t before = (int64_t)time(NULL);
+    assert_int_equal(signing_keys_rotate_report(&svc, kid, sizeof kid, &at, err, sizeof err), 0);
+    assert_int_equal(strlen(kid), 43);
+    assert_true(at >= before + svc.cfg.key_publish_lead_seconds + 1);
+    size_t len = 0;
+    char *jwks = signing_keys_jwks(svc.signing_keys, &len);
+    assert_non_null(jwks);
+    assert_non_null(strstr(jwks, kid)); /* published before it signs */
+    free(jwks);
+    struct signing_key_ref ref;
+    assert_true(signing_keys_acquire_signer(svc.signing_keys, &ref));
+    assert_string_not_equal(ref.kid, kid);
+    signing_keys_release(&ref);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grant_and_verify),
+        cmocka_unit_test(test_authentication_failures_look_alike),
+        cmocka_unit_test(test_invalidation_reaches_next_request),
+        cmocka_unit_test(test_max_age_reload_without_invalidation),
+        cmocka_unit_test(test_unknown_ids_are_bounded),
+        cmocka_unit_test(test_platform_client),
+        cmocka_unit_test(test_revocation_store),
+        cmocka_unit_test(test_claim_checks_on_verify),
+        cmocka_unit_test(test_concurrent_readers_and_invalidations),
+        cmocka_unit_test(test_rotation_report),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
