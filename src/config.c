@@ -91,6 +91,7 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
     cfg->threads = 4;
     cfg->key_publish_lead_seconds = 60;
     cfg->token_ttl_seconds = 900;
+    cfg->invitation_ttl_seconds = 72 * 3600;
 
     static const struct {
         const char *env, *option;
@@ -154,6 +155,10 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
     if ((v = getenv("TENANTD_KEY_PUBLISH_LEAD_SECONDS")) && *v &&
         config_parse_int(v, "TENANTD_KEY_PUBLISH_LEAD_SECONDS", 0, 86400,
                          &cfg->key_publish_lead_seconds, err, err_size))
+        return -1;
+    if ((v = getenv("TENANTD_INVITATION_TTL_SECONDS")) && *v &&
+        config_parse_int(v, "TENANTD_INVITATION_TTL_SECONDS", 1, 30 * 86400,
+                         &cfg->invitation_ttl_seconds, err, err_size))
         return -1;
     if ((v = getenv("TENANTD_SMTP_URL")) && *v) {
         if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0) {

@@ -24,6 +24,7 @@ struct config {
     unsigned threads;
     int key_publish_lead_seconds; /* how long a new key is published before it signs */
     int token_ttl_seconds;        /* 900 per SPEC */
+    int invitation_ttl_seconds;   /* 72 h per SPEC; TENANTD_INVITATION_TTL_SECONDS for tests */
     bool cookie_secure;           /* issuer is https */
     bool issuer_explicit;         /* set by flag/env; else derived from the bound port */
     char smtp_url[512];

@@ -61,9 +61,14 @@ int service_open(struct service *svc, const struct config *cfg, bool for_server,
     svc->metrics = metrics_new();
     /* Login: 10 failures per 15 minutes per (email, address). */
     svc->login_throttle = throttle_new(10, 900, 16384);
+    /* Login per address (spraying many emails): 100 failures per 15 minutes. */
+    svc->login_address_throttle = throttle_new(100, 900, 16384);
+    /* Sign-ups: 30 attempts per hour per address (every attempt counts). */
+    svc->signup_throttle = throttle_new(30, 3600, 16384);
     /* Clients: 20 failures per minute per (client_id, address) — SPEC §3.6. */
     svc->client_throttle = throttle_new(20, 60, 65536);
-    if (!svc->metrics || !svc->login_throttle || !svc->client_throttle) {
+    if (!svc->metrics || !svc->login_throttle || !svc->client_throttle ||
+        !svc->login_address_throttle || !svc->signup_throttle) {
         snprintf(err, err_size, "out of memory");
         goto fail;
     }
@@ -89,6 +94,8 @@ void service_close(struct service *svc)
     app_cache_free(svc->app_cache);
     throttle_free(svc->client_throttle);
     throttle_free(svc->login_throttle);
+    throttle_free(svc->login_address_throttle);
+    throttle_free(svc->signup_throttle);
     metrics_free(svc->metrics);
     master_keyring_free(svc->keyring);
     db_close(svc->db);

@@ -32,40 +32,6 @@
 #include "util/timeutil.h"
 
 /* Failed sign-ins from one address, whatever the email (password spraying). */
-#define LOGIN_ADDRESS_MAX_FAILURES 100
-#define LOGIN_ADDRESS_WINDOW_SECONDS 900
-/* Sign-up attempts from one address (every attempt counts, valid or not). */
-#define SIGNUP_ADDRESS_MAX_ATTEMPTS 30
-#define SIGNUP_ADDRESS_WINDOW_SECONDS 3600
-#define AUTH_THROTTLE_ENTRIES 16384
-
-/*
- * The per-(email, address) login throttle lives in struct service (login_throttle);
- * these two address-only counters are process-wide and created on first use. They are
- * never freed: they live as long as the process, like the route tables that use them.
- */
-static struct throttle *auth_address_throttle;
-static struct throttle *auth_signup_throttle;
-static pthread_once_t auth_throttles_once = PTHREAD_ONCE_INIT;
-
-static void auth_throttles_create(void)
-{
-    auth_address_throttle = throttle_new(LOGIN_ADDRESS_MAX_FAILURES, LOGIN_ADDRESS_WINDOW_SECONDS,
-                                         AUTH_THROTTLE_ENTRIES);
-    auth_signup_throttle = throttle_new(SIGNUP_ADDRESS_MAX_ATTEMPTS, SIGNUP_ADDRESS_WINDOW_SECONDS,
-                                        AUTH_THROTTLE_ENTRIES);
-}
-
-/* Both address throttles, or false (500 written) when they could not be created. */
-static bool auth_throttles_ready(struct http_reply *reply)
-{
-    pthread_once(&auth_throttles_once, auth_throttles_create);
-    if (auth_address_throttle && auth_signup_throttle)
-        return true;
-    reply_error(reply, 500, "internal", NULL, "out of memory");
-    return false;
-}
-
 int auth_new_token(char out[AUTH_TOKEN_CHARS + 1])
 {
     unsigned char raw[AUTH_TOKEN_BYTES];
@@ -159,18 +125,13 @@ static void auth_login(struct http_request *req, struct http_reply *reply)
         reply_problem(reply, &p);
         return;
     }
-    if (!auth_throttles_ready(reply)) {
-        auth_wipe_json_string(password);
-        json_decref(body);
-        return;
-    }
     char email[EMAIL_MAX_LEN + 1];
     bool email_ok = email_normalize(email_in, email, sizeof email);
     char address_key[80], email_key[72];
     auth_address_key(req->remote_addr, address_key);
     auth_email_key(email_ok ? email : "", req->remote_addr, email_key);
 
-    int wait = throttle_check(auth_address_throttle, address_key);
+    int wait = throttle_check(req->service->login_address_throttle, address_key);
     if (!wait && email_ok)
         wait = throttle_check(svc->login_throttle, email_key);
     if (wait) {
@@ -201,7 +162,7 @@ static void auth_login(struct http_request *req, struct http_reply *reply)
     auth_wipe_json_string(password);
     json_decref(body);
     if (!ok) {
-        throttle_record_failure(auth_address_throttle, address_key);
+        throttle_record_failure(req->service->login_address_throttle, address_key);
         if (email_ok)
             throttle_record_failure(svc->login_throttle, email_key);
         crypto_wipe(&u, sizeof u);
@@ -352,16 +313,14 @@ static bool auth_get_new_password(const json_t *body, const char *field, const c
 static void auth_signup(struct http_request *req, struct http_reply *reply)
 {
     struct service *svc = req->service;
-    if (!auth_throttles_ready(reply))
-        return;
     char address_key[80];
     auth_address_key(req->remote_addr, address_key);
-    int wait = throttle_check(auth_signup_throttle, address_key);
+    int wait = throttle_check(req->service->signup_throttle, address_key);
     if (wait) {
         auth_reply_throttled(reply, wait, "sign-ups from this address");
         return;
     }
-    throttle_record_failure(auth_signup_throttle, address_key);
+    throttle_record_failure(req->service->signup_throttle, address_key);
 
     struct problem p;
     problem_clear(&p);

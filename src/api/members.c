@@ -29,34 +29,6 @@
 #include "store/users.h"
 #include "util/timeutil.h"
 
-#define INVITATION_TTL_MAX_SECONDS (30 * 86400)
-
-static int members_invitation_ttl = INVITATION_TTL_DEFAULT_SECONDS;
-static pthread_once_t members_ttl_once = PTHREAD_ONCE_INIT;
-
-static void members_ttl_read(void)
-{
-    const char *v = getenv("TENANTD_INVITATION_TTL_SECONDS");
-    if (!v || !*v)
-        return;
-    char *end = NULL;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || !end || *end || n < 1 || n > INVITATION_TTL_MAX_SECONDS) {
-        fprintf(stderr,
-                "tenantd: TENANTD_INVITATION_TTL_SECONDS must be an integer from 1 to %d; "
-                "using %d\n",
-                INVITATION_TTL_MAX_SECONDS, INVITATION_TTL_DEFAULT_SECONDS);
-        return;
-    }
-    members_invitation_ttl = (int)n;
-}
-
-int api_invitation_ttl_seconds(void)
-{
-    pthread_once(&members_ttl_once, members_ttl_read);
-    return members_invitation_ttl;
-}
 
 /* {id, email, display_name, role, created_at} */
 static json_t *members_member_json(const struct user_row *u)
@@ -297,7 +269,7 @@ int api_invitation_create(struct db_conn *c, const struct principal *who,
     snprintf(out->status, sizeof out->status, "pending");
     snprintf(out->invited_by, sizeof out->invited_by, "%s", who ? who->user.id : "");
     out->created_at = now;
-    out->expires_at = now + api_invitation_ttl_seconds();
+    out->expires_at = now + req->service->cfg.invitation_ttl_seconds;
 
     char expires[32], subject[OUTBOX_SUBJECT_MAX + 1], message[2048];
     time_format_rfc3339(out->expires_at, expires);

@@ -19,12 +19,8 @@
 #include "store/db.h"
 #include "store/invitations.h"
 
-#define INVITATION_TTL_DEFAULT_SECONDS (72 * 3600)
 #define INVITATION_ACCEPT_URL_SIZE 640
 
-/* Seconds an invitation stays valid: TENANTD_INVITATION_TTL_SECONDS (1..2592000) when
- * set and valid, else INVITATION_TTL_DEFAULT_SECONDS. Read once per process. */
-int api_invitation_ttl_seconds(void);
 
 /*
  * Inside the caller's write transaction: mints a token, inserts a pending invitation of
