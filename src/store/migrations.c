@@ -167,6 +167,8 @@ static const char *const migration_scripts[] = {
     "  created_by TEXT REFERENCES users(id),"
     "  created_at BIGINT NOT NULL);"
     "CREATE INDEX workspaces_tenant ON workspaces (tenant_id, id);",
+    /* 2: expired-session cleanup at login must not scan the table */
+    "CREATE INDEX sessions_expires ON sessions (expires_at);",
 };
 
 #define MIGRATION_COUNT (int)(sizeof migration_scripts / sizeof migration_scripts[0])

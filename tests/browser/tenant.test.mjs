@@ -48,9 +48,9 @@ after(async () => {
 
 const heading = (name) => page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
 const preview = (n) => page.getByLabel(`Allowed domain ${n}`).evaluate((el) => document.getElementById(el.getAttribute('aria-describedby').split(' ')[0]).textContent);
-/** The error message shown for a control (the last id in its aria-describedby). */
+/** Waits until the control is marked invalid; returns its error message (the last id in aria-describedby). */
 async function errorFor(locator) {
-  assert.equal(await locator.getAttribute('aria-invalid'), 'true', 'the control is marked invalid');
+  await page.waitForFunction((el) => el.getAttribute('aria-invalid') === 'true', await locator.elementHandle());
   const ids = (await locator.getAttribute('aria-describedby')).split(' ');
   return page.locator(`[id="${ids.at(-1)}"]`).textContent();
 }
@@ -215,7 +215,7 @@ test('settings: edits are saved in normalised form', async () => {
 });
 
 test('plan picker: a free plan is set, a paid one is refused next to the picker, then removed', async () => {
-  const picker = page.getByLabel('Plan', { exact: true });
+  const picker = page.getByRole('combobox', { name: 'Plan', exact: true });
   const values = await picker.locator('option').evaluateAll((os) => os.map((o) => o.value));
   assert.deepEqual(values.sort(), ['', freePlan, paidPlan].sort());
   await picker.selectOption(freePlan);
@@ -224,12 +224,12 @@ test('plan picker: a free plan is set, a paid one is refused next to the picker,
   assert.equal((await apiApp()).plan_code, freePlan);
   assert.match(await page.getByRole('region', { name: 'Overview' }).textContent(), new RegExp(freePlan));
 
-  await page.getByLabel('Plan', { exact: true }).selectOption(paidPlan);
+  await page.getByRole('combobox', { name: 'Plan', exact: true }).selectOption(paidPlan);
   await page.getByRole('button', { name: 'Save plan' }).click();
-  assert.match(await errorFor(page.getByLabel('Plan', { exact: true })), /plan_requires_host/);
+  assert.match(await errorFor(page.getByRole('combobox', { name: 'Plan', exact: true })), /plan_requires_host/);
   assert.equal((await apiApp()).plan_code, freePlan);
 
-  await page.getByLabel('Plan', { exact: true }).selectOption('');
+  await page.getByRole('combobox', { name: 'Plan', exact: true }).selectOption('');
   await page.getByRole('button', { name: 'Save plan' }).click();
   await page.getByText('Plan removed.').waitFor();
   assert.equal((await apiApp()).plan_code, null);
@@ -237,14 +237,14 @@ test('plan picker: a free plan is set, a paid one is refused next to the picker,
 });
 
 test('storage: provider rule errors, custom bucket saved without echoing the secret, test, back to managed', async () => {
-  await page.getByLabel('Provider').selectOption('minio');
-  await page.getByLabel('Bucket').fill('browser-bucket');
-  await page.getByLabel('Access key ID').fill(S3_KEY.id);
-  await page.getByLabel('Secret access key').fill(S3_KEY.secret);
+  await page.getByLabel('Provider', { exact: true }).selectOption('minio');
+  await page.getByLabel('Bucket', { exact: true }).fill('browser-bucket');
+  await page.getByLabel('Access key ID', { exact: true }).fill(S3_KEY.id);
+  await page.getByLabel('Secret access key', { exact: true }).fill(S3_KEY.secret);
   await page.getByRole('button', { name: 'Save storage' }).click();
-  assert.match(await errorFor(page.getByLabel('Endpoint (optional)')), /endpoint_required/);
+  assert.match(await errorFor(page.getByLabel('Endpoint (optional)', { exact: true })), /endpoint_required/);
 
-  await page.getByLabel('Endpoint (optional)').fill(s3.endpoint);
+  await page.getByLabel('Endpoint (optional)', { exact: true }).fill(s3.endpoint);
   await page.getByRole('button', { name: 'Save storage' }).click();
   await page.getByText('Storage saved.').waitFor();
   await page.getByRole('button', { name: 'Switch to managed storage' }).waitFor();
@@ -254,7 +254,7 @@ test('storage: provider rule errors, custom bucket saved without echoing the sec
   const panel = await page.getByRole('region', { name: 'Storage' }).textContent();
   assert.match(panel, new RegExp(`•••• ${S3_KEY.secret.slice(-4)}`));
   assert.ok(!(await page.content()).includes(S3_KEY.secret), 'the storage secret is never shown back');
-  assert.equal(await page.getByLabel('Secret access key').inputValue(), '');
+  assert.equal(await page.getByLabel('Secret access key', { exact: true }).inputValue(), '');
 
   await page.getByRole('button', { name: 'Test storage' }).click();
   const result = page.locator('.storage-test-result');
