@@ -26,10 +26,9 @@ struct db *db_open(const char *url, unsigned pool_size, char *err, size_t err_si
     const struct db_driver *driver = NULL;
     if (strncmp(url, "sqlite:", 7) == 0)
         driver = &db_sqlite_driver;
-    else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
-        snprintf(err, err_size, "the PostgreSQL backend is not built yet; use sqlite:PATH");
-        return NULL;
-    } else {
+    else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        driver = &db_postgres_driver;
+    else {
         snprintf(err, err_size, "unsupported database URL (want sqlite:PATH or postgres://...)");
         return NULL;
     }

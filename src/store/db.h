@@ -102,5 +102,6 @@ void db_finalize(struct db_stmt *s);
 int db_run(struct db_conn *c, const char *sql, int nparams, const char *const *params);
 
 extern const struct db_driver db_sqlite_driver;
+extern const struct db_driver db_postgres_driver;
 
 #endif
