@@ -17,7 +17,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/%.o) build/asan/ui_assets.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN:= $(UNIT_SRC:tests/unit/%.c=build/tests-asan/%)
 
-.PHONY: all asan unit unit-asan test test-run deps integration clean format fuzz bench
+.PHONY: all asan unit unit-asan test test-run deps integration browser clean format fuzz bench
 all: build/tenantd
 
 build/tenantd: build/obj/main.o $(OBJ)
@@ -72,6 +72,11 @@ integration: build/asan/tenantd tests/integration/node_modules/.installed
 	TENANTD_BIN=$(CURDIR)/build/asan/tenantd node --test --test-concurrency=2 \
 	  $$(find tests/integration -maxdepth 1 -name '*.test.mjs' | sort)
 
+# Dashboard end-to-end tests: Playwright (playwright-core) driving Debian's chromium.
+browser: build/asan/tenantd tests/integration/node_modules/.installed
+	TENANTD_BIN=$(CURDIR)/build/asan/tenantd node --test --test-concurrency=1 \
+	  $$(find tests/browser -maxdepth 1 -name '*.test.mjs' | sort)
+
 # `make test` works on a fresh Debian 12 machine: it first installs what is missing.
 deps:
 	scripts/install-deps.sh
@@ -80,7 +85,7 @@ test: deps
 	$(MAKE) -j2 build/tenantd build/asan/tenantd
 	$(MAKE) test-run
 
-test-run: unit unit-asan integration
+test-run: unit unit-asan integration browser
 
 # libFuzzer harnesses (clang): `make fuzz FUZZ_SECONDS=30` runs each for that long.
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)

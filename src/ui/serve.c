@@ -23,8 +23,8 @@
 #define UI_CACHE_HASHED "public, max-age=31536000, immutable"
 
 /* The dashboard loads only its own scripts, styles and API; no inline code at all. */
-#define UI_CSP                                                                                \
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "         \
+#define UI_CSP                                                                                     \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 /* The embedded asset served at exactly `path`, or NULL. */

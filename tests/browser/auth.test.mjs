@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, call, loginAdmin, seedTenant, startServer, uniq } from '../integration/lib/harness.mjs';
-import { launch, openPage, overflowsX, screenshot, visit } from './lib/browser.mjs';
+import { CSP, launch, openPage, overflowsX, screenshot, unlabelled, visit } from './lib/browser.mjs';
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 let server, browser, admin, seed;
 
 before(async () => {
@@ -35,7 +34,30 @@ test('the sign-in page: CSP on the document, labelled controls, no console error
   assert.equal(await page.getByLabel('Email').getAttribute('type'), 'email');
   assert.equal(await page.getByLabel('Password').getAttribute('autocomplete'), 'current-password');
   assert.equal(await overflowsX(page), false);
+  assert.deepEqual(await unlabelled(page), []);
   await screenshot(page, 'signin-360');
+  // Keyboard: focused controls show a visible ring; the skip link (first in the
+  // tab order) appears when focused and Enter moves focus to the page heading.
+  const ring = () => page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return { id: el.id, name: el.name, outline: style.outlineStyle, width: parseFloat(style.outlineWidth), left: el.getBoundingClientRect().left };
+  });
+  await page.keyboard.press('Tab');
+  let focused = await ring();
+  assert.equal(focused.name, 'email', 'Tab from the heading reaches the first field');
+  assert.notEqual(focused.outline, 'none');
+  assert.ok(focused.width >= 2, `outline ${focused.width}px`);
+  for (let i = 0; i < 5 && focused.id !== 'skip-link'; i++) {
+    await page.keyboard.press('Shift+Tab');
+    focused = await ring();
+  }
+  assert.equal(focused.id, 'skip-link');
+  assert.notEqual(focused.outline, 'none');
+  assert.ok(focused.left >= 0, 'the skip link is on screen when focused');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Sign in');
+  assert.equal(new URL(page.url()).hash, '#/signin', 'the skip link does not change the route');
   assert.deepEqual(page.problems(), []);
   await page.context().close();
 });
@@ -110,7 +132,7 @@ test('a session that ended elsewhere sends the user back to sign in', async () =
   const csrf = await page.evaluate(() => sessionStorage.getItem('tenantd.csrf'));
   const out = await call(server, 'POST', '/api/v1/auth/logout', { auth: { cookie: `tenantd_session=${cookie.value}`, csrf } });
   assert.equal(out.status, 204);
-  await visit(page, '#/audit');
+  await page.evaluate(() => { location.hash = '#/audit'; }); // its API call answers 401
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
   await page.getByText('Your session has ended').waitFor();
   await signInWithForm(page, seed.ownerEmail, seed.ownerPassword);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { call, login, loginAdmin, seedTenant, startServer, uniq } from '../integration/lib/harness.mjs';
 import { startS3 } from '../integration/lib/s3.mjs';
-import { launch, openPage, overflowsX, screenshot, useSession, visit } from './lib/browser.mjs';
+import { idle, launch, openPage, overflowsX, screenshot, unlabelled, useSession, visit } from './lib/browser.mjs';
 
 const S3_KEY = { id: 'AKIDBROWSERTEST01', secret: 'browser-test-storage-secret-0123456789' };
 let server, browser, s3, admin, A, B, page;
@@ -46,7 +46,7 @@ after(async () => {
   await Promise.all([server?.stop(), s3?.stop()]);
 });
 
-const heading = (name) => page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+const heading = async (name) => { await page.getByRole('heading', { level: 1, name, exact: true }).waitFor(); await idle(page); };
 const preview = (n) => page.getByLabel(`Allowed domain ${n}`).evaluate((el) => document.getElementById(el.getAttribute('aria-describedby').split(' ')[0]).textContent);
 /** Waits until the control is marked invalid; returns its error message (the last id in aria-describedby). */
 async function errorFor(locator) {
@@ -167,10 +167,12 @@ test('app page: disable and enable', async () => {
   await visit(page, `#/apps/${appId}`, 'Billing backend');
   await page.getByRole('button', { name: 'Disable app' }).click();
   await page.getByRole('button', { name: 'Enable app' }).waitFor();
+  await idle(page);
   assert.equal((await apiApp()).enabled, false);
   assert.match(await page.getByRole('region', { name: 'Overview' }).textContent(), /disabled/);
   await page.getByRole('button', { name: 'Enable app' }).click();
   await page.getByRole('button', { name: 'Disable app' }).waitFor();
+  await idle(page);
   assert.equal((await apiApp()).enabled, true);
   assert.deepEqual(page.problems(), []);
 });
@@ -196,6 +198,7 @@ test('regenerate: Escape cancels the confirmation; confirming shows the new secr
   assert.equal(await dialog.getByLabel('Client ID', { exact: true }).inputValue(), clientId);
   await dialog.getByRole('button', { name: 'I have stored it' }).click();
   await dialog.waitFor({ state: 'detached' });
+  await idle(page);
   assert.ok(!(await page.content()).includes(secret));
   assert.deepEqual(page.problems(), []);
 });
@@ -205,7 +208,9 @@ test('settings: edits are saved in normalised form', async () => {
   await page.getByLabel('Allowed domain 1').fill('HTTPS://New.Example.com/');
   assert.equal(await preview(1), '→ stored as new.example.com');
   await page.getByLabel('Allowed domain 2').fill('');
+  assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Billing backend v2');
   await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Settings saved.').waitFor();
   await heading('Billing backend v2');
   const app = await apiApp();
   assert.equal(app.name, 'Billing backend v2');
@@ -221,6 +226,7 @@ test('plan picker: a free plan is set, a paid one is refused next to the picker,
   await picker.selectOption(freePlan);
   await page.getByRole('button', { name: 'Save plan' }).click();
   await page.getByText(`Plan set to ${freePlan}.`).waitFor();
+  await idle(page);
   assert.equal((await apiApp()).plan_code, freePlan);
   assert.match(await page.getByRole('region', { name: 'Overview' }).textContent(), new RegExp(freePlan));
 
@@ -232,6 +238,7 @@ test('plan picker: a free plan is set, a paid one is refused next to the picker,
   await page.getByRole('combobox', { name: 'Plan', exact: true }).selectOption('');
   await page.getByRole('button', { name: 'Save plan' }).click();
   await page.getByText('Plan removed.').waitFor();
+  await idle(page);
   assert.equal((await apiApp()).plan_code, null);
   assert.deepEqual(page.problems([403]), []);
 });
@@ -247,6 +254,7 @@ test('storage: provider rule errors, custom bucket saved without echoing the sec
   await page.getByLabel('Endpoint (optional)', { exact: true }).fill(s3.endpoint);
   await page.getByRole('button', { name: 'Save storage' }).click();
   await page.getByText('Storage saved.').waitFor();
+  await idle(page);
   await page.getByRole('button', { name: 'Switch to managed storage' }).waitFor();
   const storage = (await apiApp()).storage;
   assert.equal(storage.mode, 'custom');
@@ -264,6 +272,7 @@ test('storage: provider rule errors, custom bucket saved without echoing the sec
   await page.getByRole('button', { name: 'Switch to managed storage' }).click();
   await page.getByRole('alertdialog', { name: 'Switch to managed storage?' }).getByRole('button', { name: 'Switch' }).click();
   await page.getByText('The app uses managed storage now.').waitFor();
+  await idle(page);
   assert.equal((await apiApp()).storage.mode, 'managed');
   // Managed storage is not configured on this server: the test says so.
   await page.getByRole('button', { name: 'Test storage' }).click();
@@ -285,11 +294,13 @@ test('members and invitations: invite (link shown once), cancel, change a role',
   assert.match(link, /\/#\/accept\?token=/);
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
+  await idle(page);
   assert.ok(!(await page.content()).includes(link));
   const row = page.getByRole('row').filter({ hasText: invitee });
   await row.getByText('pending').waitFor();
   await row.getByRole('button', { name: `Cancel the invitation of ${invitee}` }).click();
   await page.getByRole('row').filter({ hasText: invitee }).getByText('cancelled').waitFor();
+  await idle(page);
 
   await page.getByLabel(`Role of ${member.email}`).selectOption('admin');
   await page.getByRole('row').filter({ hasText: member.email }).getByRole('button', { name: 'Change' }).click();
@@ -323,8 +334,10 @@ test('audit log shows what happened, newest first', async () => {
     assert.ok(actions.includes(a), `${a} in ${actions}`);
   }
   assert.ok(actions.indexOf('member.update') < actions.indexOf('app.create'), 'newest first');
-  const who = await page.locator('td[data-label="Who"]').first().textContent();
-  assert.equal(who, A.ownerEmail);
+  const created = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'app.create', exact: true }) });
+  assert.equal(await created.locator('td[data-label="Who"]').textContent(), A.ownerEmail);
+  assert.equal(await created.locator('td[data-label="From"]').textContent(), '127.0.0.1');
+  assert.match(await created.locator('td[data-label="Target"]').textContent(), new RegExp(`app ${appId}`));
   assert.ok(!(await page.content()).includes(S3_KEY.secret));
   assert.deepEqual(page.problems(), []);
 });
@@ -339,6 +352,7 @@ test('personal API key: shown once, works as Bearer, deleted after confirmation'
   assert.match(key, /^tdk_/);
   await dialog.getByRole('button', { name: 'I have stored it' }).click();
   await dialog.waitFor({ state: 'detached' });
+  await idle(page);
   assert.ok(!(await page.content()).includes(key));
   assert.equal((await call(server, 'GET', '/api/v1/me', { auth: { apiKey: key } })).status, 200);
   await page.getByRole('button', { name: 'Delete API key ci deploy' }).click();
@@ -349,7 +363,7 @@ test('personal API key: shown once, works as Bearer, deleted after confirmation'
   assert.deepEqual(page.problems(), []);
 });
 
-test('main pages fit a 360 px screen without horizontal scrolling', async () => {
+test('main pages fit a 360 px screen without horizontal scrolling, every control labelled', async () => {
   const small = await openPage(browser, server, { width: 360, height: 740 });
   await useSession(small, server, A.owner, '#/apps');
   const pages = [
@@ -363,6 +377,7 @@ test('main pages fit a 360 px screen without horizontal scrolling', async () => 
   for (const [hash, title, shot] of pages) {
     await visit(small, hash, title);
     assert.equal(await overflowsX(small), false, `${hash} overflows at 360 px`);
+    assert.deepEqual(await unlabelled(small), [], `${hash}: every control has a name`);
     await screenshot(small, `${shot}-360`);
     await visit(page, hash, title);
     await screenshot(page, `${shot}-1280`);

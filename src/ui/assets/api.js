@@ -55,9 +55,9 @@ let sessionLost = () => {};
 export function onSessionLost(handler) { sessionLost = handler; }
 
 /**
- * Calls /api/v1 + path. body (object) is sent as JSON. Resolves with the parsed
- * answer (null for 204); rejects with ApiError (status 0 when the server was not
- * reachable).
+ * Calls /api/v1 + path. body is sent as JSON: an object is serialised, a string is
+ * sent as it is (already JSON text). Resolves with the parsed answer (null for
+ * 204); rejects with ApiError (status 0 when the server was not reachable).
  */
 export async function api(method, path, body) {
   const headers = { accept: 'application/json' };
@@ -68,7 +68,7 @@ export async function api(method, path, body) {
     res = await fetch(`/api/v1${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
     });

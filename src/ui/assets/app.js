@@ -177,6 +177,7 @@ async function render() {
   if (seq !== renderSeq) return;
   drawChrome(route.nav);
   main.replaceChildren(node);
+  main.dataset.rendered = location.hash;
   main.removeAttribute('aria-busy');
   const heading = main.querySelector('h1');
   setTitle(heading?.textContent);

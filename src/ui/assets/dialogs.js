@@ -85,7 +85,7 @@ export function typedConfirm({ title, message, expected, confirmLabel = 'Delete'
     let answer = false;
     const id = uid('typed');
     const input = h('input', { type: 'text', id, autocomplete: 'off', spellcheck: 'false' });
-    const confirm = h('button', { type: 'submit', class: 'danger primary', disabled: true }, confirmLabel);
+    const confirm = h('button', { type: 'button', class: 'danger primary', disabled: true }, confirmLabel);
     input.addEventListener('input', () => { confirm.disabled = input.value !== expected; });
     const form = h('form', { method: 'dialog' },
       ...[].concat(message).map((m) => h('p', {}, m)),
@@ -105,7 +105,6 @@ export function typedConfirm({ title, message, expected, confirmLabel = 'Delete'
       initialFocus: input,
       actions: (close) => {
         confirm.addEventListener('click', () => form.requestSubmit());
-        confirm.type = 'button';
         return [h('button', { type: 'button', onclick: close }, 'Cancel'), confirm];
       },
       onClose: () => resolve(answer),

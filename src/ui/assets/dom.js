@@ -193,10 +193,11 @@ export function errorText(err) {
 
 // ---- toasts -----------------------------------------------------------------------
 
-/** Shows a short message in the polite live region for a few seconds. */
+/** Shows a short message in the polite live region for a few seconds (at most 3 at once). */
 export function toast(message, isError = false) {
   const region = document.getElementById('toasts');
   if (!region) return;
+  while (region.children.length >= 3) region.firstElementChild.remove();
   const el = h('div', { class: 'toast' }, isError ? `Error: ${message}` : message);
   region.append(el);
   setTimeout(() => el.remove(), isError ? 8000 : 4000);
@@ -235,7 +236,7 @@ export function table(caption, columns, items, empty) {
       h('caption', { class: 'sr-only' }, caption),
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.label)))),
       h('tbody', {}, items.map((item) => h('tr', {},
-        columns.map((c) => h('td', { 'data-label': c.label }, c.cell(item))))))));
+        columns.map((c) => h('td', { 'data-label': c.label }, h('div', {}, c.cell(item)))))))));
 }
 
 /** A <code> element for ids, client ids and other literal values. */

@@ -70,7 +70,7 @@ export async function tenants(ctx) {
   filter.control.addEventListener('change', () => go(`/tenants${filter.control.value ? `?status=${filter.control.value}` : ''}`));
   return h('div', {},
     h('h1', {}, 'Tenants'),
-    h('div', { class: 'narrow', style: null }, filter),
+    h('div', { class: 'filter' }, filter),
     table('Tenants', [
       { label: 'Name', cell: (t) => h('a', { href: `#/tenants/${t.id}` }, t.name) },
       { label: 'Status', cell: (t) => badge(t.status) },
@@ -122,7 +122,7 @@ function toggleButton(label, active, focusKey, onToggle) {
     active ? 'Deactivate' : 'Activate');
   b.addEventListener('click', () => withButton(b, async () => {
     await onToggle(!active);
-    toast(`${label} is ${active ? 'inactive' : 'active'}.`);
+    toast(`${label[0].toUpperCase()}${label.slice(1)} is ${active ? 'inactive' : 'active'}.`);
     refresh();
   }));
   return b;
@@ -130,7 +130,7 @@ function toggleButton(label, active, focusKey, onToggle) {
 
 export async function regions() {
   const items = await listAll('/regions');
-  const code_ = field({ label: 'Code', name: 'code', field: 'code', required: true, pattern: '[a-z0-9-]{2,32}', autocomplete: 'off', spellcheck: 'false', hint: '2–32 of a-z, 0-9 and -, e.g. eu-west. Fixed once created.' });
+  const code_ = field({ label: 'Code', name: 'code', field: 'code', required: true, pattern: '[a-z0-9\\-]{2,32}', autocomplete: 'off', spellcheck: 'false', hint: '2–32 of a-z, 0-9 and -, e.g. eu-west. Fixed once created.' });
   const name = field({ label: 'Name', name: 'name', field: 'name', required: true, maxlength: 100, autocomplete: 'off' });
   const active = checkbox({ label: 'Active (apps can be created in it)', name: 'active', checked: true, field: 'active' });
   const form = h('form', { 'aria-labelledby': 'new-region-title' },
@@ -171,7 +171,7 @@ export async function region(ctx) {
     refresh();
   });
 
-  const dbCode = field({ label: 'Database code', name: 'db_code', field: 'db_code', required: true, pattern: '[a-z0-9-]{2,64}', autocomplete: 'off', spellcheck: 'false', hint: 'Globally unique, e.g. eu-west-db1. Stamped on every app created here.' });
+  const dbCode = field({ label: 'Database code', name: 'db_code', field: 'db_code', required: true, pattern: '[a-z0-9\\-]{2,64}', autocomplete: 'off', spellcheck: 'false', hint: 'Globally unique, e.g. eu-west-db1. Stamped on every app created here.' });
   const dsn = field({ label: 'DSN (optional)', name: 'dsn', field: 'dsn', autocomplete: 'off', spellcheck: 'false', hint: 'Where this database lives; passwords in it are never shown again.' });
   const dbActive = checkbox({ label: 'Active (new apps may be placed on it)', name: 'active', checked: true, field: 'active' });
   const dbForm = h('form', { 'aria-labelledby': 'new-db-title' },

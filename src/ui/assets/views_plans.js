@@ -17,7 +17,7 @@ const STATUS_EFFECT = {
 
 export async function plans() {
   const items = await listAll('/plans');
-  const planCode = field({ label: 'Code', name: 'code', field: 'code', required: true, pattern: '[a-z0-9][a-z0-9_-]{1,63}', autocomplete: 'off', spellcheck: 'false', hint: '2–64 of a-z, 0-9, _ and -, starting with a letter or digit. Fixed once created; tokens carry it.' });
+  const planCode = field({ label: 'Code', name: 'code', field: 'code', required: true, pattern: '[a-z0-9][a-z0-9_\\-]{1,63}', autocomplete: 'off', spellcheck: 'false', hint: '2–64 of a-z, 0-9, _ and -, starting with a letter or digit. Fixed once created; tokens carry it.' });
   const name = field({ label: 'Name', name: 'name', field: 'name', required: true, maxlength: 100, autocomplete: 'off' });
   const tier = selectField({ label: 'Tier', name: 'tier', field: 'tier', options: [['free', 'Free — tenants may pick it for one app'], ['paid', 'Paid — assigned by the platform']], value: 'free' });
   const status = selectField({ label: 'Starts as', name: 'status', field: 'status', options: [['draft', 'Draft (not assignable yet)'], ['active', 'Active']], value: 'draft' });
@@ -28,11 +28,10 @@ export async function plans() {
     editor.element,
     h('button', { type: 'submit', class: 'primary' }, 'Create plan'));
   onSubmit(form, async () => {
-    const entitlements = editor.value();
-    const p = await api('POST', '/plans', {
+    const p = await api('POST', '/plans', editor.withEntitlements({
       code: planCode.control.value.trim(), name: name.control.value, tier: tier.control.value,
-      status: status.control.value, entitlements,
-    });
+      status: status.control.value,
+    }));
     toast(`Plan ${p.code} created.`);
     go(`/plans/${p.code}`);
   });
@@ -83,8 +82,7 @@ export async function plan(ctx) {
     name, editor.element,
     h('button', { type: 'submit', class: 'primary', 'data-focus-key': 'save-plan' }, 'Save'));
   onSubmit(form, async () => {
-    const entitlements = editor.value();
-    await api('PATCH', `/plans/${seg(p.code)}`, { name: name.control.value, entitlements });
+    await api('PATCH', `/plans/${seg(p.code)}`, editor.withEntitlements({ name: name.control.value }));
     toast('Plan saved. Tokens carry the new entitlements from now on.');
     refresh();
   });

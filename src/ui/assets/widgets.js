@@ -157,8 +157,10 @@ export function optionalStorage() {
 
 /**
  * A JSON editor for plan entitlements with live validation against the same schema
- * and codes as the server. value() returns the parsed object or throws a problem
- * that showProblem displays next to the editor.
+ * and codes as the server. withEntitlements(fields) returns the JSON request body
+ * text: fields plus "entitlements" exactly as typed (so the server judges the
+ * operator's own document, e.g. refuses 1.0 that JavaScript would read as 1), or
+ * throws a problem that showProblem displays next to the editor.
  */
 export function entitlementsEditor(initial = {}) {
   const f = field({
@@ -180,10 +182,13 @@ export function entitlementsEditor(initial = {}) {
   refresh();
   return {
     element: f,
-    value: () => {
-      const r = validateEntitlements(f.control.value);
+    withEntitlements: (fields) => {
+      const text = f.control.value;
+      const r = validateEntitlements(text);
       if (!r.ok) throw clientProblem(r.code, r.field, `${r.field}: ${r.message}`);
-      return r.value;
+      // text is exactly one JSON value (JSON.parse accepted it), so it splices safely.
+      const head = JSON.stringify(fields);
+      return `${head.slice(0, -1)}${head === '{}' ? '' : ','}"entitlements":${text.trim()}}`;
     },
   };
 }

@@ -32,7 +32,7 @@ export async function openPage(browser, server, { width = 1280, height = 900 } =
   const context = await browser.newContext({ viewport: { width, height }, baseURL: server.url });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   const page = await context.newPage();
-  page.setDefaultTimeout(Number(process.env.TENANTD_UI_TIMEOUT_MS || 5000));
+  page.setDefaultTimeout(Number(process.env.TENANTD_UI_TIMEOUT_MS || 10000));
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()} @ ${m.location()?.url || ''}`); });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -43,7 +43,13 @@ export async function openPage(browser, server, { width = 1280, height = 900 } =
   return page;
 }
 
-/** Signs page in with an API session ({cookie, csrf} from harness login()). */
+export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * Signs page in with an API session ({cookie, csrf} from harness login()), the way
+ * a reload of a signed-in tab does, and checks the document carries the CSP.
+ */
 export async function useSession(page, server, session, hash = '#/') {
   const [name, ...rest] = session.cookie.split('=');
   await page.context().clearCookies();
@@ -51,14 +57,50 @@ export async function useSession(page, server, session, hash = '#/') {
   await page.goto(`${server.url}/#/signin`);
   await page.evaluate((csrf) => sessionStorage.setItem('tenantd.csrf', csrf), session.csrf);
   await page.goto(`${server.url}/${hash}`);
-  await page.reload();
+  const res = await page.reload();
+  if (res.headers()['content-security-policy'] !== CSP) throw new Error(`document CSP: ${res.headers()['content-security-policy']}`);
   await page.locator('#account .who').waitFor();
 }
 
-/** Navigates inside the app and waits for the page heading. */
+/**
+ * Controls without an accessible name (form fields without a label, aria-label or
+ * aria-labelledby; buttons and links without text or aria-label), as descriptions.
+ */
+export function unlabelled(page) {
+  return page.evaluate(() => {
+    const named = (el) => (el.getAttribute('aria-label') || '').trim() || el.getAttribute('aria-labelledby');
+    const out = [];
+    for (const el of document.querySelectorAll('input:not([type="hidden"]), select, textarea')) {
+      if (!el.labels?.length && !named(el)) out.push(`<${el.tagName.toLowerCase()} name="${el.name}">`);
+    }
+    for (const el of document.querySelectorAll('button, a[href]')) {
+      if (!el.textContent.trim() && !named(el)) out.push(`<${el.tagName.toLowerCase()}> ${el.outerHTML.slice(0, 80)}`);
+    }
+    return out;
+  });
+}
+
+/** Waits until the page has finished rendering (app.js marks <main aria-busy> meanwhile). */
+export function idle(page) {
+  return page.locator('#main:not([aria-busy])').waitFor();
+}
+
+/**
+ * Navigates inside the app to hash (re-rendering when already there), waits until
+ * that page is rendered (app.js records the rendered fragment on <main>) and, when
+ * given, for its heading.
+ */
 export async function visit(page, hash, heading) {
-  await page.evaluate((h) => { location.hash = h; }, hash);
-  if (heading) await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  await page.evaluate((h) => {
+    delete document.getElementById('main').dataset.rendered;
+    if (location.hash === h) window.dispatchEvent(new Event('tenantd:render'));
+    else location.hash = h;
+  }, hash);
+  await page.waitForFunction((h) => {
+    const main = document.getElementById('main');
+    return main.dataset.rendered === h && !main.hasAttribute('aria-busy');
+  }, hash);
+  if (heading) await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
 }
 
 export async function screenshot(page, name) {
@@ -66,7 +108,17 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-/** True when the document is wider than the viewport (a horizontal scrollbar). */
+/**
+ * Whether the document is wider than the viewport (a horizontal scrollbar): false,
+ * or a description of the elements sticking out, for the failure message.
+ */
 export function overflowsX(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    if (root.scrollWidth <= root.clientWidth) return false;
+    const out = [...document.body.querySelectorAll('*')]
+      .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 0.5)
+      .slice(0, 5).map((el) => `<${el.tagName.toLowerCase()} class="${el.className}"> right=${Math.round(el.getBoundingClientRect().right)}`);
+    return `scrollWidth ${root.scrollWidth} > ${root.clientWidth}: ${out.join('; ')}`;
+  });
 }
