@@ -2,15 +2,16 @@
 // navigation for the signed-in role, and renders the page named by the URL
 // fragment. Routes:
 //   public   #/signin  #/signup  #/pending  #/accept?token=…
-//   tenant   #/apps  #/apps/new  #/apps/{id}  #/members  #/audit  (own tenant)
+//   tenant   #/apps  #/apps/new  #/apps/{id}  #/workspaces  #/workspaces/{id}
+//            #/members  #/audit  (own tenant)
 //   host     #/tenants  #/tenants/{tid}  #/tenants/{tid}/apps[/new|/{id}]
-//            #/tenants/{tid}/members  #/tenants/{tid}/audit
+//            #/tenants/{tid}/workspaces[/{id}]  #/tenants/{tid}/members  #/tenants/{tid}/audit
 //            #/regions  #/regions/{code}  #/plans  #/plans/{code}  #/platform-clients
 //   both     #/account
 
 import { api, clearSession, isHost, onSessionLost, session } from './api.js';
 import { h, setTitle, toast } from './dom.js';
-import { go, homePath, rememberNext } from './nav.js';
+import { go, homePath, leavePage, rememberNext } from './nav.js';
 import * as accountViews from './views_account.js';
 import * as appViews from './views_apps.js';
 import * as auditViews from './views_audit.js';
@@ -18,6 +19,7 @@ import * as authViews from './views_auth.js';
 import * as hostViews from './views_host.js';
 import * as planViews from './views_plans.js';
 import * as teamViews from './views_team.js';
+import * as workspaceViews from './views_workspaces.js';
 
 // who: 'public' (anyone), 'user' (signed in), 'member' (tenant member), 'host'.
 // scoped: a tenant page; members reach it without /tenants/{tid}, hosts with it.
@@ -30,6 +32,8 @@ const ROUTES = [
   { path: /^\/apps$/, scoped: true, view: appViews.list, nav: 'apps' },
   { path: /^\/apps\/new$/, scoped: true, view: appViews.create, nav: 'apps' },
   { path: /^\/apps\/([^/]+)$/, scoped: true, view: appViews.detail, nav: 'apps' },
+  { path: /^\/workspaces$/, scoped: true, view: workspaceViews.list, nav: 'workspaces' },
+  { path: /^\/workspaces\/([^/]+)$/, scoped: true, view: workspaceViews.detail, nav: 'workspaces' },
   { path: /^\/members$/, scoped: true, view: teamViews.members, nav: 'members' },
   { path: /^\/audit$/, scoped: true, view: auditViews.audit, nav: 'audit' },
   { path: /^\/tenants$/, who: 'host', view: hostViews.tenants, nav: 'tenants' },
@@ -109,7 +113,7 @@ function drawChrome(current) {
     ? [link('tenants', '#/tenants', 'Tenants'), link('regions', '#/regions', 'Regions'),
       link('plans', '#/plans', 'Plans'), link('platform', '#/platform-clients', 'Platform clients'),
       link('account', '#/account', 'Account')]
-    : [link('apps', '#/apps', 'Apps'), link('members', '#/members', 'Members'),
+    : [link('apps', '#/apps', 'Apps'), link('workspaces', '#/workspaces', 'Workspaces'), link('members', '#/members', 'Members'),
       link('audit', '#/audit', 'Audit log'), link('account', '#/account', 'Account')]));
   const signOut = h('button', { type: 'button', id: 'sign-out' }, 'Sign out');
   signOut.addEventListener('click', async () => {
@@ -138,6 +142,7 @@ let renderSeq = 0;
 
 async function render() {
   const seq = ++renderSeq;
+  leavePage();
   const main = document.getElementById('main');
   const focusKey = document.activeElement?.dataset?.focusKey;
   const { path, query } = parseHash();

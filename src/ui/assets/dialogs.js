@@ -1,5 +1,6 @@
 // dialogs.js — modal <dialog>s: confirmation, typed confirmation (type the name to
-// delete), and the one-time display of a new secret with Copy buttons.
+// delete), the one-time display of a new secret with Copy buttons, and the Copy
+// helper they use (copyText, also used by the workspace page's token box).
 //
 // Every dialog: showModal() (the page behind is inert), Tab and Shift+Tab cycle
 // inside it, Escape closes it, focus returns to the control that opened it, and
@@ -112,7 +113,11 @@ export function typedConfirm({ title, message, expected, confirmLabel = 'Delete'
   });
 }
 
-async function copyText(value, input, status) {
+/**
+ * Copies value to the clipboard and says so in status; without clipboard access it
+ * selects the text in input (a text input or textarea) and asks for Ctrl+C.
+ */
+export async function copyText(value, input, status) {
   try {
     await navigator.clipboard.writeText(value);
     status.textContent = 'Copied to the clipboard.';

@@ -110,6 +110,7 @@ export async function tenant(ctx) {
       h('p', {}),
       h('nav', { 'aria-label': 'Tenant', class: 'row' },
         h('a', { class: 'button', href: `${base}/apps` }, 'Apps'),
+        h('a', { class: 'button', href: `${base}/workspaces` }, 'Workspaces'),
         h('a', { class: 'button', href: `${base}/members` }, 'Members'),
         h('a', { class: 'button', href: `${base}/audit` }, 'Audit log'))),
     h('section', { class: 'panel' }, form));
