@@ -56,10 +56,14 @@ export async function useSession(page, server, session, hash = '#/') {
   await page.context().addCookies([{ name, value: rest.join('='), url: server.url, httpOnly: true, sameSite: 'Strict' }]);
   await page.goto(`${server.url}/#/signin`);
   await page.evaluate((csrf) => sessionStorage.setItem('tenantd.csrf', csrf), session.csrf);
-  await page.goto(`${server.url}/${hash}`);
+  // Reload first so the shell starts signed in, then follow the hash route.
   const res = await page.reload();
   if (res.headers()['content-security-policy'] !== CSP) throw new Error(`document CSP: ${res.headers()['content-security-policy']}`);
   await page.locator('#account .who').waitFor();
+  if (hash !== '#/') {
+    await page.evaluate((h) => { location.hash = h; }, hash);
+    await page.waitForFunction((h) => location.hash === h, hash);
+  }
 }
 
 /**
