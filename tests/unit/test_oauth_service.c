@@ -427,24 +427,87 @@ static void test_concurrent_readers_and_invalidations(void **state)
     }
 }
 
-static void test_rotation_report(void **state)
+static bool jwks_has(const char *kid)
 {
-    char kid[64] = "";
-    int64_t at = 0;
-    char err[256];
-    int64_t before = (int64_t)time(NULL);
-    assert_int_equal(signing_keys_rotate_report(&svc, kid, sizeof kid, &at, err, sizeof err), 0);
-    assert_int_equal(strlen(kid), 43);
-    assert_true(at >= before + svc.cfg.key_publish_lead_seconds + 1);
+    /* the JWKS view re-reads the store when it is older than 100 ms */
+    struct timespec pause = {0, 150 * 1000000L};
+    nanosleep(&pause, NULL);
     size_t len = 0;
     char *jwks = signing_keys_jwks(svc.signing_keys, &len);
     assert_non_null(jwks);
-    assert_non_null(strstr(jwks, kid)); /* published before it signs */
+    bool found = strstr(jwks, kid) != NULL;
     free(jwks);
+    return found;
+}
+
+static int64_t count_keys(void)
+{
+    struct db_conn *c = db_acquire(svc.db);
+    struct db_stmt *s = db_prepare(c, "SELECT COUNT(*) FROM signing_keys");
+    int64_t n = db_step(s) == DB_ROW ? db_column_int(s, 0) : -1;
+    db_finalize(s);
+    db_release(svc.db, c);
+    return n;
+}
+
+/* The whole rotation timeline, with the clock moved by editing the rows. */
+static void test_rotation_lifecycle(void **state)
+{
     struct signing_key_ref ref;
     assert_true(signing_keys_acquire_signer(svc.signing_keys, &ref));
-    assert_string_not_equal(ref.kid, kid);
+    char old_kid[64];
+    snprintf(old_kid, sizeof old_kid, "%s", ref.kid);
     signing_keys_release(&ref);
+    char *old_token = NULL;
+    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, &old_token, NULL), 200);
+
+    /* rotate: published at once, not signing before activates_at */
+    char kid[64] = "", err[256], stmt[256];
+    int64_t at = 0, before = (int64_t)time(NULL);
+    assert_int_equal(signing_keys_rotate_report(&svc, kid, sizeof kid, &at, err, sizeof err), 0);
+    assert_int_equal(strlen(kid), 43);
+    assert_true(at >= before + svc.cfg.key_publish_lead_seconds + 1);
+    assert_true(jwks_has(kid));
+    assert_true(jwks_has(old_kid));
+    assert_true(signing_keys_acquire_signer(svc.signing_keys, &ref));
+    assert_string_equal(ref.kid, old_kid);
+    signing_keys_release(&ref);
+
+    /* activation: the new key signs, the old one is retired but still published */
+    snprintf(stmt, sizeof stmt, "UPDATE signing_keys SET activates_at = %lld WHERE kid = '%s'",
+             (long long)before, kid);
+    sql(stmt);
+    assert_true(jwks_has(old_kid));
+    assert_true(signing_keys_acquire_signer(svc.signing_keys, &ref));
+    assert_string_equal(ref.kid, kid);
+    signing_keys_release(&ref);
+    struct db_conn *c = db_acquire(svc.db);
+    struct db_stmt *s =
+        db_prepare(c, "SELECT retired_at, expires_at FROM signing_keys WHERE kid = $1");
+    db_bind_text(s, 1, old_kid);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_int_equal(db_column_int(s, 0), before);
+    assert_int_equal(db_column_int(s, 1), before + 900 + 60);
+    db_finalize(s);
+    db_release(svc.db, c);
+    struct access_token t;
+    assert_true(access_token_verify(&svc, old_token, strlen(old_token), true, &t));
+    access_token_free(&t);
+
+    /* expiry: the old key leaves JWKS and the table; its tokens stop verifying */
+    snprintf(stmt, sizeof stmt, "UPDATE signing_keys SET expires_at = %lld WHERE kid = '%s'",
+             (long long)before - 1, old_kid);
+    sql(stmt);
+    assert_false(jwks_has(old_kid));
+    assert_true(jwks_has(kid));
+    assert_int_equal(count_keys(), 1);
+    assert_false(access_token_verify(&svc, old_token, strlen(old_token), false, &t));
+    free(old_token);
+    char *new_token = NULL;
+    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, &new_token, NULL), 200);
+    assert_true(access_token_verify(&svc, new_token, strlen(new_token), true, &t));
+    access_token_free(&t);
+    free(new_token);
 }
 
 int main(void)
@@ -459,7 +522,7 @@ int main(void)
         cmocka_unit_test(test_revocation_store),
         cmocka_unit_test(test_claim_checks_on_verify),
         cmocka_unit_test(test_concurrent_readers_and_invalidations),
-        cmocka_unit_test(test_rotation_report),
+        cmocka_unit_test(test_rotation_lifecycle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
