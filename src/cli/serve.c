@@ -42,15 +42,22 @@ int cli_serve(int argc, char **argv)
         .service = &svc,
         .hsts = cfg.cookie_secure,
     };
-    struct http_server *server = http_server_start(&opt, err, sizeof err);
+    struct http_server *server = http_server_listen(&opt, err, sizeof err);
     if (!server) {
         fprintf(stderr, "tenantd: %s\n", err);
         service_close(&svc);
         return 1;
     }
+    /* The default issuer names the bound port; set it before any request is served. */
     if (!cfg.issuer_explicit)
         snprintf(svc.cfg.issuer, sizeof svc.cfg.issuer, "http://%s:%u", cfg.listen_host,
                  (unsigned)http_server_port(server));
+    if (http_server_run(server, err, sizeof err) != 0) {
+        fprintf(stderr, "tenantd: %s\n", err);
+        http_server_stop(server);
+        service_close(&svc);
+        return 1;
+    }
     printf("tenantd: listening on http://%s:%u (issuer %s, database %s)\n", cfg.listen_host,
            (unsigned)http_server_port(server), svc.cfg.issuer,
            strncmp(cfg.database, "sqlite:", 7) == 0 ? cfg.database : "postgres");

@@ -8,6 +8,8 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <unistd.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -16,8 +18,13 @@
 #include <strings.h>
 #include <time.h>
 
+#define HTTP_SERVER_MAX_THREADS 64
+
 struct http_server {
-    struct MHD_Daemon *daemon;
+    struct MHD_Daemon *daemons[HTTP_SERVER_MAX_THREADS];
+    int fds[HTTP_SERVER_MAX_THREADS];
+    unsigned count;
+    uint16_t port;
     struct http_server_options opt;
 };
 
@@ -223,8 +230,38 @@ static void server_log(void *cls, const char *fmt, va_list ap)
     vfprintf(stderr, fmt, ap);
 }
 
-struct http_server *http_server_start(const struct http_server_options *opt, char *err,
-                                      size_t err_size)
+/*
+ * One listening socket per worker thread, all bound to the same port with
+ * SO_REUSEPORT, each served by its own single-threaded epoll daemon. The kernel
+ * spreads new connections over the sockets; libmicrohttpd's own thread pool lets
+ * workers race for accepts and was seen to park all keep-alive connections on one
+ * thread (one core busy, the other idle).
+ */
+static int server_listen_socket(const struct sockaddr_in *addr, bool reuse_port, char *err,
+                                size_t err_size)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        snprintf(err, err_size, "socket: %s", strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuse_port)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)addr, sizeof *addr) != 0 || listen(fd, 1024) != 0) {
+        char host[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &addr->sin_addr, host, sizeof host);
+        snprintf(err, err_size, "cannot listen on %s:%u: %s", host, ntohs(addr->sin_port),
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+struct http_server *http_server_listen(const struct http_server_options *opt, char *err,
+                                       size_t err_size)
 {
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
@@ -241,18 +278,63 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
         return NULL;
     }
     srv->opt = *opt;
+    srv->count = opt->threads ? opt->threads : 2;
+    if (srv->count > HTTP_SERVER_MAX_THREADS)
+        srv->count = HTTP_SERVER_MAX_THREADS;
+    /* A fixed port must be free: SO_REUSEPORT would otherwise let a second tenantd
+     * silently share it. Probe with a plain socket first. */
+    if (opt->port != 0) {
+        int probe = server_listen_socket(&addr, false, err, err_size);
+        if (probe < 0) {
+            free(srv);
+            return NULL;
+        }
+        close(probe);
+    }
+    for (unsigned i = 0; i < srv->count; i++) {
+        srv->fds[i] = server_listen_socket(&addr, true, err, err_size);
+        if (srv->fds[i] < 0) {
+            while (i-- > 0)
+                close(srv->fds[i]);
+            free(srv);
+            return NULL;
+        }
+        if (i == 0) { /* port 0: every socket joins the port the first one got */
+            socklen_t len = sizeof addr;
+            getsockname(srv->fds[0], (struct sockaddr *)&addr, &len);
+            srv->port = ntohs(addr.sin_port);
+        }
+    }
+    return srv;
+}
+
+int http_server_run(struct http_server *srv, char *err, size_t err_size)
+{
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    srv->daemon = MHD_start_daemon(
-        flags, opt->port, NULL, NULL, server_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        server_log, NULL, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opt->threads ? opt->threads : 2),
-        MHD_OPTION_NOTIFY_COMPLETED, server_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
-    if (!srv->daemon) {
-        snprintf(err, err_size, "cannot listen on %s:%u", opt->host, opt->port);
-        free(srv);
+    for (unsigned i = 0; i < srv->count; i++) {
+        srv->daemons[i] = MHD_start_daemon(
+            flags, 0, NULL, NULL, server_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, server_log,
+            NULL, MHD_OPTION_LISTEN_SOCKET, srv->fds[i], MHD_OPTION_NOTIFY_COMPLETED,
+            server_on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)(4096 / srv->count),
+            /* Headers only (bodies stream through the handler); libmicrohttpd clears
+             * this pool per request, so smaller is measurably faster. */
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_END);
+        if (!srv->daemons[i]) {
+            snprintf(err, err_size, "cannot start HTTP worker %u", i);
+            return -1;
+        }
+        srv->fds[i] = -1; /* owned by the daemon now */
+    }
+    return 0;
+}
+
+struct http_server *http_server_start(const struct http_server_options *opt, char *err,
+                                      size_t err_size)
+{
+    struct http_server *srv = http_server_listen(opt, err, err_size);
+    if (srv && http_server_run(srv, err, err_size) != 0) {
+        http_server_stop(srv);
         return NULL;
     }
     return srv;
@@ -260,14 +342,18 @@ struct http_server *http_server_start(const struct http_server_options *opt, cha
 
 uint16_t http_server_port(const struct http_server *s)
 {
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    return info ? info->port : 0;
+    return s->port;
 }
 
 void http_server_stop(struct http_server *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->daemon);
+    for (unsigned i = 0; i < s->count; i++) {
+        if (s->daemons[i])
+            MHD_stop_daemon(s->daemons[i]);
+        else if (s->fds[i] >= 0)
+            close(s->fds[i]);
+    }
     free(s);
 }

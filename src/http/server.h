@@ -30,7 +30,13 @@ struct http_server_options {
     int hsts; /* add Strict-Transport-Security (issuer is https) */
 };
 
-/* Starts listening; NULL with a message in err on failure. */
+/* Binds the listening sockets (port known from here on) without serving yet; NULL with
+ * a message in err on failure. */
+struct http_server *http_server_listen(const struct http_server_options *opt, char *err,
+                                       size_t err_size);
+/* Starts the worker threads of a server from http_server_listen. 0 or -1 + err. */
+int http_server_run(struct http_server *srv, char *err, size_t err_size);
+/* listen + run. */
 struct http_server *http_server_start(const struct http_server_options *opt, char *err,
                                       size_t err_size);
 /* The port actually bound (useful with port 0). */
