@@ -547,30 +547,11 @@ out:
 /* ------------------------------------------------------------------------------- */
 /* Reads                                                                           */
 
-struct apps_list_ctx {
-    json_t *items;
-    int limit;
-    int n;
-    bool more;
-    bool failed;
-    char last[37];
-};
-
 static int apps_list_each(const struct app_row *row, void *ctx)
 {
-    struct apps_list_ctx *l = ctx;
-    if (l->n == l->limit) {
-        l->more = true;
+    if (api_page_full(ctx))
         return 1;
-    }
-    json_t *item = api_app_to_json(row);
-    if (!item || json_array_append_new(l->items, item) != 0) {
-        l->failed = true;
-        return 1;
-    }
-    snprintf(l->last, sizeof l->last, "%s", row->id);
-    l->n++;
-    return 0;
+    return api_page_add(ctx, api_app_to_json(row), row->id);
 }
 
 /* GET /api/v1/tenants/{tid}/apps — oldest first (ids are time-ordered). */
@@ -580,17 +561,13 @@ static void apps_list(struct http_request *req, struct http_reply *reply)
     struct page_request page;
     if (!api_app_authorize(req, reply, &who, ROLE_VIEWER) || !api_page_parse(req, reply, &page))
         return;
-    struct apps_list_ctx l = {.items = json_array(), .limit = page.limit};
+    struct page_collector l;
+    api_page_init(&l, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
     int visited =
         store_app_list(c, req->params[0], page.cursor, page.limit + 1, apps_list_each, &l);
     db_release(req->service->db, c);
-    if (visited < 0 || l.failed || !l.items) {
-        json_decref(l.items);
-        api_reply_db_error(reply, DB_ERROR, "listing apps");
-        return;
-    }
-    reply_json(reply, 200, api_page_wrap(l.items, l.more, l.last));
+    api_page_reply(reply, &l, visited, "listing apps");
 }
 
 /* GET /api/v1/tenants/{tid}/apps/{aid} */

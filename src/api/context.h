@@ -50,6 +50,39 @@ bool api_authorize_tenant(struct http_request *req, struct http_reply *reply,
 /* Runs a store/db failure out as 503 (busy) or 500 and logs the context. */
 void api_reply_db_error(struct http_reply *reply, int db_status, const char *what);
 
+/* Ends a failed write transaction on c: rolls it back, releases c to the pool and
+ * answers api_reply_db_error(reply, db_status, what). */
+void api_write_abort(struct http_request *req, struct http_reply *reply, struct db_conn *c,
+                     int db_status, const char *what);
+
+/* api_write_run: a change's own answer (404, 409, ...) is already in the reply; roll
+ * back without a database error. Distinct from every DB_* status. */
+#define API_WRITE_ANSWERED (-1)
+
+/* What a change run by api_write_run sees besides its connection. */
+struct api_write {
+    struct http_request *req;
+    struct http_reply *reply;
+    const struct principal *who;
+    void *ctx; /* the handler's own state */
+};
+
+/* One write: checks, the change and its audit_record on c, in that transaction.
+ * Returns DB_DONE to commit, API_WRITE_ANSWERED after writing its own reply, or any
+ * other DB_* status for a database failure. */
+typedef int (*api_write_fn)(struct db_conn *c, const struct api_write *w);
+
+/*
+ * Acquires a connection, begins a write transaction, runs change and commits. true:
+ * committed, nothing written to reply — the caller invalidates caches and answers.
+ * false: rolled back and answered (change's own reply, or api_reply_db_error with
+ * what, DB_CONSTRAINT included: map a constraint to its 409 inside change). The
+ * connection is released either way.
+ */
+bool api_write_run(struct http_request *req, struct http_reply *reply,
+                   const struct principal *who, const char *what, api_write_fn change,
+                   void *ctx);
+
 /* Is this method a mutation (POST/PUT/PATCH/DELETE)? */
 bool api_is_mutation(const struct http_request *req);
 

@@ -88,14 +88,6 @@ static bool plans_take_name(const char *value, char *out, size_t out_size, struc
     return true;
 }
 
-static void plans_fail(struct http_request *req, struct http_reply *reply, struct db_conn *c,
-                       int rc, const char *what)
-{
-    db_rollback(c);
-    db_release(req->service->db, c);
-    api_reply_db_error(reply, rc, what);
-}
-
 /* Parses and validates a create body into p (a heap row: it carries 16 KiB). */
 static bool plans_parse_create(const struct http_request *req, struct plan_row *plan,
                                struct problem *p)
@@ -167,7 +159,7 @@ static void plans_create(struct http_request *req, struct http_reply *reply)
     int rc = db_begin_write(c);
     int found = rc == DB_OK ? store_plan_get(c, plan->code, &plan[1]) : 0;
     if (rc != DB_OK || found < 0) {
-        plans_fail(req, reply, c, rc != DB_OK ? rc : DB_ERROR, "creating a plan");
+        api_write_abort(req, reply, c, rc != DB_OK ? rc : DB_ERROR, "creating a plan");
         free(plan);
         return;
     }
@@ -184,7 +176,7 @@ static void plans_create(struct http_request *req, struct http_reply *reply)
                           json_pack("{s:s,s:s,s:s}", "name", plan->name, "tier", plan->tier,
                                     "status", plan->status));
     if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        plans_fail(req, reply, c, rc, "creating a plan");
+        api_write_abort(req, reply, c, rc, "creating a plan");
         free(plan);
         return;
     }
@@ -193,25 +185,11 @@ static void plans_create(struct http_request *req, struct http_reply *reply)
     free(plan);
 }
 
-struct plans_page {
-    json_t *items;
-    int limit;
-    int count;
-    bool more;
-    char last[PLAN_CODE_SIZE];
-};
-
 static int plans_page_add(const struct plan_row *row, void *ctx)
 {
-    struct plans_page *page = ctx;
-    if (page->count == page->limit) {
-        page->more = true;
+    if (api_page_full(ctx))
         return 1;
-    }
-    json_array_append_new(page->items, represent_plan(row));
-    snprintf(page->last, sizeof page->last, "%s", row->code);
-    page->count++;
-    return 0;
+    return api_page_add(ctx, represent_plan(row), row->code);
 }
 
 /* GET /api/v1/plans — ordered by code; tenant members see active plans only. */
@@ -220,18 +198,14 @@ static void plans_list(struct http_request *req, struct http_reply *reply)
     struct principal who;
     struct page_request page;
     if (!api_authenticate(req, reply, &who) ||
-        !represent_parse_code_page(req, reply, plan_code_is_valid, &page))
+        !api_page_parse_code(req, reply, plan_code_is_valid, &page))
         return;
-    struct plans_page out = {json_array(), page.limit, 0, false, ""};
+    struct page_collector out;
+    api_page_init(&out, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
     int n = store_plan_list(c, !who.host_admin, page.cursor, page.limit + 1, plans_page_add, &out);
     db_release(req->service->db, c);
-    if (n < 0) {
-        json_decref(out.items);
-        api_reply_db_error(reply, DB_ERROR, "listing plans");
-        return;
-    }
-    reply_json(reply, 200, api_page_wrap(out.items, out.more, out.last));
+    api_page_reply(reply, &out, n, "listing plans");
 }
 
 /* A PATCH body, validated before any database work. */
@@ -301,7 +275,7 @@ static void plans_update(struct http_request *req, struct http_reply *reply)
     int rc = db_begin_write(c);
     int found = rc == DB_OK ? store_plan_get_for_update(c, code, plan) : 0;
     if (rc != DB_OK || found < 0) {
-        plans_fail(req, reply, c, rc != DB_OK ? rc : DB_ERROR, "updating a plan");
+        api_write_abort(req, reply, c, rc != DB_OK ? rc : DB_ERROR, "updating a plan");
         free(patch);
         return;
     }
@@ -348,7 +322,7 @@ static void plans_update(struct http_request *req, struct http_reply *reply)
     }
     json_decref(changes);
     if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        plans_fail(req, reply, c, rc, "updating a plan");
+        api_write_abort(req, reply, c, rc, "updating a plan");
         free(patch);
         return;
     }

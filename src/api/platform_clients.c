@@ -123,12 +123,18 @@ static bool platform_take_scopes(const json_t *body, char out[PLATFORM_CLIENT_SC
     return true;
 }
 
-static void platform_fail(struct http_request *req, struct http_reply *reply, struct db_conn *c,
-                          int rc, const char *what)
+/* api_write_fn: inserts the platform client w->ctx and audits it (no secret). */
+static int platform_create_change(struct db_conn *c, const struct api_write *w)
 {
-    db_rollback(c);
-    db_release(req->service->db, c);
-    api_reply_db_error(reply, rc, what);
+    const struct platform_client_row *pc = w->ctx;
+    int rc = store_platform_client_insert(c, pc);
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, NULL, "platform_client.create", "platform_client",
+                          pc->id,
+                          json_pack("{s:s,s:s,s:s}", "name", pc->name, "client_id", pc->client_id,
+                                    "scopes", pc->scopes));
+    /* Ids and client ids are random: a clash is an internal error, not a conflict. */
+    return rc == DB_CONSTRAINT ? DB_ERROR : rc;
 }
 
 /* POST /api/v1/platform-clients — body is untrusted: {name, scopes}. */
@@ -165,46 +171,22 @@ static void platform_clients_create(struct http_request *req, struct http_reply 
     }
     pc.created_at = pc.secret_rotated_at = time_now();
 
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc == DB_OK)
-        rc = store_platform_client_insert(c, &pc);
-    if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, NULL, "platform_client.create", "platform_client", pc.id,
-                          json_pack("{s:s,s:s,s:s}", "name", pc.name, "client_id", pc.client_id,
-                                    "scopes", pc.scopes));
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
+    if (!api_write_run(req, reply, &who, "creating a platform client", platform_create_change,
+                       &pc)) {
         crypto_wipe(secret, sizeof secret);
-        platform_fail(req, reply, c, rc == DB_CONSTRAINT ? DB_ERROR : rc,
-                      "creating a platform client");
         return;
     }
-    db_release(req->service->db, c);
     json_t *out = represent_platform_client(&pc);
     json_object_set_new(out, "client_secret", json_string(secret));
     crypto_wipe(secret, sizeof secret);
     reply_json(reply, 201, out);
 }
 
-struct platform_page {
-    json_t *items;
-    int limit;
-    int count;
-    bool more;
-    char last[37];
-};
-
 static int platform_page_add(const struct platform_client_row *row, void *ctx)
 {
-    struct platform_page *page = ctx;
-    if (page->count == page->limit) {
-        page->more = true;
+    if (api_page_full(ctx))
         return 1;
-    }
-    json_array_append_new(page->items, represent_platform_client(row));
-    snprintf(page->last, sizeof page->last, "%s", row->id);
-    page->count++;
-    return 0;
+    return api_page_add(ctx, represent_platform_client(row), row->id);
 }
 
 /* GET /api/v1/platform-clients — live clients, oldest first. */
@@ -215,16 +197,12 @@ static void platform_clients_list(struct http_request *req, struct http_reply *r
     if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who) ||
         !api_page_parse(req, reply, &page))
         return;
-    struct platform_page out = {json_array(), page.limit, 0, false, ""};
+    struct page_collector out;
+    api_page_init(&out, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
     int n = store_platform_client_list(c, page.cursor, page.limit + 1, platform_page_add, &out);
     db_release(req->service->db, c);
-    if (n < 0) {
-        json_decref(out.items);
-        api_reply_db_error(reply, DB_ERROR, "listing platform clients");
-        return;
-    }
-    reply_json(reply, 200, api_page_wrap(out.items, out.more, out.last));
+    api_page_reply(reply, &out, n, "listing platform clients");
 }
 
 static void platform_reply_not_found(struct http_reply *reply)
@@ -257,6 +235,35 @@ static void platform_clients_get(struct http_request *req, struct http_reply *re
     reply_json(reply, 200, represent_platform_client(&pc));
 }
 
+/* Inside a write: loads the live client req->params[0] into pc. DB_DONE, DB_ERROR, or
+ * API_WRITE_ANSWERED after answering 404 platform_client_not_found. */
+static int platform_load(struct db_conn *c, const struct api_write *w,
+                         struct platform_client_row *pc)
+{
+    int found = store_platform_client_get(c, w->req->params[0], pc);
+    if (found < 0)
+        return DB_ERROR;
+    if (found == 0) {
+        platform_reply_not_found(w->reply);
+        return API_WRITE_ANSWERED;
+    }
+    return DB_DONE;
+}
+
+/* api_write_fn: soft-deletes the client req->params[0]; w->ctx receives its row. */
+static int platform_delete_change(struct db_conn *c, const struct api_write *w)
+{
+    struct platform_client_row *pc = w->ctx;
+    int rc = platform_load(c, w, pc);
+    bool changed = false;
+    if (rc == DB_DONE)
+        rc = store_platform_client_delete(c, pc->id, time_now(), &changed);
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, NULL, "platform_client.delete", "platform_client",
+                          pc->id, json_pack("{s:s}", "client_id", pc->client_id));
+    return rc;
+}
+
 /* DELETE /api/v1/platform-clients/{id} — soft delete; its secret and tokens stop
  * working (the token service no longer finds it). */
 static void platform_clients_delete(struct http_request *req, struct http_reply *reply)
@@ -270,31 +277,33 @@ static void platform_clients_delete(struct http_request *req, struct http_reply 
         return;
     }
     struct platform_client_row pc;
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    int found = rc == DB_OK ? store_platform_client_get(c, id, &pc) : 0;
-    if (rc != DB_OK || found < 0) {
-        platform_fail(req, reply, c, rc != DB_OK ? rc : DB_ERROR, "deleting a platform client");
+    if (!api_write_run(req, reply, &who, "deleting a platform client", platform_delete_change,
+                       &pc))
         return;
-    }
-    if (found == 0) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        platform_reply_not_found(reply);
-        return;
-    }
-    bool changed = false;
-    rc = store_platform_client_delete(c, id, time_now(), &changed);
-    if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, NULL, "platform_client.delete", "platform_client", id,
-                          json_pack("{s:s}", "client_id", pc.client_id));
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        platform_fail(req, reply, c, rc, "deleting a platform client");
-        return;
-    }
-    db_release(req->service->db, c);
     app_cache_invalidate_client(req->service->app_cache, pc.client_id);
     reply_empty(reply, 204);
+}
+
+/* A secret regeneration: the new hash in, the client's row out. */
+struct platform_regenerate {
+    const char *secret_hash;
+    struct platform_client_row pc;
+};
+
+/* api_write_fn: replaces the secret hash of req->params[0] (w->ctx is a
+ * struct platform_regenerate). */
+static int platform_regenerate_change(struct db_conn *c, const struct api_write *w)
+{
+    struct platform_regenerate *r = w->ctx;
+    int rc = platform_load(c, w, &r->pc);
+    bool changed = false;
+    if (rc == DB_DONE)
+        rc = store_platform_client_set_secret(c, r->pc.id, r->secret_hash, time_now(), &changed);
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, NULL, "platform_client.secret_regenerate",
+                          "platform_client", r->pc.id,
+                          json_pack("{s:s}", "client_id", r->pc.client_id));
+    return rc;
 }
 
 /* POST /api/v1/platform-clients/{id}/secret — a new secret replaces the old one at once.
@@ -324,37 +333,16 @@ static void platform_clients_regenerate(struct http_request *req, struct http_re
         reply_error(reply, 500, "internal", NULL, "cannot mint a secret");
         return;
     }
-    struct platform_client_row pc;
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    int found = rc == DB_OK ? store_platform_client_get(c, id, &pc) : 0;
-    if (rc != DB_OK || found <= 0) {
+    struct platform_regenerate r = {.secret_hash = hash};
+    if (!api_write_run(req, reply, &who, "regenerating a platform client secret",
+                       platform_regenerate_change, &r)) {
         crypto_wipe(secret, sizeof secret);
-        if (rc == DB_OK && found == 0) {
-            db_rollback(c);
-            db_release(req->service->db, c);
-            platform_reply_not_found(reply);
-            return;
-        }
-        platform_fail(req, reply, c, rc != DB_OK ? rc : DB_ERROR,
-                      "regenerating a platform client secret");
         return;
     }
-    bool changed = false;
-    rc = store_platform_client_set_secret(c, id, hash, time_now(), &changed);
-    if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, NULL, "platform_client.secret_regenerate",
-                          "platform_client", id, json_pack("{s:s}", "client_id", pc.client_id));
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        crypto_wipe(secret, sizeof secret);
-        platform_fail(req, reply, c, rc, "regenerating a platform client secret");
-        return;
-    }
-    db_release(req->service->db, c);
     /* The old secret must fail on the very next request. */
-    app_cache_invalidate_client(req->service->app_cache, pc.client_id);
-    json_t *out =
-        json_pack("{s:s,s:s,s:s}", "id", pc.id, "client_id", pc.client_id, "client_secret", secret);
+    app_cache_invalidate_client(req->service->app_cache, r.pc.client_id);
+    json_t *out = json_pack("{s:s,s:s,s:s}", "id", r.pc.id, "client_id", r.pc.client_id,
+                            "client_secret", secret);
     crypto_wipe(secret, sizeof secret);
     reply_json(reply, 200, out);
 }

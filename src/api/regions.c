@@ -30,39 +30,18 @@
 
 /* ---- shared helpers ---------------------------------------------------------------- */
 
-/* Collects up to limit representations; notes whether one more row exists. */
-struct regions_page {
-    json_t *items;
-    int limit;
-    int count;
-    bool more;
-    char last[DB_CODE_SIZE];
-};
-
 static int regions_page_add_region(const struct region_row *row, void *ctx)
 {
-    struct regions_page *page = ctx;
-    if (page->count == page->limit) {
-        page->more = true;
+    if (api_page_full(ctx))
         return 1;
-    }
-    json_array_append_new(page->items, represent_region(row));
-    snprintf(page->last, sizeof page->last, "%s", row->code);
-    page->count++;
-    return 0;
+    return api_page_add(ctx, represent_region(row), row->code);
 }
 
 static int regions_page_add_database(const struct region_database_row *row, void *ctx)
 {
-    struct regions_page *page = ctx;
-    if (page->count == page->limit) {
-        page->more = true;
+    if (api_page_full(ctx))
         return 1;
-    }
-    json_array_append_new(page->items, represent_region_database(row));
-    snprintf(page->last, sizeof page->last, "%s", row->db_code);
-    page->count++;
-    return 0;
+    return api_page_add(ctx, represent_region_database(row), row->db_code);
 }
 
 /*
@@ -106,16 +85,32 @@ static bool regions_take_dsn(const char *dsn, char out[REGION_DSN_MAX_LEN + 1], 
     return true;
 }
 
-/* Ends a failed write: rollback, release, answer. */
-static void regions_fail(struct http_request *req, struct http_reply *reply, struct db_conn *c,
-                         int rc, const char *what)
+/* ---- regions ------------------------------------------------------------------------ */
+
+static void regions_reply_not_found(struct http_reply *reply)
 {
-    db_rollback(c);
-    db_release(req->service->db, c);
-    api_reply_db_error(reply, rc, what);
+    reply_error(reply, 404, "region_not_found", NULL, "no such region");
 }
 
-/* ---- regions ------------------------------------------------------------------------ */
+/* api_write_fn: inserts the region w->ctx unless its code is taken (409 region_exists). */
+static int regions_create_change(struct db_conn *c, const struct api_write *w)
+{
+    const struct region_row *r = w->ctx;
+    struct region_row existing;
+    int found = store_region_get(c, r->code, &existing);
+    if (found < 0)
+        return DB_ERROR;
+    int rc = found == 1 ? DB_CONSTRAINT : store_region_insert(c, r);
+    if (rc == DB_CONSTRAINT) {
+        reply_error(w->reply, 409, "region_exists", "code",
+                    "a region with this code already exists");
+        return API_WRITE_ANSWERED;
+    }
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, NULL, "region.create", "region", r->code,
+                          json_pack("{s:s,s:b}", "name", r->name, "active", r->active));
+    return rc;
+}
 
 /* POST /api/v1/regions — body is untrusted: {code, name, active}, nothing else. */
 static void regions_create(struct http_request *req, struct http_reply *reply)
@@ -146,41 +141,8 @@ static void regions_create(struct http_request *req, struct http_reply *reply)
         return;
     }
     r.created_at = r.updated_at = time_now();
-
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        regions_fail(req, reply, c, rc, "creating a region");
-        return;
-    }
-    struct region_row existing;
-    int found = store_region_get(c, r.code, &existing);
-    if (found != 0) {
-        if (found < 0) {
-            regions_fail(req, reply, c, DB_ERROR, "creating a region");
-            return;
-        }
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 409, "region_exists", "code", "a region with this code already exists");
-        return;
-    }
-    rc = store_region_insert(c, &r);
-    if (rc == DB_CONSTRAINT) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 409, "region_exists", "code", "a region with this code already exists");
-        return;
-    }
-    if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, NULL, "region.create", "region", r.code,
-                          json_pack("{s:s,s:b}", "name", r.name, "active", r.active));
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        regions_fail(req, reply, c, rc, "creating a region");
-        return;
-    }
-    db_release(req->service->db, c);
-    reply_json(reply, 201, represent_region(&r));
+    if (api_write_run(req, reply, &who, "creating a region", regions_create_change, &r))
+        reply_json(reply, 201, represent_region(&r));
 }
 
 /* GET /api/v1/regions — host admins see every region, tenant members active ones. */
@@ -189,19 +151,59 @@ static void regions_list(struct http_request *req, struct http_reply *reply)
     struct principal who;
     struct page_request page;
     if (!api_authenticate(req, reply, &who) ||
-        !represent_parse_code_page(req, reply, region_code_is_valid, &page))
+        !api_page_parse_code(req, reply, region_code_is_valid, &page))
         return;
-    struct regions_page out = {json_array(), page.limit, 0, false, ""};
+    struct page_collector out;
+    api_page_init(&out, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
     int n = store_region_list(c, !who.host_admin, page.cursor, page.limit + 1,
                               regions_page_add_region, &out);
     db_release(req->service->db, c);
-    if (n < 0) {
-        json_decref(out.items);
-        api_reply_db_error(reply, DB_ERROR, "listing regions");
-        return;
+    api_page_reply(reply, &out, n, "listing regions");
+}
+
+/* A validated region PATCH, and the region it leaves. */
+struct regions_update {
+    char new_name[REGION_NAME_SIZE]; /* "" = unchanged */
+    bool has_active;
+    bool active;
+    struct region_row r;
+};
+
+/* api_write_fn: applies the struct regions_update w->ctx to region req->params[0]
+ * (404 region_not_found); audits only what changed. */
+static int regions_update_change(struct db_conn *c, const struct api_write *w)
+{
+    struct regions_update *u = w->ctx;
+    struct region_row *r = &u->r;
+    int found = store_region_get_for_update(c, w->req->params[0], r);
+    if (found < 0)
+        return DB_ERROR;
+    if (found == 0) {
+        regions_reply_not_found(w->reply);
+        return API_WRITE_ANSWERED;
     }
-    reply_json(reply, 200, api_page_wrap(out.items, out.more, out.last));
+    json_t *changes = json_object();
+    if (u->new_name[0] && strcmp(u->new_name, r->name) != 0) {
+        snprintf(r->name, sizeof r->name, "%s", u->new_name);
+        json_object_set_new(changes, "name", json_string(r->name));
+    }
+    if (u->has_active && u->active != r->active) {
+        r->active = u->active;
+        json_object_set_new(changes, "active", json_boolean(u->active));
+    }
+    int rc = DB_DONE;
+    if (json_object_size(changes) > 0) {
+        r->updated_at = time_now();
+        rc = store_region_update(c, r);
+        if (rc == DB_DONE) {
+            rc = audit_record(c, w->who, w->req, NULL, "region.update", "region", r->code,
+                              changes);
+            changes = NULL;
+        }
+    }
+    json_decref(changes);
+    return rc;
 }
 
 /* PATCH /api/v1/regions/{code} — body is untrusted: {name?, active?}. */
@@ -212,7 +214,7 @@ static void regions_update(struct http_request *req, struct http_reply *reply)
         return;
     const char *code = req->params[0];
     if (!region_code_is_valid(code)) {
-        reply_error(reply, 404, "region_not_found", NULL, "no such region");
+        regions_reply_not_found(reply);
         return;
     }
     struct problem p;
@@ -220,64 +222,58 @@ static void regions_update(struct http_request *req, struct http_reply *reply)
     static const char *const allowed[] = {"name", "active", NULL};
     json_t *body = json_input_object(req, false, &p);
     const char *name = NULL;
-    bool active = false, has_active = false;
-    char new_name[REGION_NAME_SIZE] = "";
+    struct regions_update u;
+    memset(&u, 0, sizeof u);
     if (body && json_input_reject_unknown(body, allowed, &p) &&
         json_input_get_string(body, "name", false, false, &name, &p) &&
-        json_input_get_bool(body, "active", false, &has_active, &active, &p) && name)
-        regions_take_name(name, new_name, sizeof new_name, &p);
+        json_input_get_bool(body, "active", false, &u.has_active, &u.active, &p) && name)
+        regions_take_name(name, u.new_name, sizeof u.new_name, &p);
     json_decref(body);
     if (problem_is_set(&p)) {
         reply_problem(reply, &p);
         return;
     }
-
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        regions_fail(req, reply, c, rc, "updating a region");
-        return;
-    }
-    struct region_row r;
-    int found = store_region_get_for_update(c, code, &r);
-    if (found <= 0) {
-        if (found < 0) {
-            regions_fail(req, reply, c, DB_ERROR, "updating a region");
-            return;
-        }
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 404, "region_not_found", NULL, "no such region");
-        return;
-    }
-    json_t *changes = json_object();
-    if (new_name[0] && strcmp(new_name, r.name) != 0) {
-        snprintf(r.name, sizeof r.name, "%s", new_name);
-        json_object_set_new(changes, "name", json_string(r.name));
-    }
-    if (has_active && active != r.active) {
-        r.active = active;
-        json_object_set_new(changes, "active", json_boolean(active));
-    }
-    rc = DB_DONE;
-    if (json_object_size(changes) > 0) {
-        r.updated_at = time_now();
-        rc = store_region_update(c, &r);
-        if (rc == DB_DONE) {
-            rc = audit_record(c, &who, req, NULL, "region.update", "region", r.code, changes);
-            changes = NULL;
-        }
-    }
-    json_decref(changes);
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        regions_fail(req, reply, c, rc, "updating a region");
-        return;
-    }
-    db_release(req->service->db, c);
-    reply_json(reply, 200, represent_region(&r));
+    if (api_write_run(req, reply, &who, "updating a region", regions_update_change, &u))
+        reply_json(reply, 200, represent_region(&u.r));
 }
 
 /* ---- region databases --------------------------------------------------------------- */
+
+static void regions_reply_database_exists(struct http_reply *reply)
+{
+    reply_error(reply, 409, "database_exists", "db_code",
+                "a region database with this db_code already exists");
+}
+
+/* api_write_fn: inserts the database w->ctx into its region (404 region_not_found)
+ * unless its db_code is taken (409 database_exists). */
+static int regions_create_database_change(struct db_conn *c, const struct api_write *w)
+{
+    const struct region_database_row *d = w->ctx;
+    struct region_row region;
+    struct region_database_row existing;
+    int found = store_region_get(c, d->region_code, &region);
+    int taken = found == 1 ? store_region_database_get(c, d->db_code, &existing) : 0;
+    explicit_bzero(&existing, sizeof existing);
+    if (found < 0 || taken < 0)
+        return DB_ERROR;
+    if (found == 0) {
+        regions_reply_not_found(w->reply);
+        return API_WRITE_ANSWERED;
+    }
+    int rc = taken == 1 ? DB_CONSTRAINT : store_region_database_insert(c, d);
+    if (rc == DB_CONSTRAINT) {
+        regions_reply_database_exists(w->reply);
+        return API_WRITE_ANSWERED;
+    }
+    /* The DSN is deliberately not in the audit detail: it may hold a password. */
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, NULL, "region_database.create", "region_database",
+                          d->db_code,
+                          json_pack("{s:s,s:b,s:b}", "region_code", d->region_code, "active",
+                                    d->active, "dsn_set", d->has_dsn));
+    return rc;
+}
 
 /* POST /api/v1/regions/{code}/databases — body is untrusted: {db_code, active, dsn?}.
  * The row is the caller's scratch space, wiped by the caller (the dsn may hold a
@@ -290,7 +286,7 @@ static void regions_create_database_in(struct http_request *req, struct http_rep
         return;
     const char *region_code = req->params[0];
     if (!region_code_is_valid(region_code)) {
-        reply_error(reply, 404, "region_not_found", NULL, "no such region");
+        regions_reply_not_found(reply);
         return;
     }
     struct problem p;
@@ -317,52 +313,9 @@ static void regions_create_database_in(struct http_request *req, struct http_rep
     }
     snprintf(d->region_code, sizeof d->region_code, "%s", region_code);
     d->created_at = d->updated_at = time_now();
-
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        regions_fail(req, reply, c, rc, "creating a region database");
-        return;
-    }
-    struct region_row region;
-    struct region_database_row existing;
-    int found = store_region_get(c, region_code, &region);
-    int taken = found == 1 ? store_region_database_get(c, d->db_code, &existing) : 0;
-    explicit_bzero(&existing, sizeof existing);
-    if (found < 0 || taken < 0) {
-        regions_fail(req, reply, c, DB_ERROR, "creating a region database");
-        return;
-    }
-    if (found == 0 || taken == 1) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        if (found == 0)
-            reply_error(reply, 404, "region_not_found", NULL, "no such region");
-        else
-            reply_error(reply, 409, "database_exists", "db_code",
-                        "a region database with this db_code already exists");
-        return;
-    }
-    rc = store_region_database_insert(c, d);
-    if (rc == DB_CONSTRAINT) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 409, "database_exists", "db_code",
-                    "a region database with this db_code already exists");
-        return;
-    }
-    /* The DSN is deliberately not in the audit detail: it may hold a password. */
-    if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, NULL, "region_database.create", "region_database",
-                          d->db_code,
-                          json_pack("{s:s,s:b,s:b}", "region_code", d->region_code, "active",
-                                    d->active, "dsn_set", d->has_dsn));
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        regions_fail(req, reply, c, rc, "creating a region database");
-        return;
-    }
-    db_release(req->service->db, c);
-    reply_json(reply, 201, represent_region_database(d));
+    if (api_write_run(req, reply, &who, "creating a region database",
+                      regions_create_database_change, d))
+        reply_json(reply, 201, represent_region_database(d));
 }
 
 static void regions_create_database(struct http_request *req, struct http_reply *reply)
@@ -379,47 +332,87 @@ static void regions_list_databases(struct http_request *req, struct http_reply *
     struct principal who;
     struct page_request page;
     if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who) ||
-        !represent_parse_code_page(req, reply, db_code_is_valid, &page))
+        !api_page_parse_code(req, reply, db_code_is_valid, &page))
         return;
     const char *region_code = req->params[0];
     if (!region_code_is_valid(region_code)) {
-        reply_error(reply, 404, "region_not_found", NULL, "no such region");
+        regions_reply_not_found(reply);
         return;
     }
     struct db_conn *c = db_acquire(req->service->db);
     struct region_row region;
     int found = store_region_get(c, region_code, &region);
-    struct regions_page out = {json_array(), page.limit, 0, false, ""};
+    struct page_collector out;
+    api_page_init(&out, page.limit);
     int n = found == 1 ? store_region_database_list(c, region_code, page.cursor, page.limit + 1,
                                                     regions_page_add_database, &out)
                        : 0;
     db_release(req->service->db, c);
-    if (found < 0 || n < 0) {
-        json_decref(out.items);
-        api_reply_db_error(reply, DB_ERROR, "listing region databases");
-        return;
-    }
     if (found == 0) {
         json_decref(out.items);
-        reply_error(reply, 404, "region_not_found", NULL, "no such region");
+        regions_reply_not_found(reply);
         return;
     }
-    reply_json(reply, 200, api_page_wrap(out.items, out.more, out.last));
+    api_page_reply(reply, &out, found < 0 ? -1 : n, "listing region databases");
 }
 
-/* Scratch space of a database update that may hold DSN passwords; wiped by the caller. */
+/* Scratch space of a database update that may hold DSN passwords; wiped by the caller:
+ * the validated PATCH and the database row it leaves. */
 struct regions_database_scratch {
     struct region_database_row d;
-    char new_dsn[REGION_DSN_MAX_LEN + 1];
+    char new_dsn[REGION_DSN_MAX_LEN + 1]; /* "" with has_dsn_field: clear it */
+    bool has_active;
+    bool active;
+    bool has_dsn_field;
 };
+
+/* api_write_fn: applies the struct regions_database_scratch w->ctx to database
+ * req->params[0] (404 database_not_found); audits only what changed, never the DSN. */
+static int regions_update_database_change(struct db_conn *c, const struct api_write *w)
+{
+    struct regions_database_scratch *scratch = w->ctx;
+    struct region_database_row *d = &scratch->d;
+    const char *new_dsn = scratch->new_dsn;
+    int found = store_region_database_get_for_update(c, w->req->params[0], d);
+    if (found < 0)
+        return DB_ERROR;
+    if (found == 0) {
+        reply_error(w->reply, 404, "database_not_found", NULL, "no such region database");
+        return API_WRITE_ANSWERED;
+    }
+    json_t *changes = json_object();
+    if (scratch->has_active && scratch->active != d->active) {
+        d->active = scratch->active;
+        json_object_set_new(changes, "active", json_boolean(scratch->active));
+    }
+    if (scratch->has_dsn_field) {
+        bool now_set = new_dsn[0] != 0;
+        if (now_set != d->has_dsn || (now_set && strcmp(new_dsn, d->dsn) != 0)) {
+            d->has_dsn = now_set;
+            snprintf(d->dsn, sizeof d->dsn, "%s", new_dsn);
+            /* Only whether it changed: the value may hold a password. */
+            json_object_set_new(changes, "dsn_set", json_boolean(now_set));
+        }
+    }
+    int rc = DB_DONE;
+    if (json_object_size(changes) > 0) {
+        d->updated_at = time_now();
+        rc = store_region_database_update(c, d);
+        if (rc == DB_DONE) {
+            rc = audit_record(c, w->who, w->req, NULL, "region_database.update",
+                              "region_database", d->db_code, changes);
+            changes = NULL;
+        }
+    }
+    json_decref(changes);
+    return rc;
+}
 
 /* PATCH /api/v1/region-databases/{db_code} — body is untrusted: {active?, dsn?}; a null
  * dsn clears it; a dsn replaces the whole stored value. */
 static void regions_update_database_in(struct http_request *req, struct http_reply *reply,
                                        struct regions_database_scratch *scratch)
 {
-    struct region_database_row *d = &scratch->d;
-    char *new_dsn = scratch->new_dsn;
     struct principal who;
     if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
         return;
@@ -433,13 +426,12 @@ static void regions_update_database_in(struct http_request *req, struct http_rep
     static const char *const allowed[] = {"active", "dsn", NULL};
     json_t *body = json_input_object(req, false, &p);
     const char *dsn = NULL;
-    bool active = false, has_active = false, has_dsn_field = false;
     if (body && json_input_reject_unknown(body, allowed, &p) &&
-        json_input_get_bool(body, "active", false, &has_active, &active, &p) &&
+        json_input_get_bool(body, "active", false, &scratch->has_active, &scratch->active, &p) &&
         json_input_get_string(body, "dsn", false, true, &dsn, &p)) {
-        has_dsn_field = json_object_get(body, "dsn") != NULL;
+        scratch->has_dsn_field = json_object_get(body, "dsn") != NULL;
         if (dsn)
-            regions_take_dsn(dsn, new_dsn, &p);
+            regions_take_dsn(dsn, scratch->new_dsn, &p);
     }
     json_decref(body);
     if (problem_is_set(&p)) {
@@ -447,54 +439,9 @@ static void regions_update_database_in(struct http_request *req, struct http_rep
         return;
     }
 
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        regions_fail(req, reply, c, rc, "updating a region database");
-        return;
-    }
-    int found = store_region_database_get_for_update(c, db_code, d);
-    if (found <= 0) {
-        if (found < 0) {
-            regions_fail(req, reply, c, DB_ERROR, "updating a region database");
-            return;
-        }
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 404, "database_not_found", NULL, "no such region database");
-        return;
-    }
-    json_t *changes = json_object();
-    if (has_active && active != d->active) {
-        d->active = active;
-        json_object_set_new(changes, "active", json_boolean(active));
-    }
-    if (has_dsn_field) {
-        bool now_set = new_dsn[0] != 0;
-        if (now_set != d->has_dsn || (now_set && strcmp(new_dsn, d->dsn) != 0)) {
-            d->has_dsn = now_set;
-            snprintf(d->dsn, sizeof d->dsn, "%s", new_dsn);
-            /* Only whether it changed: the value may hold a password. */
-            json_object_set_new(changes, "dsn_set", json_boolean(now_set));
-        }
-    }
-    rc = DB_DONE;
-    if (json_object_size(changes) > 0) {
-        d->updated_at = time_now();
-        rc = store_region_database_update(c, d);
-        if (rc == DB_DONE) {
-            rc = audit_record(c, &who, req, NULL, "region_database.update", "region_database",
-                              d->db_code, changes);
-            changes = NULL;
-        }
-    }
-    json_decref(changes);
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        regions_fail(req, reply, c, rc, "updating a region database");
-        return;
-    }
-    db_release(req->service->db, c);
-    reply_json(reply, 200, represent_region_database(d));
+    if (api_write_run(req, reply, &who, "updating a region database",
+                      regions_update_database_change, scratch))
+        reply_json(reply, 200, represent_region_database(&scratch->d));
 }
 
 static void regions_update_database(struct http_request *req, struct http_reply *reply)

@@ -251,34 +251,3 @@ bool represent_redact_dsn(const char *dsn, char *out, size_t out_size)
     }
     return true;
 }
-
-/* ---- pagination keyed by a code ---------------------------------------------------- */
-
-bool represent_parse_code_page(const struct http_request *req, struct http_reply *reply,
-                               bool (*code_is_valid)(const char *), struct page_request *page)
-{
-    page->limit = 50;
-    page->cursor[0] = 0;
-    const char *limit = http_request_query(req, "limit");
-    if (limit) {
-        char *end;
-        long n = strtol(limit, &end, 10);
-        if (!*limit || *end || n < 1 || n > 200) {
-            reply_error(reply, 400, "invalid_limit", "limit",
-                        "limit must be an integer from 1 to 200");
-            return false;
-        }
-        page->limit = (int)n;
-    }
-    const char *cursor = http_request_query(req, "cursor");
-    if (cursor && *cursor) {
-        int n = snprintf(page->cursor, sizeof page->cursor, "%s", cursor);
-        if (n < 0 || (size_t)n >= sizeof page->cursor || !code_is_valid(cursor)) {
-            page->cursor[0] = 0;
-            reply_error(reply, 400, "invalid_cursor", "cursor",
-                        "cursor is not one this server issued");
-            return false;
-        }
-    }
-    return true;
-}

@@ -1,8 +1,8 @@
 /*
  * represent.h — the JSON representations (SPEC §4.4) of the host-managed
  * resources, shared by every handler that shows them (the host API here, /me and
- * sign-up elsewhere), plus the small helpers their handlers share: keyset
- * pagination by natural code and DSN redaction.
+ * sign-up elsewhere), plus DSN redaction. (Keyset pagination by natural code is
+ * api_page_parse_code in listing.h.)
  *
  * Every represent_* function returns a new reference (caller owns it; json_decref
  * or hand it to reply_json, which steals it). Times are RFC 3339 UTC.
@@ -43,14 +43,5 @@ json_t *represent_platform_client(const struct platform_client_row *p);
  * case-insensitively. Returns false (out "") when out_size is too small.
  */
 bool represent_redact_dsn(const char *dsn, char *out, size_t out_size);
-
-/*
- * Parses `?limit=` (1–200, default 50 → 400 invalid_limit) and `?cursor=` for lists
- * ordered by a natural code instead of an id: the cursor is the last code of the
- * previous page and must satisfy code_is_valid (400 invalid_cursor otherwise).
- * Returns false with the problem written to reply.
- */
-bool represent_parse_code_page(const struct http_request *req, struct http_reply *reply,
-                               bool (*code_is_valid)(const char *), struct page_request *page);
 
 #endif

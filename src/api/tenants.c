@@ -37,14 +37,6 @@
 
 #define TENANT_APP_LIMIT_MAX 100000
 
-static void tenants_fail(struct http_request *req, struct http_reply *reply, struct db_conn *c,
-                         int rc, const char *what)
-{
-    db_rollback(c);
-    db_release(req->service->db, c);
-    api_reply_db_error(reply, rc, what);
-}
-
 /* Contract: value is untrusted (may be NULL). Trimmed 1–100 characters → out, else
  * 400 invalid_name naming `name`. */
 static bool tenants_take_name(const char *value, char *out, size_t out_size, struct problem *p)
@@ -60,25 +52,11 @@ static bool tenants_take_name(const char *value, char *out, size_t out_size, str
 
 /* ---- list ---------------------------------------------------------------------------- */
 
-struct tenants_page {
-    json_t *items;
-    int limit;
-    int count;
-    bool more;
-    char last[37];
-};
-
 static int tenants_page_add(const struct tenant_row *row, void *ctx)
 {
-    struct tenants_page *page = ctx;
-    if (page->count == page->limit) {
-        page->more = true;
+    if (api_page_full(ctx))
         return 1;
-    }
-    json_array_append_new(page->items, represent_tenant(row));
-    snprintf(page->last, sizeof page->last, "%s", row->id);
-    page->count++;
-    return 0;
+    return api_page_add(ctx, represent_tenant(row), row->id);
 }
 
 /* GET /api/v1/tenants[?status=...] — host only, oldest first. */
@@ -95,16 +73,12 @@ static void tenants_list(struct http_request *req, struct http_reply *reply)
                     "status must be pending_activation, active or suspended");
         return;
     }
-    struct tenants_page out = {json_array(), page.limit, 0, false, ""};
+    struct page_collector out;
+    api_page_init(&out, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
     int n = store_tenant_list(c, status, page.cursor, page.limit + 1, tenants_page_add, &out);
     db_release(req->service->db, c);
-    if (n < 0) {
-        json_decref(out.items);
-        api_reply_db_error(reply, DB_ERROR, "listing tenants");
-        return;
-    }
-    reply_json(reply, 200, api_page_wrap(out.items, out.more, out.last));
+    api_page_reply(reply, &out, n, "listing tenants");
 }
 
 /* ---- create -------------------------------------------------------------------------- */
@@ -161,7 +135,7 @@ static void tenants_create(struct http_request *req, struct http_reply *reply)
     struct db_conn *c = db_acquire(svc->db);
     int rc = db_begin_write(c);
     if (rc != DB_OK) {
-        tenants_fail(req, reply, c, rc, "creating a tenant");
+        api_write_abort(req, reply, c, rc, "creating a tenant");
         return;
     }
     if (email[0]) {
@@ -171,7 +145,7 @@ static void tenants_create(struct http_request *req, struct http_reply *reply)
         int taken = store_user_by_email(c, email, &existing);
         if (taken != 0) {
             if (taken < 0) {
-                tenants_fail(req, reply, c, DB_ERROR, "creating a tenant");
+                api_write_abort(req, reply, c, DB_ERROR, "creating a tenant");
                 return;
             }
             db_rollback(c);
@@ -194,7 +168,7 @@ static void tenants_create(struct http_request *req, struct http_reply *reply)
                                    sizeof accept_url);
     if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
         explicit_bzero(accept_url, sizeof accept_url);
-        tenants_fail(req, reply, c, rc == DB_CONSTRAINT ? DB_ERROR : rc, "creating a tenant");
+        api_write_abort(req, reply, c, rc == DB_CONSTRAINT ? DB_ERROR : rc, "creating a tenant");
         return;
     }
     db_release(svc->db, c);
@@ -254,12 +228,12 @@ static bool tenants_load_locked(struct http_request *req, struct http_reply *rep
 {
     int rc = db_begin_write(c);
     if (rc != DB_OK) {
-        tenants_fail(req, reply, c, rc, what);
+        api_write_abort(req, reply, c, rc, what);
         return false;
     }
     int found = store_tenant_get_for_update(c, req->params[0], t);
     if (found < 0) {
-        tenants_fail(req, reply, c, DB_ERROR, what);
+        api_write_abort(req, reply, c, DB_ERROR, what);
         return false;
     }
     if (found == 0) { /* deleted between the authorisation and now */
@@ -324,7 +298,7 @@ static void tenants_update(struct http_request *req, struct http_reply *reply)
     }
     json_decref(changes);
     if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        tenants_fail(req, reply, c, rc, "updating a tenant");
+        api_write_abort(req, reply, c, rc, "updating a tenant");
         return;
     }
     db_release(req->service->db, c);
@@ -399,7 +373,7 @@ static void tenants_set_status(struct http_request *req, struct http_reply *repl
         }
     }
     if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        tenants_fail(req, reply, c, rc, "changing a tenant's status");
+        api_write_abort(req, reply, c, rc, "changing a tenant's status");
         return;
     }
     db_release(svc->db, c);

@@ -18,7 +18,7 @@
 struct service;
 
 /* Largest token accepted for checking (bytes). */
-#define ACCESS_TOKEN_MAX_LEN (48 * 1024)
+#define ACCESS_TOKEN_MAX_LEN (16 * 1024) /* real tokens are < 2 KiB; headers are capped at 32 KiB */
 
 struct access_token {
     json_t *claims;        /* the payload object (owned) */

@@ -10,11 +10,7 @@
 #include <string.h>
 
 #include "crypto/aead.h"
-
-static void app_storage_copy(char *dst, size_t size, const char *src)
-{
-    snprintf(dst, size, "%s", src ? src : "");
-}
+#include "store/rows.h"
 
 /* aad for app_id into out; false if it does not fit (an app id is a 36-char UUID). */
 static bool app_storage_aad(const char *app_id, char out[64])
@@ -36,13 +32,14 @@ void app_storage_secret_last4(const char *secret, char out[5])
 
 void store_app_storage_read_columns(struct db_stmt *s, int first, struct app_storage_row *out)
 {
-    app_storage_copy(out->provider, sizeof out->provider, db_column_text(s, first + 0));
-    app_storage_copy(out->bucket, sizeof out->bucket, db_column_text(s, first + 1));
-    app_storage_copy(out->endpoint, sizeof out->endpoint, db_column_text(s, first + 2));
-    app_storage_copy(out->region, sizeof out->region, db_column_text(s, first + 3));
-    app_storage_copy(out->access_key_id, sizeof out->access_key_id, db_column_text(s, first + 4));
-    app_storage_copy(out->secret_access_key_last4, sizeof out->secret_access_key_last4,
-                     db_column_text(s, first + 5));
+    store_rows_copy_text(out->provider, sizeof out->provider, db_column_text(s, first + 0));
+    store_rows_copy_text(out->bucket, sizeof out->bucket, db_column_text(s, first + 1));
+    store_rows_copy_text(out->endpoint, sizeof out->endpoint, db_column_text(s, first + 2));
+    store_rows_copy_text(out->region, sizeof out->region, db_column_text(s, first + 3));
+    store_rows_copy_text(out->access_key_id, sizeof out->access_key_id,
+                         db_column_text(s, first + 4));
+    store_rows_copy_text(out->secret_access_key_last4, sizeof out->secret_access_key_last4,
+                         db_column_text(s, first + 5));
     out->updated_at = db_column_int(s, first + 6);
 }
 
@@ -104,21 +101,23 @@ int store_app_storage_delete(struct db_conn *c, const char *app_id, bool *remove
 #define APP_STORAGE_COLUMNS                                                                        \
     "provider, bucket, endpoint, region, access_key_id, secret_access_key_last4, updated_at"
 
+/* store_row_reader_fn for a row of APP_STORAGE_COLUMNS (app_id left ""). */
+static int app_storage_read_row(struct db_stmt *s, void *out)
+{
+    struct app_storage_row *row = out;
+    memset(row, 0, sizeof *row);
+    store_app_storage_read_columns(s, 0, row);
+    return 0;
+}
+
 int store_app_storage_get(struct db_conn *c, const char *app_id, struct app_storage_row *out)
 {
-    struct db_stmt *s =
-        db_prepare(c, "SELECT " APP_STORAGE_COLUMNS " FROM app_storage WHERE app_id = $1");
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, app_id);
-    int rc = db_step(s);
-    int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
-    if (found == 1) {
-        memset(out, 0, sizeof *out);
-        app_storage_copy(out->app_id, sizeof out->app_id, app_id);
-        store_app_storage_read_columns(s, 0, out);
-    }
-    db_finalize(s);
+    const char *p[] = {app_id};
+    int found =
+        store_rows_get_one(c, "SELECT " APP_STORAGE_COLUMNS " FROM app_storage WHERE app_id = $1",
+                           1, p, app_storage_read_row, out);
+    if (found == 1)
+        store_rows_copy_text(out->app_id, sizeof out->app_id, app_id);
     return found;
 }
 
@@ -136,12 +135,10 @@ int store_app_storage_get_decrypted(struct db_conn *c, const struct master_keyri
     if (!s)
         return -1;
     db_bind_text(s, 1, app_id);
-    int rc = db_step(s);
-    int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+    int found = store_rows_found(db_step(s));
     if (found == 1) {
-        memset(out, 0, sizeof *out);
-        app_storage_copy(out->app_id, sizeof out->app_id, app_id);
-        store_app_storage_read_columns(s, 0, out);
+        app_storage_read_row(s, out);
+        store_rows_copy_text(out->app_id, sizeof out->app_id, app_id);
         size_t len = 0;
         unsigned char *plain = aead_open(kr, db_column_text(s, 7), aad, &len);
         if (!plain || len + 1 > secret_size || strlen((const char *)plain) != len) {

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/rows.h"
+
 /* Every read selects these, in this order; the storage columns come from a LEFT JOIN
  * and are all NULL for managed storage (s.app_id IS NULL). */
 #define APP_COLUMNS                                                                                \
@@ -17,11 +19,6 @@
     "s.secret_access_key_last4, s.updated_at"
 #define APP_FROM " FROM apps a LEFT JOIN app_storage s ON s.app_id = a.id "
 #define APP_STORAGE_FIRST_COLUMN 16
-
-static void apps_copy(char *dst, size_t size, const char *src)
-{
-    snprintf(dst, size, "%s", src ? src : "");
-}
 
 void store_app_row_clear(struct app_row *a)
 {
@@ -43,19 +40,22 @@ int store_app_row_set_json(char **field, const char *json_text)
     return 0;
 }
 
-/* Fills out (cleared first) from a row of APP_COLUMNS. -1 on allocation failure. */
-static int apps_read_row(struct db_stmt *s, struct app_row *out)
+/* store_row_reader_fn: fills a struct app_row (cleared first) from a row of APP_COLUMNS.
+ * -1 on allocation failure. */
+static int apps_read_row(struct db_stmt *s, void *row)
 {
+    struct app_row *out = row;
     store_app_row_clear(out);
-    apps_copy(out->id, sizeof out->id, db_column_text(s, 0));
-    apps_copy(out->tenant_id, sizeof out->tenant_id, db_column_text(s, 1));
-    apps_copy(out->name, sizeof out->name, db_column_text(s, 2));
-    apps_copy(out->name_folded, sizeof out->name_folded, db_column_text(s, 3));
-    apps_copy(out->client_id, sizeof out->client_id, db_column_text(s, 4));
-    apps_copy(out->license_region_code, sizeof out->license_region_code, db_column_text(s, 5));
-    apps_copy(out->db_code, sizeof out->db_code, db_column_text(s, 6));
+    store_rows_copy_text(out->id, sizeof out->id, db_column_text(s, 0));
+    store_rows_copy_text(out->tenant_id, sizeof out->tenant_id, db_column_text(s, 1));
+    store_rows_copy_text(out->name, sizeof out->name, db_column_text(s, 2));
+    store_rows_copy_text(out->name_folded, sizeof out->name_folded, db_column_text(s, 3));
+    store_rows_copy_text(out->client_id, sizeof out->client_id, db_column_text(s, 4));
+    store_rows_copy_text(out->license_region_code, sizeof out->license_region_code,
+                         db_column_text(s, 5));
+    store_rows_copy_text(out->db_code, sizeof out->db_code, db_column_text(s, 6));
     out->enabled = db_column_bool(s, 7);
-    apps_copy(out->plan_code, sizeof out->plan_code, db_column_text(s, 8));
+    store_rows_copy_text(out->plan_code, sizeof out->plan_code, db_column_text(s, 8));
     if (store_app_row_set_json(&out->redirect_uris, db_column_text(s, 9)) != 0 ||
         store_app_row_set_json(&out->post_logout_redirect_uris, db_column_text(s, 10)) != 0 ||
         store_app_row_set_json(&out->allowed_domains, db_column_text(s, 11)) != 0) {
@@ -67,7 +67,7 @@ static int apps_read_row(struct db_stmt *s, struct app_row *out)
     out->secret_rotated_at = db_column_int(s, 14);
     out->has_storage = !db_column_is_null(s, 15);
     if (out->has_storage) {
-        apps_copy(out->storage.app_id, sizeof out->storage.app_id, out->id);
+        store_rows_copy_text(out->storage.app_id, sizeof out->storage.app_id, out->id);
         store_app_storage_read_columns(s, APP_STORAGE_FIRST_COLUMN, &out->storage);
     }
     return 0;
@@ -75,19 +75,11 @@ static int apps_read_row(struct db_stmt *s, struct app_row *out)
 
 int store_app_get(struct db_conn *c, const char *tenant_id, const char *app_id, struct app_row *out)
 {
-    struct db_stmt *s =
-        db_prepare(c, "SELECT " APP_COLUMNS APP_FROM "WHERE a.id = $1 AND a.tenant_id = $2 "
-                      "AND a.deleted_at IS NULL");
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, app_id);
-    db_bind_text(s, 2, tenant_id);
-    int rc = db_step(s);
-    int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
-    if (found == 1 && apps_read_row(s, out) != 0)
-        found = -1;
-    db_finalize(s);
-    return found;
+    const char *p[] = {app_id, tenant_id};
+    return store_rows_get_one(c,
+                              "SELECT " APP_COLUMNS APP_FROM "WHERE a.id = $1 AND a.tenant_id = $2 "
+                              "AND a.deleted_at IS NULL",
+                              2, p, apps_read_row, out);
 }
 
 /* Runs a single-value COUNT query with text parameters; -1 on error. */

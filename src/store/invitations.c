@@ -6,22 +6,27 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/rows.h"
+
 #define INVITATION_COLUMNS                                                                         \
     "id, tenant_id, email, role, status, COALESCE(invited_by, ''), created_at, expires_at, "       \
     "COALESCE(accepted_at, 0)"
 
-static void invitations_read_row(struct db_stmt *s, struct invitation_row *r)
+/* store_row_reader_fn for a row of INVITATION_COLUMNS into a struct invitation_row. */
+static int invitations_read_row(struct db_stmt *s, void *out)
 {
+    struct invitation_row *r = out;
     memset(r, 0, sizeof *r);
-    snprintf(r->id, sizeof r->id, "%s", db_column_text(s, 0));
-    snprintf(r->tenant_id, sizeof r->tenant_id, "%s", db_column_text(s, 1));
-    snprintf(r->email, sizeof r->email, "%s", db_column_text(s, 2));
-    snprintf(r->role, sizeof r->role, "%s", db_column_text(s, 3));
-    snprintf(r->status, sizeof r->status, "%s", db_column_text(s, 4));
-    snprintf(r->invited_by, sizeof r->invited_by, "%s", db_column_text(s, 5));
+    store_rows_copy_text(r->id, sizeof r->id, db_column_text(s, 0));
+    store_rows_copy_text(r->tenant_id, sizeof r->tenant_id, db_column_text(s, 1));
+    store_rows_copy_text(r->email, sizeof r->email, db_column_text(s, 2));
+    store_rows_copy_text(r->role, sizeof r->role, db_column_text(s, 3));
+    store_rows_copy_text(r->status, sizeof r->status, db_column_text(s, 4));
+    store_rows_copy_text(r->invited_by, sizeof r->invited_by, db_column_text(s, 5));
     r->created_at = db_column_int(s, 6);
     r->expires_at = db_column_int(s, 7);
     r->accepted_at = db_column_int(s, 8);
+    return 0;
 }
 
 const char *store_invitation_status_at(const struct invitation_row *inv, int64_t now)
@@ -71,38 +76,22 @@ int store_invitations_list(struct db_conn *c, const char *tenant_id, const char 
     return rc == DB_DONE || rc == DB_ROW ? DB_DONE : DB_ERROR;
 }
 
-/* One row for `sql` with text parameters: 1 / 0 / -1. */
-static int invitations_lookup(struct db_conn *c, const char *sql, int nparams,
-                              const char *const *params, struct invitation_row *out)
-{
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return -1;
-    for (int i = 0; i < nparams; i++)
-        db_bind_text(s, i + 1, params[i]);
-    int rc = db_step(s);
-    int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
-    if (found == 1)
-        invitations_read_row(s, out);
-    db_finalize(s);
-    return found;
-}
-
 int store_invitation_get(struct db_conn *c, const char *tenant_id, const char *id,
                          struct invitation_row *out)
 {
     const char *p[] = {id, tenant_id};
-    return invitations_lookup(c,
+    return store_rows_get_one(c,
                               "SELECT " INVITATION_COLUMNS " FROM invitations "
                               "WHERE id = $1 AND tenant_id = $2",
-                              2, p, out);
+                              2, p, invitations_read_row, out);
 }
 
 int store_invitation_by_token(struct db_conn *c, const char *token_hash, struct invitation_row *out)
 {
     const char *p[] = {token_hash};
-    return invitations_lookup(
-        c, "SELECT " INVITATION_COLUMNS " FROM invitations WHERE token_hash = $1", 1, p, out);
+    return store_rows_get_one(
+        c, "SELECT " INVITATION_COLUMNS " FROM invitations WHERE token_hash = $1", 1, p,
+        invitations_read_row, out);
 }
 
 int store_invitation_pending_exists(struct db_conn *c, const char *tenant_id, const char *email,
@@ -115,9 +104,9 @@ int store_invitation_pending_exists(struct db_conn *c, const char *tenant_id, co
     db_bind_text(s, 1, tenant_id);
     db_bind_text(s, 2, email);
     db_bind_int(s, 3, now);
-    int rc = db_step(s);
+    int found = store_rows_found(db_step(s));
     db_finalize(s);
-    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+    return found;
 }
 
 /* Runs a status UPDATE: 1 when it changed the row, 0 when the condition did not hold,

@@ -10,6 +10,7 @@
 
 #include "crypto/hash.h"
 #include "store/ids.h"
+#include "store/rows.h"
 #include "util/timeutil.h"
 
 /* Printable ASCII or UTF-8 continuation/lead bytes; no C0 controls, no DEL. */
@@ -63,8 +64,7 @@ int store_outbox_next_queued(struct db_conn *c, struct outbox_message *out)
     if (!s)
         return -1;
     db_bind_int(s, 1, OUTBOX_MAX_ATTEMPTS);
-    int rc = db_step(s);
-    int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+    int found = store_rows_found(db_step(s));
     if (found == 1) {
         snprintf(out->id, sizeof out->id, "%s", db_column_text(s, 0));
         snprintf(out->recipient, sizeof out->recipient, "%s", db_column_text(s, 1));

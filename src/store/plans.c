@@ -7,11 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/rows.h"
+
 #define PLAN_COLUMNS "code, name, tier, status, entitlements, created_at, updated_at"
 
-/* false when a stored value does not fit its buffer (never for rows this API wrote). */
-static bool plans_read_row(struct db_stmt *s, struct plan_row *p)
+/* store_row_reader_fn for a row of PLAN_COLUMNS into a struct plan_row: -1 when a
+ * stored value does not fit its buffer (never for rows this API wrote). */
+static int plans_read_row(struct db_stmt *s, void *out)
 {
+    struct plan_row *p = out;
     memset(p, 0, sizeof *p);
     const char *text[5];
     for (int i = 0; i < 5; i++)
@@ -23,28 +27,20 @@ static bool plans_read_row(struct db_stmt *s, struct plan_row *p)
     int n4 = snprintf(p->entitlements, sizeof p->entitlements, "%s", text[4] ? text[4] : "{}");
     p->created_at = db_column_int(s, 5);
     p->updated_at = db_column_int(s, 6);
-    return n0 >= 0 && (size_t)n0 < sizeof p->code && n1 >= 0 && (size_t)n1 < sizeof p->name &&
-           n2 >= 0 && (size_t)n2 < sizeof p->tier && n3 >= 0 && (size_t)n3 < sizeof p->status &&
-           n4 >= 0 && (size_t)n4 < sizeof p->entitlements;
+    bool fits = n0 >= 0 && (size_t)n0 < sizeof p->code && n1 >= 0 && (size_t)n1 < sizeof p->name &&
+                n2 >= 0 && (size_t)n2 < sizeof p->tier && n3 >= 0 &&
+                (size_t)n3 < sizeof p->status && n4 >= 0 && (size_t)n4 < sizeof p->entitlements;
+    return fits ? 0 : -1;
 }
 
 static int plans_get(struct db_conn *c, const char *code, bool lock, struct plan_row *out)
 {
     char sql[160];
-    int n = snprintf(sql, sizeof sql, "SELECT " PLAN_COLUMNS " FROM plans WHERE code = $1%s",
-                     lock ? db_lock_suffix(c) : "");
-    if (n < 0 || (size_t)n >= sizeof sql)
+    if (!store_rows_with_lock(c, "SELECT " PLAN_COLUMNS " FROM plans WHERE code = $1", lock, sql,
+                              sizeof sql))
         return -1;
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, code);
-    int rc = db_step(s);
-    int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
-    if (found == 1 && !plans_read_row(s, out))
-        found = -1;
-    db_finalize(s);
-    return found;
+    const char *p[] = {code};
+    return store_rows_get_one(c, sql, 1, p, plans_read_row, out);
 }
 
 int store_plan_get(struct db_conn *c, const char *code, struct plan_row *out)
@@ -111,7 +107,7 @@ int store_plan_list(struct db_conn *c, bool active_only, const char *after_code,
     }
     int n = 0, rc;
     while ((rc = db_step(s)) == DB_ROW) {
-        if (!plans_read_row(s, row)) {
+        if (plans_read_row(s, row) != 0) {
             rc = DB_ERROR;
             break;
         }

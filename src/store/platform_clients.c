@@ -9,6 +9,7 @@
 
 #include "crypto/random.h"
 #include "domain/secret_format.h"
+#include "store/rows.h"
 
 bool platform_client_id_is_well_formed(const char *s)
 {
@@ -36,36 +37,27 @@ int platform_client_id_new(char out[PLATFORM_CLIENT_ID_SIZE])
 #define PLATFORM_CLIENT_COLUMNS                                                                    \
     "id, name, client_id, secret_hash, scopes, created_at, secret_rotated_at"
 
-static void platform_clients_copy_text(char *dst, size_t size, const char *src)
+/* store_row_reader_fn for a row of PLATFORM_CLIENT_COLUMNS into a
+ * struct platform_client_row. */
+static int platform_clients_read_row(struct db_stmt *s, void *out)
 {
-    snprintf(dst, size, "%s", src ? src : "");
-}
-
-static void platform_clients_read_row(struct db_stmt *s, struct platform_client_row *p)
-{
+    struct platform_client_row *p = out;
     memset(p, 0, sizeof *p);
-    platform_clients_copy_text(p->id, sizeof p->id, db_column_text(s, 0));
-    platform_clients_copy_text(p->name, sizeof p->name, db_column_text(s, 1));
-    platform_clients_copy_text(p->client_id, sizeof p->client_id, db_column_text(s, 2));
-    platform_clients_copy_text(p->secret_hash, sizeof p->secret_hash, db_column_text(s, 3));
-    platform_clients_copy_text(p->scopes, sizeof p->scopes, db_column_text(s, 4));
+    store_rows_copy_text(p->id, sizeof p->id, db_column_text(s, 0));
+    store_rows_copy_text(p->name, sizeof p->name, db_column_text(s, 1));
+    store_rows_copy_text(p->client_id, sizeof p->client_id, db_column_text(s, 2));
+    store_rows_copy_text(p->secret_hash, sizeof p->secret_hash, db_column_text(s, 3));
+    store_rows_copy_text(p->scopes, sizeof p->scopes, db_column_text(s, 4));
     p->created_at = db_column_int(s, 5);
     p->secret_rotated_at = db_column_int(s, 6);
+    return 0;
 }
 
 static int platform_clients_lookup(struct db_conn *c, const char *sql, const char *key,
                                    struct platform_client_row *out)
 {
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, key);
-    int rc = db_step(s);
-    int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
-    if (found == 1)
-        platform_clients_read_row(s, out);
-    db_finalize(s);
-    return found;
+    const char *p[] = {key};
+    return store_rows_get_one(c, sql, 1, p, platform_clients_read_row, out);
 }
 
 int store_platform_client_get(struct db_conn *c, const char *id, struct platform_client_row *out)

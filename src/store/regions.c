@@ -6,50 +6,31 @@
 #include <stdio.h>
 #include <string.h>
 
-static int regions_found(int rc)
-{
-    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
-}
-
-static void regions_copy_text(char *dst, size_t size, const char *src)
-{
-    snprintf(dst, size, "%s", src ? src : "");
-}
+#include "store/rows.h"
 
 #define REGION_COLUMNS "code, name, active, created_at, updated_at"
 
-static void regions_read_row(struct db_stmt *s, struct region_row *r)
+/* store_row_reader_fn for a row of REGION_COLUMNS into a struct region_row. */
+static int regions_read_row(struct db_stmt *s, void *out)
 {
+    struct region_row *r = out;
     memset(r, 0, sizeof *r);
-    regions_copy_text(r->code, sizeof r->code, db_column_text(s, 0));
-    regions_copy_text(r->name, sizeof r->name, db_column_text(s, 1));
+    store_rows_copy_text(r->code, sizeof r->code, db_column_text(s, 0));
+    store_rows_copy_text(r->name, sizeof r->name, db_column_text(s, 1));
     r->active = db_column_bool(s, 2);
     r->created_at = db_column_int(s, 3);
     r->updated_at = db_column_int(s, 4);
-}
-
-/* Builds "<sql><lock suffix>" into buf; false if it does not fit. */
-static bool regions_with_lock(struct db_conn *c, const char *sql, bool lock, char *buf, size_t size)
-{
-    int n = snprintf(buf, size, "%s%s", sql, lock ? db_lock_suffix(c) : "");
-    return n >= 0 && (size_t)n < size;
+    return 0;
 }
 
 static int regions_get(struct db_conn *c, const char *code, bool lock, struct region_row *out)
 {
     char sql[160];
-    if (!regions_with_lock(c, "SELECT " REGION_COLUMNS " FROM regions WHERE code = $1", lock, sql,
-                           sizeof sql))
+    if (!store_rows_with_lock(c, "SELECT " REGION_COLUMNS " FROM regions WHERE code = $1", lock,
+                              sql, sizeof sql))
         return -1;
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, code);
-    int found = regions_found(db_step(s));
-    if (found == 1)
-        regions_read_row(s, out);
-    db_finalize(s);
-    return found;
+    const char *p[] = {code};
+    return store_rows_get_one(c, sql, 1, p, regions_read_row, out);
 }
 
 int store_region_get(struct db_conn *c, const char *code, struct region_row *out)
@@ -75,9 +56,9 @@ int store_region_pick_database(struct db_conn *c, const char *region_code,
     if (!s)
         return -1;
     db_bind_text(s, 1, region_code);
-    int found = regions_found(db_step(s));
+    int found = store_rows_found(db_step(s));
     if (found == 1)
-        regions_copy_text(db_code_out, DB_CODE_SIZE, db_column_text(s, 0));
+        store_rows_copy_text(db_code_out, DB_CODE_SIZE, db_column_text(s, 0));
     db_finalize(s);
     return found;
 }
@@ -141,36 +122,32 @@ int store_region_list(struct db_conn *c, bool active_only, const char *after_cod
 
 #define DATABASE_COLUMNS "db_code, region_code, active, dsn, created_at, updated_at"
 
-static void regions_read_database(struct db_stmt *s, struct region_database_row *d)
+/* store_row_reader_fn for a row of DATABASE_COLUMNS into a struct region_database_row. */
+static int regions_read_database(struct db_stmt *s, void *out)
 {
+    struct region_database_row *d = out;
     memset(d, 0, sizeof *d);
-    regions_copy_text(d->db_code, sizeof d->db_code, db_column_text(s, 0));
-    regions_copy_text(d->region_code, sizeof d->region_code, db_column_text(s, 1));
+    store_rows_copy_text(d->db_code, sizeof d->db_code, db_column_text(s, 0));
+    store_rows_copy_text(d->region_code, sizeof d->region_code, db_column_text(s, 1));
     d->active = db_column_bool(s, 2);
     d->has_dsn = !db_column_is_null(s, 3);
     if (d->has_dsn)
-        regions_copy_text(d->dsn, sizeof d->dsn, db_column_text(s, 3));
+        store_rows_copy_text(d->dsn, sizeof d->dsn, db_column_text(s, 3));
     d->created_at = db_column_int(s, 4);
     d->updated_at = db_column_int(s, 5);
+    return 0;
 }
 
 static int regions_database_get(struct db_conn *c, const char *db_code, bool lock,
                                 struct region_database_row *out)
 {
     char sql[192];
-    if (!regions_with_lock(c,
-                           "SELECT " DATABASE_COLUMNS " FROM region_databases WHERE db_code = $1",
-                           lock, sql, sizeof sql))
+    if (!store_rows_with_lock(
+            c, "SELECT " DATABASE_COLUMNS " FROM region_databases WHERE db_code = $1", lock, sql,
+            sizeof sql))
         return -1;
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, db_code);
-    int found = regions_found(db_step(s));
-    if (found == 1)
-        regions_read_database(s, out);
-    db_finalize(s);
-    return found;
+    const char *p[] = {db_code};
+    return store_rows_get_one(c, sql, 1, p, regions_read_database, out);
 }
 
 int store_region_database_get(struct db_conn *c, const char *db_code,

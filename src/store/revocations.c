@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "store/rows.h"
+
 int store_revocation_insert(struct db_conn *c, const char *jti, const char *client_id,
                             int64_t expires_at)
 {
@@ -29,9 +31,9 @@ int store_revocation_exists(struct db_conn *c, const char *jti, int64_t now)
         return -1;
     db_bind_text(s, 1, jti);
     db_bind_int(s, 2, now);
-    int rc = db_step(s);
+    int found = store_rows_found(db_step(s));
     db_finalize(s);
-    return rc == DB_ROW ? 1 : (rc == DB_DONE ? 0 : -1);
+    return found;
 }
 
 int store_revocations_delete_expired(struct db_conn *c, int64_t now)

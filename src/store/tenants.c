@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/rows.h"
+
 #define TENANT_COLUMNS "id, name, status, app_limit, created_at, updated_at"
 
 bool tenant_status_is_valid(const char *status)
@@ -14,39 +16,28 @@ bool tenant_status_is_valid(const char *status)
                       strcmp(status, "suspended") == 0);
 }
 
-static void tenants_copy_text(char *dst, size_t size, const char *src)
+/* store_row_reader_fn for a row of TENANT_COLUMNS into a struct tenant_row. */
+static int tenants_read_row(struct db_stmt *s, void *out)
 {
-    snprintf(dst, size, "%s", src ? src : "");
-}
-
-static void tenants_read_row(struct db_stmt *s, struct tenant_row *t)
-{
+    struct tenant_row *t = out;
     memset(t, 0, sizeof *t);
-    tenants_copy_text(t->id, sizeof t->id, db_column_text(s, 0));
-    tenants_copy_text(t->name, sizeof t->name, db_column_text(s, 1));
-    tenants_copy_text(t->status, sizeof t->status, db_column_text(s, 2));
+    store_rows_copy_text(t->id, sizeof t->id, db_column_text(s, 0));
+    store_rows_copy_text(t->name, sizeof t->name, db_column_text(s, 1));
+    store_rows_copy_text(t->status, sizeof t->status, db_column_text(s, 2));
     t->app_limit = db_column_int(s, 3);
     t->created_at = db_column_int(s, 4);
     t->updated_at = db_column_int(s, 5);
+    return 0;
 }
 
 static int tenants_lookup(struct db_conn *c, const char *id, bool lock, struct tenant_row *out)
 {
     char sql[160];
-    int n = snprintf(sql, sizeof sql, "SELECT " TENANT_COLUMNS " FROM tenants WHERE id = $1%s",
-                     lock ? db_lock_suffix(c) : "");
-    if (n < 0 || (size_t)n >= sizeof sql)
+    if (!store_rows_with_lock(c, "SELECT " TENANT_COLUMNS " FROM tenants WHERE id = $1", lock,
+                              sql, sizeof sql))
         return -1;
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, id);
-    int rc = db_step(s);
-    int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
-    if (found == 1)
-        tenants_read_row(s, out);
-    db_finalize(s);
-    return found;
+    const char *p[] = {id};
+    return store_rows_get_one(c, sql, 1, p, tenants_read_row, out);
 }
 
 int store_tenant_get(struct db_conn *c, const char *id, struct tenant_row *out)

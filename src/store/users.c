@@ -6,35 +6,32 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/rows.h"
+
 #define USER_COLUMNS                                                                               \
     "u.id, u.email, u.display_name, COALESCE(u.password_hash, ''), u.is_host_admin, "              \
     "COALESCE(u.tenant_id, ''), COALESCE(u.role, ''), u.created_at"
 
-static void users_read_row(struct db_stmt *s, struct user_row *u, int first)
+/* store_row_reader_fn for a row starting with USER_COLUMNS into a struct user_row. */
+static int users_read_row(struct db_stmt *s, void *out)
 {
+    struct user_row *u = out;
     memset(u, 0, sizeof *u);
-    snprintf(u->id, sizeof u->id, "%s", db_column_text(s, first + 0));
-    snprintf(u->email, sizeof u->email, "%s", db_column_text(s, first + 1));
-    snprintf(u->display_name, sizeof u->display_name, "%s", db_column_text(s, first + 2));
-    snprintf(u->password_hash, sizeof u->password_hash, "%s", db_column_text(s, first + 3));
-    u->is_host_admin = db_column_bool(s, first + 4);
-    snprintf(u->tenant_id, sizeof u->tenant_id, "%s", db_column_text(s, first + 5));
-    snprintf(u->role, sizeof u->role, "%s", db_column_text(s, first + 6));
-    u->created_at = db_column_int(s, first + 7);
+    store_rows_copy_text(u->id, sizeof u->id, db_column_text(s, 0));
+    store_rows_copy_text(u->email, sizeof u->email, db_column_text(s, 1));
+    store_rows_copy_text(u->display_name, sizeof u->display_name, db_column_text(s, 2));
+    store_rows_copy_text(u->password_hash, sizeof u->password_hash, db_column_text(s, 3));
+    u->is_host_admin = db_column_bool(s, 4);
+    store_rows_copy_text(u->tenant_id, sizeof u->tenant_id, db_column_text(s, 5));
+    store_rows_copy_text(u->role, sizeof u->role, db_column_text(s, 6));
+    u->created_at = db_column_int(s, 7);
+    return 0;
 }
 
 static int users_lookup(struct db_conn *c, const char *sql, const char *key, struct user_row *out)
 {
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, key);
-    int rc = db_step(s);
-    int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
-    if (found == 1)
-        users_read_row(s, out, 0);
-    db_finalize(s);
-    return found;
+    const char *p[] = {key};
+    return store_rows_get_one(c, sql, 1, p, users_read_row, out);
 }
 
 int store_user_by_id(struct db_conn *c, const char *id, struct user_row *out)
@@ -57,11 +54,10 @@ int store_user_by_session(struct db_conn *c, const char *token_hash, int64_t now
         return -1;
     db_bind_text(s, 1, token_hash);
     db_bind_int(s, 2, now);
-    int rc = db_step(s);
-    int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+    int found = store_rows_found(db_step(s));
     if (found == 1) {
-        users_read_row(s, out, 0);
-        snprintf(csrf_out, 64, "%s", db_column_text(s, 8));
+        users_read_row(s, out);
+        store_rows_copy_text(csrf_out, 64, db_column_text(s, 8));
     }
     db_finalize(s);
     return found;
@@ -237,7 +233,7 @@ int store_members_list(struct db_conn *c, const char *tenant_id, const char *aft
     db_bind_int(s, 3, (int64_t)max);
     int rc;
     while ((rc = db_step(s)) == DB_ROW && *count < max)
-        users_read_row(s, &rows[(*count)++], 0);
+        users_read_row(s, &rows[(*count)++]);
     db_finalize(s);
     return rc == DB_DONE || rc == DB_ROW ? DB_DONE : DB_ERROR;
 }

@@ -9,6 +9,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/hash.h"
+#include "store/rows.h"
 
 #define WORKSPACE_COLUMNS "id, tenant_id, app_id, name, client_id, COALESCE(created_by, ''), created_at"
 
@@ -33,7 +34,7 @@ int store_workspace_app_credentials(struct db_conn *c, const char *tenant_id, co
         return -1;
     db_bind_text(s, 1, app_id);
     db_bind_text(s, 2, tenant_id);
-    int rc = db_step(s), found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+    int found = store_rows_found(db_step(s));
     if (found == 1) {
         snprintf(client_id, 64, "%s", db_column_text(s, 0));
         snprintf(secret_hash, 65, "%s", db_column_text(s, 1));
@@ -83,7 +84,7 @@ int store_workspace_get_decrypted(struct db_conn *c, const struct master_keyring
         return -1;
     db_bind_text(s, 1, id);
     db_bind_text(s, 2, tenant_id);
-    int rc = db_step(s), found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+    int found = store_rows_found(db_step(s));
     if (found == 1) {
         workspace_read(s, out);
         if (kr && size > 0) {
