@@ -1,5 +1,6 @@
 # tenantd build. `make` -> build/tenantd; `make test` -> unit tests (plain and
-# ASan+UBSan) and the integration suite against the sanitizer build.
+# ASan+UBSan), the integration suite on SQLite against the sanitizer build, the
+# integration suite again on PostgreSQL against the plain build, and the browser tests.
 CC      ?= cc
 PKGS    := libmicrohttpd jansson openssl sqlite3 libcurl libargon2 libpq
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
@@ -17,7 +18,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/%.o) build/asan/ui_assets.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN:= $(UNIT_SRC:tests/unit/%.c=build/tests-asan/%)
 
-.PHONY: all asan unit unit-asan test test-run deps integration browser clean format fuzz bench
+.PHONY: all asan unit unit-asan test test-run deps integration integration-postgres browser clean format fuzz fuzz-smoke bench
 all: build/tenantd
 
 build/tenantd: build/obj/main.o $(OBJ)
@@ -72,6 +73,18 @@ integration: build/asan/tenantd tests/integration/node_modules/.installed
 	TENANTD_BIN=$(CURDIR)/build/asan/tenantd node --test --test-concurrency=2 \
 	  $$(find tests/integration -maxdepth 1 -name '*.test.mjs' | sort)
 
+# The same suite on PostgreSQL (plus multinode.test.mjs, which registers its tests
+# only there): scripts/with-postgres.sh starts a throwaway cluster (C locale, Unix
+# socket only) and removes it afterwards, also on failure. It runs the plain build:
+# the sanitizer build already runs every test on SQLite and the backend-specific C
+# (store/db_postgres.c) is small, so both builds and both backends get the full
+# suite while `make test` stays short. A sanitizer pass on PostgreSQL:
+# `make integration-postgres PG_TEST_BIN=build/asan/tenantd`.
+PG_TEST_BIN ?= build/tenantd
+integration-postgres: $(PG_TEST_BIN) tests/integration/node_modules/.installed
+	scripts/with-postgres.sh env TENANTD_BIN=$(abspath $(PG_TEST_BIN)) \
+	  node --test --test-concurrency=2 $$(find tests/integration -maxdepth 1 -name '*.test.mjs' | sort)
+
 # Dashboard end-to-end tests: Playwright (playwright-core) driving Debian's chromium.
 browser: build/asan/tenantd tests/integration/node_modules/.installed
 	TENANTD_BIN=$(CURDIR)/build/asan/tenantd node --test --test-concurrency=1 \
@@ -85,7 +98,7 @@ test: deps
 	$(MAKE) -j2 build/tenantd build/asan/tenantd
 	$(MAKE) test-run
 
-test-run: unit unit-asan integration browser
+test-run: unit unit-asan integration integration-postgres browser
 
 # libFuzzer harnesses (clang): `make fuzz FUZZ_SECONDS=30` runs each for that long.
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
@@ -102,9 +115,25 @@ build/fuzz-obj/ui_assets.o: build/gen/ui_assets.c
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	clang $(CFLAGS_BASE) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+# The objects are only named by the pattern rule above, which would make them
+# intermediate files that make deletes after every build; keep them.
+.SECONDARY: $(FUZZ_OBJ)
+# Each harness starts from its committed seeds (tests/fuzz/corpus/<harness>/, read
+# only) and grows its working corpus in build/fuzz-corpus/<harness>/.
 fuzz: $(FUZZ_BIN)
-	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p build/fuzz-corpus/$$(basename $$f); \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz-corpus/$$(basename $$f) 2>&1 | tail -n 3; done
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); echo "== $$f"; mkdir -p build/fuzz-corpus/$$n; \
+	  seeds=tests/fuzz/corpus/$$n; [ -d $$seeds ] || seeds=; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz-corpus/$$n $$seeds > build/fuzz-corpus/$$n.log 2>&1 \
+	    || { tail -n 40 build/fuzz-corpus/$$n.log; exit 1; }; tail -n 3 build/fuzz-corpus/$$n.log; done
+# Short regression run for CI: every harness for FUZZ_SMOKE_SECONDS (default 5) over
+# its committed seeds only (nothing written to tests/); fails on any crash or leak.
+FUZZ_SMOKE_SECONDS ?= 5
+fuzz-smoke: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); rm -rf build/fuzz-smoke/$$n; mkdir -p build/fuzz-smoke/$$n; \
+	  seeds=tests/fuzz/corpus/$$n; [ -d $$seeds ] || { echo "$$seeds missing"; exit 1; }; \
+	  $$f -max_total_time=$(FUZZ_SMOKE_SECONDS) -print_final_stats=1 build/fuzz-smoke/$$n $$seeds \
+	    > build/fuzz-smoke/$$n.log 2>&1 || { tail -n 40 build/fuzz-smoke/$$n.log; exit 1; }; \
+	  echo "== $$n: $$(grep -o 'stat::number_of_executed_units: *[0-9]*' build/fuzz-smoke/$$n.log | grep -o '[0-9]*$$') runs, ok"; done
 
 format:
 	clang-format -i $$(find src tests/unit -name '*.[ch]')

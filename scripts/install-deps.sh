@@ -7,7 +7,11 @@ PACKAGES=(
   build-essential pkg-config ca-certificates curl
   libmicrohttpd-dev libjansson-dev libssl-dev libsqlite3-dev libpq-dev
   libcurl4-openssl-dev libargon2-dev libcmocka-dev sqlite3 python3-aiosmtpd
+  postgresql
 )
+# postgresql: the server binaries for `make integration-postgres` (a throwaway
+# cluster per run, scripts/with-postgres.sh) and the client tools the tests use
+# (createdb, dropdb, psql, pg_dump).
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 if [ "${TENANTD_SKIP_BROWSER:-0}" != 1 ]; then PACKAGES+=(chromium); fi
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)

@@ -79,6 +79,8 @@ struct db_conn *db_acquire(struct db *db)
         if (db->idle_count > 0) {
             struct db_conn *c = db->idle[--db->idle_count];
             pthread_mutex_unlock(&db->lock);
+            if (c->driver->revive)
+                c->driver->revive(c);
             return c;
         }
         if (db->open_count < db->pool_size) {

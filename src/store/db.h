@@ -4,13 +4,14 @@
  * Everything above store/ speaks portable SQL through this interface: `$1..$n`
  * placeholders, BIGINT unix times, INTEGER 0/1 booleans, TEXT JSON, partial
  * unique indexes, INSERT ... ON CONFLICT and RETURNING — all of which SQLite 3.40
- * and PostgreSQL both understand. A backend (db_sqlite.c today, db_postgres.c next)
- * implements struct db_driver; nothing above this file knows which one runs.
+ * and PostgreSQL both understand. A backend (db_sqlite.c, db_postgres.c) implements
+ * struct db_driver; nothing above this file knows which one runs.
  *
  * Connections come from a small pool (db_acquire/db_release). Write transactions
  * (db_begin_write) are serialised against other writers by the backend (SQLite:
- * BEGIN IMMEDIATE; PostgreSQL: row locks taken with db_lock_row()), which is what
- * makes app_limit and name uniqueness hold under concurrency.
+ * BEGIN IMMEDIATE; PostgreSQL: one transaction-scoped advisory lock shared by every
+ * node), which is what makes app_limit and name uniqueness hold under concurrency.
+ * Both give up after about 5 s with DB_BUSY.
  */
 #ifndef TENANTD_STORE_DB_H
 #define TENANTD_STORE_DB_H
@@ -24,7 +25,8 @@ enum db_status {
     DB_ROW,        /* db_step: a row is available */
     DB_DONE,       /* db_step: statement finished */
     DB_CONSTRAINT, /* unique / foreign key / check violation */
-    DB_BUSY,       /* could not get the write lock in time */
+    DB_BUSY,       /* could not get the write lock in time, or the database server is
+                      (briefly) unreachable: retrying later may succeed */
     DB_ERROR
 };
 
@@ -62,6 +64,10 @@ struct db_driver {
     /* suffix that row-locks a SELECT inside a write transaction ("" when writers are
      * already serialised) */
     const char *lock_suffix;
+    /* Called by db_acquire before a pooled connection is handed out: reconnects one
+     * the server has dropped (restart, terminated backend). NULL when a connection
+     * cannot go stale (SQLite). */
+    void (*revive)(struct db_conn *c);
 };
 
 /* Opens a pool for url ("sqlite:PATH" or "postgres://..."). NULL + err on failure. */
@@ -70,7 +76,8 @@ void db_close(struct db *db);
 const char *db_backend(const struct db *db);
 
 /* Blocks until a connection is free. Never NULL once db_open succeeded (connection
- * failures are retried by the next call). */
+ * failures are retried by the next call; a connection the server dropped is
+ * reconnected before it is handed out). */
 struct db_conn *db_acquire(struct db *db);
 void db_release(struct db *db, struct db_conn *c);
 

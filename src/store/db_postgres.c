@@ -11,10 +11,23 @@
  * admin writers across all nodes the way SQLite's BEGIN IMMEDIATE serialises them
  * within one file: the checks inside a write transaction (app_limit, one free app
  * per tenant, name uniqueness) therefore see a stable database. Admin writes are
- * rare; the token path never writes. db_lock_suffix() is " FOR UPDATE" so code
- * that also row-locks stays correct if the global lock is ever relaxed.
+ * rare; the token path never writes. Like SQLite's 5 s busy timeout, a writer waits
+ * at most PG_LOCK_TIMEOUT for the lock and then gets DB_BUSY. db_lock_suffix() is
+ * " FOR UPDATE" so code that also row-locks stays correct if the global lock is
+ * ever relaxed.
+ *
+ * Connection loss: a pooled connection outlives the server process it talks to
+ * (database restart, failover, pg_terminate_backend). Before a connection is handed
+ * out, pg_revive() reads whatever the server sent while it sat idle — a terminated
+ * backend says FATAL and closes — and re-establishes a dead connection with
+ * PQreset. A BEGIN that fails because the connection died is retried once on a
+ * fresh one (nothing has run yet). A statement that fails mid-way is not retried
+ * (it may have committed); it reports DB_BUSY, the caller answers 503, and the next
+ * acquire reconnects.
  */
 #include <libpq-fe.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +38,15 @@
 #define PG_INT8_OID 20
 /* An arbitrary constant naming tenantd's writer lock. */
 #define PG_WRITER_LOCK_KEY 7414301
+/* How long a writer waits for the lock before DB_BUSY (SQLite: busy_timeout). */
+#define PG_LOCK_TIMEOUT "5s"
+#define PG_STR2(x) #x
+#define PG_STR(x) PG_STR2(x)
 
 struct pg_conn {
     struct db_conn base;
     PGconn *handle;
+    bool server_gone; /* the server sent FATAL/PANIC: it is closing this connection */
     char error[256];
 };
 
@@ -49,9 +67,23 @@ struct pg_stmt {
 #define PG_CONN(c) ((struct pg_conn *)(c))
 #define PG_STMT(s) ((struct pg_stmt *)(s))
 
-static void pg_notice(void *arg, const char *message)
+/* Notices ("relation already exists, skipping" and friends) are not worth a log
+ * line. A FATAL one arriving on an idle connection is the server saying goodbye
+ * (terminated backend, shutdown): remember it so pg_revive reconnects. */
+static void pg_notice(void *arg, const PGresult *r)
 {
-    /* "relation already exists, skipping" and friends are not worth a log line. */
+    struct pg_conn *c = arg;
+    const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
+        c->server_gone = true;
+}
+
+/* Per-session settings, after every (re)connect. */
+static void pg_session_setup(struct pg_conn *c)
+{
+    c->server_gone = false;
+    PGresult *r = PQexec(c->handle, "SET TIME ZONE 'UTC'");
+    PQclear(r);
 }
 
 static struct db_conn *pg_connect(const char *url, char *err, size_t err_size)
@@ -72,10 +104,60 @@ static struct db_conn *pg_connect(const char *url, char *err, size_t err_size)
         free(c);
         return NULL;
     }
-    PQsetNoticeProcessor(c->handle, pg_notice, NULL);
-    PGresult *r = PQexec(c->handle, "SET TIME ZONE 'UTC'");
-    PQclear(r);
+    PQsetNoticeReceiver(c->handle, pg_notice, c);
+    pg_session_setup(c);
     return &c->base;
+}
+
+/* Re-establishes a connection the server dropped (same parameters). True when the
+ * connection is usable afterwards. */
+static bool pg_reconnect(struct pg_conn *c)
+{
+    PQreset(c->handle);
+    if (PQstatus(c->handle) != CONNECTION_OK) {
+        snprintf(c->error, sizeof c->error, "reconnect failed: %s", PQerrorMessage(c->handle));
+        c->error[strcspn(c->error, "\n")] = 0;
+        fprintf(stderr, "tenantd: postgres: %s\n", c->error);
+        return false;
+    }
+    fprintf(stderr, "tenantd: postgres: reconnected a dropped database connection\n");
+    pg_session_setup(c);
+    return true;
+}
+
+/* True when the connection must be re-established before use. */
+static bool pg_is_dead(struct pg_conn *c)
+{
+    return c->server_gone || PQstatus(c->handle) != CONNECTION_OK;
+}
+
+/* db_driver.revive: reads what the server sent while the connection sat in the pool
+ * (nothing, normally: one poll() with no wait), then reconnects a dead connection.
+ * A connection handed back inside a transaction is rolled back. */
+static void pg_revive(struct db_conn *base)
+{
+    struct pg_conn *c = PG_CONN(base);
+    c->error[0] = 0;
+    /* A terminated backend sends FATAL and then closes: read both (a few rounds at
+     * most; an idle connection has nothing else to say). */
+    for (int round = 0; round < 4 && !pg_is_dead(c); round++) {
+        struct pollfd p = {.fd = PQsocket(c->handle), .events = POLLIN};
+        if (p.fd < 0 || poll(&p, 1, 0) <= 0)
+            break;
+        if (!PQconsumeInput(c->handle))
+            break; /* EOF or a socket error: PQstatus says CONNECTION_BAD now */
+        PGnotify *n;
+        while ((n = PQnotifies(c->handle)) != NULL)
+            PQfreemem(n);
+    }
+    if (pg_is_dead(c)) {
+        pg_reconnect(c);
+        return;
+    }
+    if (PQtransactionStatus(c->handle) != PQTRANS_IDLE) {
+        PGresult *r = PQexec(c->handle, "ROLLBACK");
+        PQclear(r);
+    }
 }
 
 static void pg_disconnect(struct db_conn *c)
@@ -84,12 +166,15 @@ static void pg_disconnect(struct db_conn *c)
     free(PG_CONN(c));
 }
 
-/* Maps a failed result to a DB_* status, remembering the message. */
+/* Maps a failed result to a DB_* status, remembering the message. Serialisation
+ * failures, deadlocks and lock timeouts are DB_BUSY (retry later); so is a lost
+ * connection (SQLSTATE class 08, the 57P0x shutdown codes, or libpq's own "server
+ * closed the connection" with no SQLSTATE), which the next db_acquire re-establishes. */
 static int pg_failure(struct pg_conn *c, PGresult *r)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    snprintf(c->error, sizeof c->error, "%s",
-             r ? PQresultErrorMessage(r) : PQerrorMessage(c->handle));
+    const char *message = r ? PQresultErrorMessage(r) : "";
+    snprintf(c->error, sizeof c->error, "%s", *message ? message : PQerrorMessage(c->handle));
     c->error[strcspn(c->error, "\n")] = 0;
     if (state && strncmp(state, "23", 2) == 0)
         return DB_CONSTRAINT;
@@ -97,6 +182,9 @@ static int pg_failure(struct pg_conn *c, PGresult *r)
                   strcmp(state, "55P03") == 0))
         return DB_BUSY;
     fprintf(stderr, "tenantd: postgres: %s\n", c->error);
+    if (pg_is_dead(c) || (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+                                    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)))
+        return DB_BUSY;
     return DB_ERROR;
 }
 
@@ -110,22 +198,32 @@ static int pg_exec(struct db_conn *base, const char *sql)
     return rc;
 }
 
+/* Runs the statements that open a transaction. Nothing has happened yet when they
+ * fail, so a connection found dead here is re-established and they run once more. */
+static int pg_begin(struct db_conn *base, const char *sql)
+{
+    struct pg_conn *c = PG_CONN(base);
+    int rc = pg_exec(base, sql);
+    if (rc != DB_OK && pg_is_dead(c) && pg_reconnect(c))
+        rc = pg_exec(base, sql);
+    if (rc != DB_OK && !pg_is_dead(c) && PQtransactionStatus(c->handle) != PQTRANS_IDLE) {
+        PGresult *r = PQexec(c->handle, "ROLLBACK");
+        PQclear(r);
+    }
+    return rc;
+}
+
+/* One round trip: BEGIN, the lock timeout, the writer lock (55P03 after the timeout
+ * -> DB_BUSY). */
 static int pg_begin_write(struct db_conn *c)
 {
-    int rc = pg_exec(c, "BEGIN");
-    if (rc != DB_OK)
-        return rc;
-    char sql[64];
-    snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d)", PG_WRITER_LOCK_KEY);
-    rc = pg_exec(c, sql);
-    if (rc != DB_OK)
-        pg_exec(c, "ROLLBACK");
-    return rc;
+    return pg_begin(c, "BEGIN; SET LOCAL lock_timeout = '" PG_LOCK_TIMEOUT "'; "
+                       "SELECT pg_advisory_xact_lock(" PG_STR(PG_WRITER_LOCK_KEY) ")");
 }
 
 static int pg_begin_read(struct db_conn *c)
 {
-    return pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    return pg_begin(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
 }
 
 static int pg_commit(struct db_conn *c)
@@ -135,7 +233,9 @@ static int pg_commit(struct db_conn *c)
 
 static void pg_rollback(struct db_conn *c)
 {
-    if (PQtransactionStatus(PG_CONN(c)->handle) != PQTRANS_IDLE)
+    PGTransactionStatusType st = PQtransactionStatus(PG_CONN(c)->handle);
+    /* PQTRANS_UNKNOWN: the connection is gone, and the server rolled back for us. */
+    if (st == PQTRANS_INTRANS || st == PQTRANS_INERROR)
         pg_exec(c, "ROLLBACK");
 }
 
@@ -298,4 +398,5 @@ const struct db_driver db_postgres_driver = {
     .finalize = pg_finalize,
     .error_message = pg_error_message,
     .lock_suffix = " FOR UPDATE",
+    .revive = pg_revive,
 };

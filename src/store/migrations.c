@@ -192,14 +192,18 @@ int migrations_apply(struct db *db, char *err, size_t err_size)
 {
     struct db_conn *c = db_acquire(db);
     int rc = -1;
-    if (db_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                   " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)") != DB_OK) {
-        snprintf(err, err_size, "cannot create schema_migrations: %s", db_error_message(c));
-        goto out;
-    }
     for (;;) {
         if (db_begin_write(c) != DB_OK) {
             snprintf(err, err_size, "cannot begin migration: %s", db_error_message(c));
+            goto out;
+        }
+        /* Inside the write transaction: nodes starting together on an empty
+         * PostgreSQL database would otherwise race on CREATE TABLE IF NOT EXISTS
+         * (which is not atomic there) and one would fail to start. */
+        if (db_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                       " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)") != DB_OK) {
+            snprintf(err, err_size, "cannot create schema_migrations: %s", db_error_message(c));
+            db_rollback(c);
             goto out;
         }
         int current = migrations_current(c);

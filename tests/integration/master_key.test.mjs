@@ -1,8 +1,9 @@
 // Master-key rotation, `tenantd keys rotate-master` (docs/STORAGE.md "Rotating the
 // master key"; src/cli/rotate_master.c). Every secret at rest — storage secret keys,
 // signing private keys, Demo UI workspace secrets — is an AEAD envelope
-// "v1.<master key id>.<...>". The test reads the envelopes with the sqlite3 CLI and
-// compares key ids only (it computes nothing):
+// "v1.<master key id>.<...>". The test reads the envelopes behind the server's back
+// (the harness's sql(): sqlite3 CLI or psql, so it runs on both backends) and compares
+// key ids only (it computes nothing):
 //   - a rotation keeps the old key as master.key.old-*, installs a new 0600 key and
 //     re-seals every envelope under it in one transaction; after a restart storage
 //     tests, token issuance and tokens issued before the rotation all still work, and
@@ -14,11 +15,11 @@
 //     file is touched.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { BIN, call, cli, loginAdmin, seedTenant, startServer, uniq } from './lib/harness.mjs';
+import { BIN, call, cli, loginAdmin, schemaColumns, seedTenant, sql as dbSql, startServer, uniq } from './lib/harness.mjs';
 import { startS3 } from './lib/s3.mjs';
 
 const STORAGE_KEY = { id: 'AKIDMASTERKEYTEST1', secret: 'master-key-test-storage-secret-0123456789' };
@@ -43,17 +44,14 @@ function must(r, want) {
   return r.body;
 }
 
-function sql(query) {
-  const r = spawnSync('sqlite3', ['-json', '-cmd', '.timeout 5000', `${server.dir}/tenantd.db`, query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
-}
+const sql = (query, opts) => dbSql(server, query, opts);
 
-/** Every envelope in the database: [{where: 'table/id', envelope, kid}]. */
+/** Every envelope in the database, in a stable order: [{where: 'table/id', envelope, kid}]. */
 function envelopes() {
   const all = [];
   for (const s of SEALED) {
-    for (const row of sql(`SELECT ${s.id} AS id, ${s.column} AS envelope FROM ${s.table}`)) {
+    // ORDER BY: PostgreSQL returns updated rows in a new heap order otherwise.
+    for (const row of sql(`SELECT ${s.id} AS id, ${s.column} AS envelope FROM ${s.table} ORDER BY ${s.id}`)) {
       const m = ENVELOPE.exec(row.envelope);
       assert.ok(m, `${s.table}/${row.id} holds an envelope: ${row.envelope.slice(0, 30)}`);
       all.push({ where: `${s.table}/${row.id}`, envelope: row.envelope, kid: m[1] });
@@ -154,9 +152,9 @@ after(async () => {
 });
 
 test('the registry covers every sealed column of the schema', () => {
-  const tables = sql("SELECT name FROM sqlite_master WHERE type = 'table'").map((t) => t.name);
-  const sealed = [];
-  for (const t of tables) for (const c of sql(`PRAGMA table_info(${t})`)) if (/_enc$/.test(c.name)) sealed.push(`${t}.${c.name}`);
+  const columns = schemaColumns(server);
+  assert.ok(columns.some((c) => c.table === 'apps' && c.column === 'client_id'), 'the schema listing sees the tables');
+  const sealed = columns.filter((c) => /_enc$/.test(c.column)).map((c) => `${c.table}.${c.column}`);
   assert.deepEqual(sealed.sort(), SEALED.map((s) => `${s.table}.${s.column}`).sort());
 });
 
@@ -252,7 +250,7 @@ test('an envelope no key can open stops the rotation before any key file changes
   await stopServer();
   const [victim] = sql(`SELECT app_id, secret_access_key_enc AS enc FROM app_storage WHERE app_id = '${app.app.id}'`);
   const foreign = `v1.0123456789abcdef.${Buffer.alloc(40, 7).toString('base64url')}`;
-  sql(`UPDATE app_storage SET secret_access_key_enc = '${foreign}' WHERE app_id = '${app.app.id}'`);
+  sql(`UPDATE app_storage SET secret_access_key_enc = '${foreign}' WHERE app_id = '${app.app.id}'`, { write: true });
   const keyBefore = readFileSync(keyFile(), 'utf8');
   const oldBefore = oldKeyFiles();
   const envBefore = envelopes();
@@ -266,7 +264,7 @@ test('an envelope no key can open stops the rotation before any key file changes
   assert.deepEqual(envelopes(), envBefore, 'nothing re-sealed');
 
   // restore the row: the rotation now succeeds
-  sql(`UPDATE app_storage SET secret_access_key_enc = '${victim.enc}' WHERE app_id = '${app.app.id}'`);
+  sql(`UPDATE app_storage SET secret_access_key_enc = '${victim.enc}' WHERE app_id = '${app.app.id}'`, { write: true });
   const ok = rotateMaster();
   assert.equal(ok.status, 0, ok.stderr);
   await restartServer();

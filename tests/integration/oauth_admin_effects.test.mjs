@@ -4,7 +4,7 @@
 // immediately asks for a token — no sleeping.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, loginAdmin, seedTenant, startServer, uniq } from './lib/harness.mjs';
+import { call, loginAdmin, seedTenant, sql, startServer, uniq } from './lib/harness.mjs';
 
 const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const claims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));
@@ -132,11 +132,8 @@ describe('admin changes reach the very next token request', () => {
     // The CLI-side path: the cache entry expires after 1 s, so even a change that
     // never called the invalidation (e.g. from another node) is picked up.
     const app = await newApp();
-    const { spawnSync } = await import('node:child_process');
-    const db = server.env.TENANTD_DATABASE.replace(/^sqlite:/, '');
-    const r = spawnSync('sqlite3', [db, `UPDATE apps SET enabled = 0 WHERE id = '${app.id}'`], { encoding: 'utf8' });
-    if (r.error) throw r.error;
-    assert.equal(r.status, 0, r.stderr);
+    // Written with the sqlite3 CLI or psql (harness sql()), on whichever backend runs.
+    sql(server, `UPDATE apps SET enabled = 0 WHERE id = '${app.id}'`, { write: true });
     await new Promise((res) => setTimeout(res, 1100));
     const off = await token(server, app);
     assert.equal(off.status, 400);

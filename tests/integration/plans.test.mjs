@@ -3,8 +3,7 @@
 // host-only writes, tenant members seeing active plans only, pagination, CSRF, audit.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { call, loginAdmin, seedTenant, startServer, uniq } from './lib/harness.mjs';
+import { call, loginAdmin, seedTenant, sql, startServer, uniq } from './lib/harness.mjs';
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const PLAN_KEYS = ['code', 'created_at', 'entitlements', 'name', 'status', 'tier', 'updated_at'];
@@ -17,10 +16,10 @@ function assertProblem(res, status, code, field) {
 }
 
 function hostAudit(server, targetId) {
-  const r = spawnSync('sqlite3', ['-readonly', '-json', `${server.dir}/tenantd.db`,
-    `SELECT action, detail FROM audit_events WHERE tenant_id IS NULL AND target_type = 'plan' AND target_id = '${targetId.replace(/'/g, "''")}' ORDER BY rowid`], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout).map((a) => [a.action, JSON.parse(a.detail)]) : [];
+  // Audit ids are UUIDv7 from one server process, strictly increasing (store/ids.c):
+  // id order is insertion order on both backends.
+  return sql(server, `SELECT action, detail FROM audit_events WHERE tenant_id IS NULL AND target_type = 'plan' AND target_id = '${targetId.replace(/'/g, "''")}' ORDER BY id`)
+    .map((a) => [a.action, JSON.parse(a.detail)]);
 }
 
 async function listAll(server, auth, limit = 200) {

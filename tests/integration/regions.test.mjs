@@ -3,8 +3,7 @@
 // seeing active regions only, code-keyed pagination, DSN redaction, CSRF and audit.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { call, loginAdmin, seedTenant, startServer, uniq } from './lib/harness.mjs';
+import { call, loginAdmin, seedTenant, sql, startServer, uniq } from './lib/harness.mjs';
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
@@ -15,12 +14,11 @@ function assertProblem(res, status, code, field) {
   if (field !== undefined) assert.equal(res.body.errors?.[0]?.field, field, res.text);
 }
 
-/** Host-level audit rows (tenant_id NULL) straight from the server's SQLite file. */
+/** Host-level audit rows (tenant_id NULL) straight from the server's database, oldest
+ * first (audit ids are UUIDv7 from one server process, strictly increasing — store/ids.c
+ * — so id order is insertion order on both backends). */
 function hostAudit(server, targetId) {
-  const r = spawnSync('sqlite3', ['-readonly', '-json', `${server.dir}/tenantd.db`,
-    `SELECT action, target_type, target_id, detail, actor_email FROM audit_events WHERE tenant_id IS NULL AND target_id = '${targetId.replace(/'/g, "''")}' ORDER BY rowid`], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
+  return sql(server, `SELECT action, target_type, target_id, detail, actor_email FROM audit_events WHERE tenant_id IS NULL AND target_id = '${targetId.replace(/'/g, "''")}' ORDER BY id`);
 }
 
 /** Walks a list endpoint with ?limit=n and returns every item and the pages seen. */

@@ -2,14 +2,18 @@
 // "Secrets"): a tenant's secret access key, and the platform's managed-storage secret
 // from the environment, never appear in any API answer (app create/get/list/patch,
 // storage PUT/DELETE, test action, presign, audit, metrics, validation errors), in the
-// server's stdout or stderr, or in plaintext in the SQLite database file and its
-// -wal/-shm/-journal. Reads show secret_access_key_last4. The sealed column holds an
+// server's stdout or stderr, or in plaintext in the database at rest — SQLite: the
+// database file and its -wal/-shm/-journal, byte for byte; PostgreSQL: a plain pg_dump
+// of the database (TOAST may compress a long value inside the raw heap files, where a
+// byte search would miss it; the dump prints every stored value in the clear, so it
+// is the faithful "is it stored in plaintext" view — see databaseBytes() in the
+// harness). Reads show secret_access_key_last4. The sealed column holds an
 // AEAD envelope bound to its row: copied onto another app's row it does not open.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { BIN, call, loginAdmin, seedTenant, startServer, uniq } from './lib/harness.mjs';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { BIN, call, databaseBytes, loginAdmin, seedTenant, sql as dbSql, startServer, uniq } from './lib/harness.mjs';
 import { startS3 } from './lib/s3.mjs';
 
 // Distinctive secrets (valid storage secrets: printable ASCII, no spaces).
@@ -32,11 +36,7 @@ function must(r, want) {
 
 const containsAnySecret = (text) => Object.values(SECRETS).filter((s) => text.includes(s));
 
-function sql(query) {
-  const r = spawnSync('sqlite3', ['-json', '-cmd', '.timeout 5000', `${server.dir}/tenantd.db`, query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
-}
+const sql = (query, opts) => dbSql(server, query, opts);
 
 /**
  * Replaces the harness's server process with one whose stdout is captured from its
@@ -152,23 +152,23 @@ test('the storage secret never appears in an answer, the logs or the database fi
   assert.deepEqual(containsAnySecret(stderr), [], 'stderr');
   assert.deepEqual(containsAnySecret(server.stderr), [], 'stderr (harness)');
 
-  // The database files, byte for byte (the server is still running: the WAL is live).
-  const base = `${server.dir}/tenantd.db`;
-  const files = ['', '-wal', '-shm', '-journal'].map((s) => base + s).filter(existsSync);
-  assert.ok(files.includes(`${base}-wal`), 'WAL mode: the -wal file exists while the server runs');
+  // The database at rest (the server is still running: on SQLite the WAL is live).
+  const bytes = databaseBytes(server);
+  const where = bytes.sources.join(', ');
+  if (server.backend === 'sqlite') {
+    const base = server.env.TENANTD_DATABASE.slice('sqlite:'.length);
+    assert.ok(bytes.sources.includes(`${base}-wal`), 'WAL mode: the -wal file exists while the server runs');
+  }
   // Positive control: the (public) access key id is found by the same search.
-  assert.ok(files.some((file) => readFileSync(file).includes(Buffer.from(KEY_IDS.tenant))), 'the search sees plaintext columns');
-  for (const file of files) {
-    const bytes = readFileSync(file);
-    for (const [name, secret] of Object.entries(SECRETS)) {
-      assert.ok(!bytes.includes(Buffer.from(secret)), `${name} secret in ${file}`);
-      assert.ok(!bytes.includes(Buffer.from(secret.slice(4, 24))), `part of the ${name} secret in ${file}`);
-    }
+  assert.ok(bytes.includes(Buffer.from(KEY_IDS.tenant)), `the search sees plaintext columns (${where})`);
+  for (const [name, secret] of Object.entries(SECRETS)) {
+    assert.ok(!bytes.includes(Buffer.from(secret)), `${name} secret in ${where}`);
+    assert.ok(!bytes.includes(Buffer.from(secret.slice(4, 24))), `part of the ${name} secret in ${where}`);
   }
   // Nothing else in the data directory holds it either (master.key, ...).
   for (const name of readdirSync(server.env.TENANTD_DATA_DIR)) {
-    const bytes = readFileSync(`${server.env.TENANTD_DATA_DIR}/${name}`);
-    assert.deepEqual(Object.values(SECRETS).filter((s) => bytes.includes(Buffer.from(s))), [], name);
+    const file = readFileSync(`${server.env.TENANTD_DATA_DIR}/${name}`);
+    assert.deepEqual(Object.values(SECRETS).filter((s) => file.includes(Buffer.from(s))), [], name);
   }
 
   // What the column holds: a v1 envelope, and the last four characters in the clear.
@@ -183,7 +183,7 @@ test('an envelope copied onto another app\'s row does not open (bound to its app
   const victim = must(await call(server, 'POST', apps, { auth: T.owner, body: { name: uniq('victim'), region_code: T.regionCode, storage: storage(SECRETS.created) } }), 201).app;
   const thief = must(await call(server, 'POST', apps, { auth: T.owner, body: { name: uniq('thief'), region_code: T.regionCode, storage: storage('placeholder-secret-value-000') } }), 201).app;
   assert.equal(must(await call(server, 'POST', `${apps}/${victim.id}/storage/test`, { auth: T.owner }), 200).status, 'ok');
-  sql(`UPDATE app_storage SET secret_access_key_enc = (SELECT secret_access_key_enc FROM app_storage WHERE app_id = '${victim.id}') WHERE app_id = '${thief.id}'`);
+  sql(`UPDATE app_storage SET secret_access_key_enc = (SELECT secret_access_key_enc FROM app_storage WHERE app_id = '${victim.id}') WHERE app_id = '${thief.id}'`, { write: true });
   const from = s3.log.length;
   const r = await call(server, 'POST', `${apps}/${thief.id}/storage/test`, { auth: T.owner });
   assert.equal(r.status, 500, r.text);

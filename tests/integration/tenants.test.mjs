@@ -4,8 +4,7 @@
 // with audit and the activation email, 403 for members on host actions, CSRF.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { ADMIN_EMAIL, call, login, loginAdmin, seedTenant, startServer, uniq } from './lib/harness.mjs';
+import { ADMIN_EMAIL, call, login, loginAdmin, seedTenant, sql, startServer, uniq } from './lib/harness.mjs';
 
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -19,19 +18,14 @@ function assertProblem(res, status, code, field) {
   if (field !== undefined) assert.equal(res.body.errors?.[0]?.field, field, res.text);
 }
 
-function sql(server, query) {
-  const r = spawnSync('sqlite3', ['-readonly', '-json', `${server.dir}/tenantd.db`, query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
-}
-
-/** The tenant's audit events through the API, oldest first. UUIDv7 ids only order by
- * millisecond, so events of one millisecond are put in insertion order from the
- * database's rowid. */
+/** The tenant's audit events through the API, oldest first. The order comes from the
+ * database (the harness's sql(): sqlite3 or psql): ids are UUIDv7 from one server
+ * process, strictly increasing even within a millisecond (store/ids.c), so ORDER BY id
+ * is insertion order on both backends. Outbox rows below are ordered the same way. */
 async function auditOf(server, auth, tenantId) {
   const res = await call(server, 'GET', `/api/v1/tenants/${tenantId}/audit?limit=200`, { auth });
   assert.equal(res.status, 200, res.text);
-  const order = sql(server, `SELECT id FROM audit_events WHERE tenant_id = '${tenantId}' ORDER BY rowid`).map((r) => r.id);
+  const order = sql(server, `SELECT id FROM audit_events WHERE tenant_id = '${tenantId}' ORDER BY id`).map((r) => r.id);
   assert.equal(order.length, res.body.items.length);
   return order.map((id) => res.body.items.find((e) => e.id === id));
 }
@@ -262,7 +256,7 @@ describe('tenants', () => {
     const twice = await act('activate', admin, id, { body: {} });
     assert.equal(twice.status, 200);
     assert.equal(twice.body.status, 'active');
-    const mails = sql(server, `SELECT subject FROM outbox WHERE recipient = '${email}' ORDER BY rowid`);
+    const mails = sql(server, `SELECT subject FROM outbox WHERE recipient = '${email}' ORDER BY id`);
     assert.deepEqual(mails.map((m) => m.subject).filter((s) => /active/.test(s)), ['Your organisation is active']);
     const suspended = await act('suspend');
     assert.equal(suspended.status, 200);

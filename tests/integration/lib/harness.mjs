@@ -1,9 +1,11 @@
-// Test harness: starts a private tenantd (own temp data dir, SQLite file and an
-// ephemeral loopback port), creates a host admin through the CLI, and offers a
-// small JSON client that speaks the admin API with a session cookie + CSRF token
-// or a Bearer API key. Every test file starts its own server and stops it.
+// Test harness: starts a private tenantd (own temp data dir, SQLite file or fresh
+// PostgreSQL database, and an ephemeral loopback port), creates a host admin through
+// the CLI, and offers a small JSON client that speaks the admin API with a session
+// cookie + CSRF token or a Bearer API key. Every test file starts its own server and
+// stops it. sql() and databaseBytes() look behind the server's back at its database
+// the same way on both backends, so the suite runs unchanged on SQLite and PostgreSQL.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +15,100 @@ export const BIN = process.env.TENANTD_BIN || path.resolve(here, '../../../build
 export const ADMIN_EMAIL = 'admin@test.local';
 export const ADMIN_PASSWORD = 'admin-password-123';
 
-function baseEnv(dir, extra) {
+// With TENANTD_TEST_POSTGRES_HOST set (a libpq host, e.g. /var/run/postgresql), every
+// server gets its own fresh PostgreSQL database instead of a SQLite file.
+export const PG_HOST = process.env.TENANTD_TEST_POSTGRES_HOST || '';
+export const BACKEND = PG_HOST ? 'postgres' : 'sqlite';
+
+// Byte-order collation, as tenantd expects (docs/POSTGRES.md "Collation"): codes and
+// ids are ordered and tie-broken ("lowest db_code") by the column collation, and
+// SQLite's TEXT order is byte order. template0 because template1 may carry another
+// locale; UTF8 because every text tenantd stores is UTF-8.
+function createPgDatabase() {
+  const name = `tenantd_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const r = spawnSync('createdb', ['-h', PG_HOST, '--locale=C', '--encoding=UTF8', '--template=template0', name], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`createdb failed: ${r.stderr}`);
+  return name;
+}
+
+/** Where a server's database lives: {backend:'sqlite', path} or {backend:'postgres', url}. */
+function databaseOf(env) {
+  const url = env.TENANTD_DATABASE;
+  if (url.startsWith('sqlite:')) return { backend: 'sqlite', path: url.slice('sqlite:'.length) };
+  return { backend: 'postgres', url };
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { maxBuffer: 256 << 20, ...opts });
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Runs one SQL statement on the server's database, behind the server's back, and
+ * returns its rows as plain objects (numbers for integer columns, null for NULL).
+ * Reads are read-only (SQLite: -readonly; PostgreSQL: the query is a subquery of a
+ * SELECT). With {write: true} the statement may change data and returns [].
+ * SQLite: the sqlite3 CLI with -json; PostgreSQL: psql with json_agg.
+ */
+export function sql(server, query, { write = false } = {}) {
+  const db = databaseOf(server.env);
+  if (db.backend === 'sqlite') {
+    const args = ['-json', '-cmd', '.timeout 5000'];
+    if (!write) args.unshift('-readonly');
+    const out = run('sqlite3', [...args, db.path, query], { encoding: 'utf8' });
+    return out.trim() && !write ? JSON.parse(out) : [];
+  }
+  const psql = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url];
+  if (write) {
+    run('psql', [...psql, '-c', query], { encoding: 'utf8' });
+    return [];
+  }
+  const out = run('psql', [...psql, '-At', '-c', `SELECT COALESCE(json_agg(t), '[]') FROM (${query}) t`], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+/** Every {table, column} of tenantd's schema (including schema_migrations). */
+export function schemaColumns(server) {
+  const db = databaseOf(server.env);
+  const query = db.backend === 'sqlite'
+    ? "SELECT m.name AS \"table\", p.name AS \"column\" FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+    : "SELECT table_name AS \"table\", column_name AS \"column\" FROM information_schema.columns WHERE table_schema = current_schema()";
+  return sql(server, query);
+}
+
+/**
+ * Everything the server's database holds at rest, as one Buffer, for "this secret is
+ * never stored in plaintext" checks. SQLite: the raw bytes of the database file and of
+ * its -wal, -shm and -journal (whichever exist; the WAL is live while the server runs).
+ * PostgreSQL: the plain-text pg_dump of the database. The dump, not the cluster's raw
+ * files, because PostgreSQL TOAST-compresses long values (pglz/lz4): a plaintext
+ * secret could sit compressed in a heap file and a byte search of the files would
+ * miss it. The dump prints every stored value decompressed and unescaped (COPY text
+ * only escapes backslash and control characters), so a secret stored in any column,
+ * any table, shows up in it; the raw files add nothing the dump would not show.
+ * Returns {bytes, sources} where sources names what was read.
+ */
+export function databaseBytes(server) {
+  const db = databaseOf(server.env);
+  if (db.backend === 'sqlite') {
+    const files = ['', '-wal', '-shm', '-journal'].map((s) => db.path + s).filter(existsSync);
+    const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+    bytes.sources = files;
+    return bytes;
+  }
+  const bytes = run('pg_dump', ['--no-owner', '--no-privileges', '-d', db.url]);
+  bytes.sources = ['pg_dump'];
+  return bytes;
+}
+
+function baseEnv(dir, extra, pgName) {
   return {
     ...process.env,
-    TENANTD_DATABASE: `sqlite:${dir}/tenantd.db`,
+    TENANTD_DATABASE: pgName
+      ? `postgres:///${pgName}?host=${encodeURIComponent(PG_HOST)}`
+      : `sqlite:${dir}/tenantd.db`,
     TENANTD_DATA_DIR: `${dir}/data`,
     TENANTD_LISTEN: '127.0.0.1:0',
     ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0',
@@ -31,12 +123,22 @@ export function cli(server, args, input) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export async function startServer(extraEnv = {}) {
+/**
+ * Starts `tenantd serve` with a fresh database and data dir unless extraEnv names
+ * them (TENANTD_DATABASE / TENANTD_DATA_DIR: a second node on the first one's
+ * database — the database is then not dropped by this server's stop()).
+ * opts.createAdmin (default true) runs `admin create` first; a second node on a
+ * shared database passes false (the admin exists already).
+ */
+export async function startServer(extraEnv = {}, { createAdmin = true } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tenantd-test-'));
-  const env = baseEnv(dir, extraEnv);
-  const server = { dir, env };
-  const made = cli(server, ['admin', 'create', '--email', ADMIN_EMAIL, '--password-stdin'], ADMIN_PASSWORD + '\n');
-  if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
+  const pgName = PG_HOST && !extraEnv.TENANTD_DATABASE ? createPgDatabase() : null;
+  const env = baseEnv(dir, extraEnv, pgName);
+  const server = { dir, env, backend: databaseOf(env).backend };
+  if (createAdmin) {
+    const made = cli(server, ['admin', 'create', '--email', ADMIN_EMAIL, '--password-stdin'], ADMIN_PASSWORD + '\n');
+    if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
+  }
   const child = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   server.child = child;
   server.stderr = '';
@@ -62,6 +164,7 @@ export async function startServer(extraEnv = {}) {
       throw new Error(`sanitizer report from tenantd:\n${server.stderr}`);
     }
     rmSync(dir, { recursive: true, force: true });
+    if (pgName) spawnSync('dropdb', ['-h', PG_HOST, '--if-exists', '--force', pgName]);
   };
   return server;
 }
