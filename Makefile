@@ -123,7 +123,8 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); echo "== $$f"; mkdir -p build/fuzz-corpus/$$n; \
 	  seeds=tests/fuzz/corpus/$$n; [ -d $$seeds ] || seeds=; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz-corpus/$$n $$seeds > build/fuzz-corpus/$$n.log 2>&1 \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz-corpus/$$n- \
+	    build/fuzz-corpus/$$n $$seeds > build/fuzz-corpus/$$n.log 2>&1 \
 	    || { tail -n 40 build/fuzz-corpus/$$n.log; exit 1; }; tail -n 3 build/fuzz-corpus/$$n.log; done
 # Short regression run for CI: every harness for FUZZ_SMOKE_SECONDS (default 5) over
 # its committed seeds only (nothing written to tests/); fails on any crash or leak.
@@ -131,7 +132,8 @@ FUZZ_SMOKE_SECONDS ?= 5
 fuzz-smoke: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); rm -rf build/fuzz-smoke/$$n; mkdir -p build/fuzz-smoke/$$n; \
 	  seeds=tests/fuzz/corpus/$$n; [ -d $$seeds ] || { echo "$$seeds missing"; exit 1; }; \
-	  $$f -max_total_time=$(FUZZ_SMOKE_SECONDS) -print_final_stats=1 build/fuzz-smoke/$$n $$seeds \
+	  $$f -max_total_time=$(FUZZ_SMOKE_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz-smoke/$$n- \
+	    build/fuzz-smoke/$$n $$seeds \
 	    > build/fuzz-smoke/$$n.log 2>&1 || { tail -n 40 build/fuzz-smoke/$$n.log; exit 1; }; \
 	  echo "== $$n: $$(grep -o 'stat::number_of_executed_units: *[0-9]*' build/fuzz-smoke/$$n.log | grep -o '[0-9]*$$') runs, ok"; done
 

@@ -418,6 +418,11 @@ bool storage_config_apply_provider_rules(struct storage_config *cfg, bool endpoi
         }
         if (!ok)
             return rule_fail(code, field, "endpoint_required", "endpoint");
+        /* A region becomes a DNS label of the default endpoint: "eu-" or "-" pass
+         * storage_region_is_valid but make a host name that nothing can reach (and
+         * that the s3/ layer refuses). Such a configuration is never stored. */
+        if (!storage_endpoint_is_valid(cfg->endpoint, NULL))
+            return rule_fail(code, field, "invalid_region", "region");
     }
     return true;
 }

@@ -111,7 +111,7 @@ void form_free(struct form *f)
 {
     if (f->buffer) {
         /* Forms carry client secrets: wipe before freeing. */
-        memset(f->buffer, 0, f->buffer_size);
+        explicit_bzero(f->buffer, f->buffer_size);
         free(f->buffer);
     }
     memset(f, 0, sizeof *f);

@@ -65,13 +65,13 @@ int http_request_basic_auth(const struct http_request *req, char **user, char **
     *user = form_decode_component(raw_user, strlen(raw_user));
     *pass = form_decode_component(raw_pass, strlen(raw_pass));
     size_t pass_len = strlen(raw_pass);
-    memset(raw_pass, 0, pass_len);
+    explicit_bzero(raw_pass, pass_len);
     MHD_free(raw_user);
     MHD_free(raw_pass);
     if (!*user || !*pass) {
         free(*user);
         if (*pass) {
-            memset(*pass, 0, strlen(*pass));
+            explicit_bzero(*pass, strlen(*pass));
             free(*pass);
         }
         *user = *pass = NULL;

@@ -216,7 +216,7 @@ static void server_on_completed(void *cls, struct MHD_Connection *c, void **con_
         return;
     /* Bodies may hold secrets (client_secret_post, passwords). */
     if (st->body) {
-        memset(st->body, 0, st->len);
+        explicit_bzero(st->body, st->len);
         if (st->body != st->inline_body)
             free(st->body);
     }

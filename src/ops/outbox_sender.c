@@ -9,11 +9,13 @@
  */
 #include "ops/outbox_sender.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "crypto/hash.h"
@@ -44,6 +46,34 @@ static size_t outbox_read(char *buffer, size_t size, size_t nitems, void *userda
     memcpy(buffer, p->data + p->offset, n);
     p->offset += n;
     return n;
+}
+
+bool outbox_smtp_tls_required(const char *url)
+{
+    bool required = true;
+    CURLU *u = curl_url();
+    char *host = NULL;
+    if (u && url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
+        unsigned char addr[16];
+        size_t n = strlen(host);
+        if (strcasecmp(host, "localhost") == 0)
+            required = false;
+        else if (inet_pton(AF_INET, host, addr) == 1)
+            required = addr[0] != 127;
+        else if (n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < 64) {
+            static const unsigned char LOOPBACK6[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                        0, 0, 0, 0, 0, 0, 0, 1};
+            char literal[64];
+            memcpy(literal, host + 1, n - 2);
+            literal[n - 2] = '\0';
+            required = !(inet_pton(AF_INET6, literal, addr) == 1 &&
+                         memcmp(addr, LOOPBACK6, sizeof LOOPBACK6) == 0);
+        }
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    return required;
 }
 
 /* Builds the RFC 5322 message (malloc'd). Subjects were refused at enqueue time if
@@ -104,8 +134,13 @@ static int outbox_send(const struct config *cfg, const struct outbox_message *m,
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-        /* smtp:// upgrades with STARTTLS when the server offers it. */
-        curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+        /* TLS is required (smtps://, or STARTTLS for smtp://) unless the relay is on
+         * loopback: bodies carry invitation links and the URL may carry SMTP
+         * credentials, which "STARTTLS if offered" would hand to anyone on the path
+         * who strips the offer. */
+        curl_easy_setopt(
+            curl, CURLOPT_USE_SSL,
+            (long)(outbox_smtp_tls_required(cfg->smtp_url) ? CURLUSESSL_ALL : CURLUSESSL_TRY));
         CURLcode res = curl_easy_perform(curl);
         long code = 0;
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);

@@ -6,8 +6,19 @@
 #ifndef TENANTD_OPS_OUTBOX_SENDER_H
 #define TENANTD_OPS_OUTBOX_SENDER_H
 
+#include <stdbool.h>
+
 struct service;
 struct outbox_sender;
+
+/*
+ * Contract: url is the configured TENANTD_SMTP_URL (operator input). True unless its
+ * host is loopback (localhost, 127.0.0.0/8, [::1]): then the sender requires TLS
+ * (smtps://, or STARTTLS for smtp://) and refuses to send in clear, so an attacker
+ * on the path cannot strip STARTTLS to read invitation links or SMTP credentials.
+ * A URL that does not parse is treated as remote (TLS required).
+ */
+bool outbox_smtp_tls_required(const char *url);
 
 /* Starts the background sender; NULL when SMTP is not configured or on failure. */
 struct outbox_sender *outbox_sender_start(struct service *svc);

@@ -91,8 +91,8 @@ void store_outbox_message_free(struct outbox_message *m)
 int store_outbox_mark_sent(struct db_conn *c, const char *id, int64_t now)
 {
     struct db_stmt *s =
-        db_prepare(c, "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1 "
-                      "WHERE id = $2");
+        db_prepare(c, "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, "
+                      "body = '' WHERE id = $2");
     if (!s)
         return DB_ERROR;
     db_bind_int(s, 1, now);
@@ -106,7 +106,8 @@ int store_outbox_mark_failed(struct db_conn *c, const char *id, const char *erro
 {
     struct db_stmt *s = db_prepare(
         c, "UPDATE outbox SET attempts = attempts + 1, last_error = $1, "
-           "status = CASE WHEN $2 = 1 OR attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END "
+           "status = CASE WHEN $2 = 1 OR attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END, "
+           "body = CASE WHEN $2 = 1 OR attempts + 1 >= $3 THEN '' ELSE body END "
            "WHERE id = $4");
     if (!s)
         return DB_ERROR;

@@ -44,10 +44,13 @@ struct outbox_message {
 int store_outbox_next_queued(struct db_conn *c, struct outbox_message *out);
 /* Wipes and frees out->body. */
 void store_outbox_message_free(struct outbox_message *m);
-/* Delivery succeeded: status `sent`, sent_at = now. DB_DONE or DB_ERROR. */
+/* Delivery succeeded: status `sent`, sent_at = now, and the body is cleared (it may
+ * hold an invitation link, a credential that must not outlive delivery in the
+ * database; only the token's hash is kept, in invitations). DB_DONE or DB_ERROR. */
 int store_outbox_mark_sent(struct db_conn *c, const char *id, int64_t now);
 /* Delivery failed: attempts + 1 and last_error (no secrets in it); after
- * OUTBOX_MAX_ATTEMPTS attempts, or when permanent, status `failed`. DB_DONE or DB_ERROR. */
+ * OUTBOX_MAX_ATTEMPTS attempts, or when permanent, status `failed` and the body is
+ * cleared (it will never be sent). DB_DONE or DB_ERROR. */
 int store_outbox_mark_failed(struct db_conn *c, const char *id, const char *error, int permanent);
 
 #endif

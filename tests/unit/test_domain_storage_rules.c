@@ -348,6 +348,17 @@ static void test_provider_rules_revalidate(void **state)
     expect_rule_error(STORAGE_MINIO, "my-bucket", "", NULL, "invalid_endpoint", "endpoint");
     expect_rule_error(STORAGE_AWS_S3, "my-bucket", NULL, "US-EAST-1", "invalid_region", "region");
     expect_rule_error(STORAGE_BACKBLAZE_B2, "my-bucket", NULL, "", "invalid_region", "region");
+    /* Found by fuzzing (tests/fuzz/fuzz_domain_rules.c): a region that is valid on its
+     * own but cannot be a DNS label of the default endpoint. */
+    expect_rule_error(STORAGE_AWS_S3, "my-bucket", NULL, "eu-", "invalid_region", "region");
+    expect_rule_error(STORAGE_AWS_S3, "my-bucket", NULL, "deu-can--", "invalid_region", "region");
+    expect_rule_error(STORAGE_AWS_S3, "my-bucket", NULL, "-", "invalid_region", "region");
+    expect_rule_error(STORAGE_BACKBLAZE_B2, "my-bucket", NULL, "-us-west-004", "invalid_region",
+                      "region");
+    /* where the region is not part of a host name it is only a signing scope */
+    expect_rules(STORAGE_MINIO, "https://minio.example.com", "eu-", "https://minio.example.com",
+                 "eu-");
+    expect_rules(STORAGE_TIGRIS, NULL, "-", "https://fly.storage.tigris.dev", "-");
     expect_rule_error((enum storage_provider)77, "my-bucket", NULL, NULL, "invalid_provider",
                       "provider");
     /* Unterminated fields are rejected, not over-read. */
