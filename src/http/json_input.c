@@ -13,6 +13,13 @@ json_t *json_input_object(const struct http_request *req, bool allow_empty, stru
         problem_set(p, 400, "invalid_json", NULL, "request body must be a JSON object");
         return NULL;
     }
+    /* A JSON body must say so. Browsers send text/plain and form types cross-site
+     * without a preflight, so accepting them would allow login CSRF and similar. */
+    if (!http_request_content_type_is(req, "application/json")) {
+        problem_set(p, 415, "unsupported_media_type", NULL,
+                    "send the body as Content-Type: application/json");
+        return NULL;
+    }
     json_error_t err;
     json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
     if (!root) {

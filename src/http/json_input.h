@@ -15,8 +15,9 @@
 #include "http/request.h"
 #include "util/problem.h"
 
-/* New reference to the body's top-level object, or NULL with 400 invalid_json (also
- * for an empty body, a non-object, or a body with duplicate keys). When
+/* New reference to the body's top-level object, or NULL with 415 unsupported_media_type
+ * when a body is not sent as application/json, or 400 invalid_json (also for an empty
+ * body, a non-object, or a body with duplicate keys). When
  * allow_empty is true an empty body yields an empty object. */
 json_t *json_input_object(const struct http_request *req, bool allow_empty, struct problem *p);
 

@@ -85,6 +85,7 @@ static const char *reply_title(int status)
     case 409: return "Conflict";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
     case 429: return "Too Many Requests";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";

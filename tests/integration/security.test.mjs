@@ -322,3 +322,22 @@ test('no secret, token or password of this run reached the server log', async ()
     assert.ok(!server.stderr.includes(s), `stderr must not contain ${s.slice(0, 6)}…`);
   }
 });
+
+// JSON bodies must be sent as application/json: a cross-site form or text/plain POST
+// (which browsers send without a CORS preflight) is refused before it is parsed, so
+// no login CSRF and no cookie-authenticated JSON write from another origin.
+test('JSON endpoints refuse non-JSON content types with 415', async () => {
+  const s = await startServer();
+  try {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const r = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': type }, body: JSON.stringify({ email: 'admin@test.local', password: 'admin-password-123' }) });
+      assert.equal(r.status, 415, type);
+      assert.equal((await r.json()).code, 'unsupported_media_type');
+      assert.equal(r.headers.get('set-cookie'), null);
+    }
+    const ok = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ email: 'admin@test.local', password: 'admin-password-123' }) });
+    assert.equal(ok.status, 200);
+  } finally {
+    await s.stop();
+  }
+});

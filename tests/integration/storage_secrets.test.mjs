@@ -113,7 +113,7 @@ test('the storage secret never appears in an answer, the logs or the database fi
   const tok = await fetch(`${server.url}/connect/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${pc.client_id}:${pc.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
   const token = (await tok.json()).access_token;
   for (const target of [aid, managedApp.id]) {
-    const res = await fetch(`${server.url}/internal/v1/apps/${target}/storage/presign`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ method: 'PUT', key: 'k.txt', expires_in: 60 }) });
+    const res = await fetch(`${server.url}/internal/v1/apps/${target}/storage/presign`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ method: 'PUT', key: 'k.txt', expires_in: 60 }) });
     const text = await res.text();
     responses.push(text);
     assert.equal(res.status, 200, text);
