@@ -10,6 +10,7 @@
 #include "api/storage_access.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -97,7 +98,52 @@ static int storage_resolve(struct service *svc, struct db_conn *c, const char *a
     return 0;
 }
 
-/* POST /api/v1/tenants/{tid}/apps/{aid}/storage/test — owner/admin. */
+/* What the storage test needs once it runs off the HTTP worker (see reply.h). */
+struct storage_test_job {
+    struct service *svc;
+    struct principal who;
+    char tenant_id[37];
+    char app_id[37];
+    char remote_addr[64];
+    struct storage_location loc; /* target points into loc and svc->cfg */
+};
+
+static void storage_test_job_free(void *arg)
+{
+    struct storage_test_job *job = arg;
+    crypto_wipe(job->loc.secret, sizeof job->loc.secret);
+    free(job);
+}
+
+/* Runs on its own thread: the signed requests (up to ~30 s), then the audit event. */
+static void storage_test_run(void *arg, struct http_reply *reply)
+{
+    struct storage_test_job *job = arg;
+    struct s3_test_result result;
+    s3_test_bucket(&job->loc.target, &result);
+    crypto_wipe(job->loc.secret, sizeof job->loc.secret);
+    const char *status = s3_test_status_name(result.status);
+    const char *mode = job->loc.managed ? "managed" : "custom";
+    struct http_request origin; /* audit_record only reads the remote address */
+    memset(&origin, 0, sizeof origin);
+    snprintf(origin.remote_addr, sizeof origin.remote_addr, "%s", job->remote_addr);
+    struct db_conn *c = db_acquire(job->svc->db);
+    int rc = audit_record(c, &job->who, &origin, job->tenant_id, "app.storage.test", "app",
+                          job->app_id,
+                          json_pack("{s:s,s:s,s:i}", "mode", mode, "status", status,
+                                    "http_status", result.http_status));
+    db_release(job->svc->db, c);
+    if (rc != DB_DONE)
+        api_reply_db_error(reply, rc, "recording the storage test");
+    else
+        reply_json(reply, 200,
+                   json_pack("{s:b,s:s,s:s,s:s}", "ok", result.status == S3_TEST_OK, "status",
+                             status, "detail", result.detail, "mode", mode));
+    storage_test_job_free(job);
+}
+
+/* POST /api/v1/tenants/{tid}/apps/{aid}/storage/test — owner/admin. Checks and
+ * resolves the storage here, then defers the network part (reply.h). */
 static void storage_test(struct http_request *req, struct http_reply *reply)
 {
     struct principal who;
@@ -123,31 +169,26 @@ static void storage_test(struct http_request *req, struct http_reply *reply)
             api_reply_db_error(reply, DB_ERROR, "reading an app");
         return;
     }
-    struct storage_location loc;
-    int resolved = storage_resolve(svc, c, app_id, &loc, reply);
-    /* Give the connection back before the network call: it may take seconds. */
+    struct storage_test_job *job = calloc(1, sizeof *job);
+    if (!job) {
+        db_release(svc->db, c);
+        reply_error(reply, 500, "internal", NULL, "out of memory");
+        return;
+    }
+    int resolved = storage_resolve(svc, c, app_id, &job->loc, reply);
     db_release(svc->db, c);
     if (resolved != 0) {
-        crypto_wipe(loc.secret, sizeof loc.secret);
+        storage_test_job_free(job);
         return;
     }
-    struct s3_test_result result;
-    s3_test_bucket(&loc.target, &result);
-    crypto_wipe(loc.secret, sizeof loc.secret);
-    const char *status = s3_test_status_name(result.status);
-
-    c = db_acquire(svc->db);
-    int rc = audit_record(c, &who, req, tenant_id, "app.storage.test", "app", app_id,
-                          json_pack("{s:s,s:s,s:i}", "mode", loc.managed ? "managed" : "custom",
-                                    "status", status, "http_status", result.http_status));
-    db_release(svc->db, c);
-    if (rc != DB_DONE) {
-        api_reply_db_error(reply, rc, "recording the storage test");
-        return;
-    }
-    reply_json(reply, 200,
-               json_pack("{s:b,s:s,s:s,s:s}", "ok", result.status == S3_TEST_OK, "status", status,
-                         "detail", result.detail, "mode", loc.managed ? "managed" : "custom"));
+    job->svc = svc;
+    job->who = who;
+    snprintf(job->tenant_id, sizeof job->tenant_id, "%s", tenant_id);
+    snprintf(job->app_id, sizeof job->app_id, "%s", app_id);
+    snprintf(job->remote_addr, sizeof job->remote_addr, "%s", req->remote_addr);
+    reply->deferred = storage_test_run;
+    reply->deferred_free = storage_test_job_free;
+    reply->deferred_ctx = job;
 }
 
 /* Answers 401 for a missing/invalid token, per RFC 6750 §3. */

@@ -16,6 +16,18 @@
 
 #define HTTP_REPLY_MAX_HEADERS 8
 
+struct http_reply;
+/*
+ * Deferred answers, for the rare handler that must wait on the network (the storage
+ * test action): instead of blocking an HTTP worker — and every keep-alive connection
+ * that worker serves, token requests included — the handler sets reply->deferred and
+ * returns. The server suspends the connection, runs deferred(ctx, reply) on its own
+ * thread and sends the reply it fills. ctx belongs to the job: the job frees it, or
+ * deferred_free does when the server refuses to start it (429 when too many run).
+ */
+typedef void (*http_deferred_fn)(void *ctx, struct http_reply *reply);
+typedef void (*http_deferred_free_fn)(void *ctx);
+
 struct http_reply {
     int status;
     const char *content_type;
@@ -29,6 +41,9 @@ struct http_reply {
         char value[512];
     } headers[HTTP_REPLY_MAX_HEADERS];
     size_t header_count;
+    http_deferred_fn deferred;
+    http_deferred_free_fn deferred_free;
+    void *deferred_ctx;
 };
 
 void reply_init(struct http_reply *r);

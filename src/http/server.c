@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -20,7 +21,13 @@
 
 #define HTTP_SERVER_MAX_THREADS 64
 
+/* At most this many deferred jobs run at once; more get 429 (see reply.h). */
+#define HTTP_MAX_DEFERRED 8
+
 struct http_server {
+    pthread_mutex_t jobs_lock;
+    pthread_cond_t jobs_done;
+    unsigned jobs_running;
     struct MHD_Daemon *daemons[HTTP_SERVER_MAX_THREADS];
     int fds[HTTP_SERVER_MAX_THREADS];
     unsigned count;
@@ -34,8 +41,71 @@ struct request_state {
     size_t len, cap;
     int too_large;
     struct timespec started;
+    int deferred_state; /* 0 none, 1 running, 2 reply ready */
+    struct http_reply deferred_reply;
     char inline_body[1024];
 };
+
+struct deferred_job {
+    struct http_server *srv;
+    struct MHD_Connection *connection;
+    struct request_state *st;
+    http_deferred_fn fn;
+    void *ctx;
+};
+
+static void *server_deferred_thread(void *arg)
+{
+    struct deferred_job *job = arg;
+    job->fn(job->ctx, &job->st->deferred_reply);
+    job->st->deferred_state = 2;
+    struct http_server *srv = job->srv;
+    /* Resuming makes libmicrohttpd call the access handler again, which sends the
+     * reply; its internal lock orders our writes before that call. */
+    MHD_resume_connection(job->connection);
+    free(job);
+    pthread_mutex_lock(&srv->jobs_lock);
+    srv->jobs_running--;
+    pthread_cond_broadcast(&srv->jobs_done);
+    pthread_mutex_unlock(&srv->jobs_lock);
+    return NULL;
+}
+
+/* Starts reply->deferred for this connection. Returns false (and frees the job's
+ * context) when the cap is reached or no thread can be started. */
+static bool server_start_deferred(struct http_server *srv, struct MHD_Connection *c,
+                                  struct request_state *st, struct http_reply *reply)
+{
+    struct deferred_job *job = calloc(1, sizeof *job);
+    pthread_mutex_lock(&srv->jobs_lock);
+    bool room = job && srv->jobs_running < HTTP_MAX_DEFERRED;
+    if (room)
+        srv->jobs_running++;
+    pthread_mutex_unlock(&srv->jobs_lock);
+    if (!room) {
+        free(job);
+        return false;
+    }
+    job->srv = srv;
+    job->connection = c;
+    job->st = st;
+    job->fn = reply->deferred;
+    job->ctx = reply->deferred_ctx;
+    reply_init(&st->deferred_reply);
+    st->deferred_state = 1;
+    MHD_suspend_connection(c);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t thread;
+    int rc = pthread_create(&thread, &attr, server_deferred_thread, job);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        /* Run it here rather than drop it: correctness over latency. */
+        server_deferred_thread(job);
+    }
+    return true;
+}
 
 static enum http_method server_method(const char *m)
 {
@@ -176,6 +246,14 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
     if (st->too_large)
         return server_answer_error(srv, c, 413, "body_too_large",
                                    "request bodies are limited to 64 KiB");
+    if (st->deferred_state == 2) { /* a deferred job finished: send its reply */
+        st->deferred_state = 0;
+        enum MHD_Result done = server_queue(srv, c, &st->deferred_reply);
+        reply_release(&st->deferred_reply);
+        return done;
+    }
+    if (st->deferred_state == 1)
+        return MHD_YES; /* still running; the connection is suspended */
     st->body[st->len] = 0;
 
     struct http_request req;
@@ -191,6 +269,16 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
     struct http_reply reply;
     reply_init(&reply);
     srv->opt.dispatch(&req, &reply);
+    if (reply.deferred) {
+        if (server_start_deferred(srv, c, st, &reply))
+            return MHD_YES;
+        if (reply.deferred_free)
+            reply.deferred_free(reply.deferred_ctx);
+        reply.deferred = NULL;
+        reply_error(&reply, 429, "too_many_requests", NULL,
+                    "too many slow operations are running; retry shortly");
+        reply_header(&reply, "Retry-After", "5");
+    }
     if (req.method == HTTP_HEAD && reply.body && !reply.body_static) {
         free(reply.body);
         reply.body = NULL;
@@ -214,6 +302,8 @@ static void server_on_completed(void *cls, struct MHD_Connection *c, void **con_
     struct request_state *st = *con_cls;
     if (!st)
         return;
+    if (st->deferred_state == 2)
+        reply_release(&st->deferred_reply); /* the client went away before it was sent */
     /* Bodies may hold secrets (client_secret_post, passwords). */
     if (st->body) {
         explicit_bzero(st->body, st->len);
@@ -278,6 +368,8 @@ struct http_server *http_server_listen(const struct http_server_options *opt, ch
         return NULL;
     }
     srv->opt = *opt;
+    pthread_mutex_init(&srv->jobs_lock, NULL);
+    pthread_cond_init(&srv->jobs_done, NULL);
     srv->count = opt->threads ? opt->threads : 2;
     if (srv->count > HTTP_SERVER_MAX_THREADS)
         srv->count = HTTP_SERVER_MAX_THREADS;
@@ -310,7 +402,8 @@ struct http_server *http_server_listen(const struct http_server_options *opt, ch
 
 int http_server_run(struct http_server *srv, char *err, size_t err_size)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     for (unsigned i = 0; i < srv->count; i++) {
         srv->daemons[i] = MHD_start_daemon(
             flags, 0, NULL, NULL, server_on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, server_log,
@@ -349,11 +442,19 @@ void http_server_stop(struct http_server *s)
 {
     if (!s)
         return;
+    /* Suspended connections must be resumed before their daemon stops: let running
+     * deferred jobs finish (they are bounded by their own timeouts). */
+    pthread_mutex_lock(&s->jobs_lock);
+    while (s->jobs_running > 0)
+        pthread_cond_wait(&s->jobs_done, &s->jobs_lock);
+    pthread_mutex_unlock(&s->jobs_lock);
     for (unsigned i = 0; i < s->count; i++) {
         if (s->daemons[i])
             MHD_stop_daemon(s->daemons[i]);
         else if (s->fds[i] >= 0)
             close(s->fds[i]);
     }
+    pthread_mutex_destroy(&s->jobs_lock);
+    pthread_cond_destroy(&s->jobs_done);
     free(s);
 }
