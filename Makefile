@@ -95,10 +95,10 @@ deps:
 	scripts/install-deps.sh
 
 test: deps
-	$(MAKE) -j2 build/tenantd build/asan/tenantd
+	$(MAKE) -j2 build/tenantd build/asan/tenantd $(UNIT_BIN) $(UNIT_ASAN) $(FUZZ_BIN)
 	$(MAKE) test-run
 
-test-run: unit unit-asan integration integration-postgres browser
+test-run: unit unit-asan integration integration-postgres browser fuzz-smoke
 
 # libFuzzer harnesses (clang): `make fuzz FUZZ_SECONDS=30` runs each for that long.
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
