@@ -271,10 +271,13 @@ int api_invitation_create(struct db_conn *c, const struct principal *who,
     out->created_at = now;
     out->expires_at = now + req->service->cfg.invitation_ttl_seconds;
 
-    char expires[32], subject[OUTBOX_SUBJECT_MAX + 1], message[2048];
+    /* Tenant names are 1–100 code points (up to 4 bytes each) without control
+     * characters (names.h): the whole subject fits here, and store_outbox_enqueue
+     * shortens it on a character boundary when it exceeds OUTBOX_SUBJECT_MAX bytes. */
+    char expires[32], subject[sizeof "You are invited to join " + NAME_MAX_CHARS * 4];
+    char message[2048];
     time_format_rfc3339(out->expires_at, expires);
-    /* tenant names are 1–100 code points without control characters (names.h) */
-    snprintf(subject, sizeof subject, "You are invited to join %s", tenant_name);
+    int subject_len = snprintf(subject, sizeof subject, "You are invited to join %s", tenant_name);
     n = snprintf(message, sizeof message,
                  "Hello,\n\n%s invited you to join \"%s\" on tenantd as %s.\n\n"
                  "Accept the invitation (the link works once, until %s):\n%s\n\n"
@@ -282,7 +285,8 @@ int api_invitation_create(struct db_conn *c, const struct principal *who,
                  who ? who->user.email : "The platform operator", tenant_name, role, expires,
                  accept_url);
     int rc = DB_ERROR;
-    if (n > 0 && (size_t)n < sizeof message) {
+    if (n > 0 && (size_t)n < sizeof message && subject_len > 0 &&
+        (size_t)subject_len < sizeof subject) {
         rc = store_invitation_insert(c, out, token_hash);
         if (rc == DB_DONE)
             rc = store_outbox_enqueue(c, email, subject, message);

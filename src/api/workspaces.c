@@ -40,7 +40,21 @@ static json_t *workspace_to_json(const struct workspace_row *w)
                      "created_at", created);
 }
 
-/* POST /api/v1/tenants/{tid}/workspaces */
+/* Releases a parsed create body after overwriting the pasted client_secret, which
+ * jansson holds in its own heap copy (the raw request body is wiped by http/). The
+ * value may be any JSON type when validation failed: only a string is wiped. */
+static void workspace_body_free(json_t *body)
+{
+    json_t *secret = json_object_get(body, "client_secret");
+    if (json_is_string(secret))
+        crypto_wipe((char *)json_string_value(secret), json_string_length(secret));
+    json_decref(body);
+}
+
+/* POST /api/v1/tenants/{tid}/workspaces
+ * Contract: body untrusted {name, app_id, client_id, client_secret}; the secret is
+ * checked against the app's stored hash, sealed, and wiped from every buffer of
+ * ours (the parsed body included) on every path. */
 static void workspace_create(struct http_request *req, struct http_reply *reply)
 {
     struct principal who;
@@ -57,7 +71,7 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
         !json_input_get_string(body, "app_id", true, false, &app_id, &p) ||
         !json_input_get_string(body, "client_id", true, false, &client_id, &p) ||
         !json_input_get_string(body, "client_secret", true, false, &secret, &p)) {
-        json_decref(body);
+        workspace_body_free(body);
         reply_problem(reply, &p);
         return;
     }
@@ -65,19 +79,19 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
     memset(&w, 0, sizeof w);
     const char *why = NULL;
     if (!name_normalize(name, NAME_MAX_CHARS, w.name, sizeof w.name, &why)) {
-        json_decref(body);
+        workspace_body_free(body);
         reply_error(reply, 400, "invalid_name", "name", "name %s", why);
         return;
     }
     if (!uuid_is_valid(app_id)) {
-        json_decref(body);
+        workspace_body_free(body);
         reply_error(reply, 404, "app_not_found", "app_id", "no such app in this tenant");
         return;
     }
     snprintf(w.app_id, sizeof w.app_id, "%s", app_id); /* body strings die with body */
     app_id = w.app_id;
     if (strlen(secret) >= WORKSPACE_SECRET_MAX) {
-        json_decref(body);
+        workspace_body_free(body);
         reply_error(reply, 400, "invalid_client_secret", "client_secret",
                     "client_secret does not match the app's current secret");
         return;
@@ -87,7 +101,7 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
     char app_client_id[64], secret_hash[65], given_hash[65];
     if (db_begin_write(c) != DB_OK) {
         db_release(svc->db, c);
-        json_decref(body);
+        workspace_body_free(body);
         api_reply_db_error(reply, DB_BUSY, "creating a workspace");
         return;
     }
@@ -97,7 +111,7 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
     if (found != 1) {
         db_rollback(c);
         db_release(svc->db, c);
-        json_decref(body);
+        workspace_body_free(body);
         if (found == 0)
             reply_error(reply, 404, "app_not_found", "app_id", "no such app in this tenant");
         else
@@ -109,14 +123,14 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
         db_release(svc->db, c);
         reply_error(reply, 400, "client_id_mismatch", "client_id",
                     "client_id is not the client_id of app %s", app_id);
-        json_decref(body);
+        workspace_body_free(body);
         return;
     }
     credential_hash(secret, given_hash);
     if (!crypto_equal(given_hash, secret_hash, 64)) {
         db_rollback(c);
         db_release(svc->db, c);
-        json_decref(body);
+        workspace_body_free(body);
         reply_error(reply, 400, "invalid_client_secret", "client_secret",
                     "client_secret does not match the app's current secret");
         return;
@@ -127,7 +141,7 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
     w.created_at = time_now();
     if (store_new_id(w.id) == 0)
         rc = store_workspace_insert(c, svc->keyring, &w, secret);
-    json_decref(body); /* holds the secret; jansson frees it */
+    workspace_body_free(body);
     if (rc == DB_DONE)
         rc = audit_record(c, &who, req, w.tenant_id, "workspace.create", "workspace", w.id,
                           json_pack("{s:s,s:s}", "app_id", w.app_id, "name", w.name));

@@ -1,11 +1,14 @@
 /*
  * outbox_sender.c — one background thread that drains the outbox over SMTP.
  *
- * Each message: claim the oldest queued one, send it with libcurl's SMTP support
- * (connect timeout 5 s, total 30 s), then mark it sent or failed (the store gives
- * up after OUTBOX_MAX_ATTEMPTS). After a failure the thread waits longer before
- * the next attempt (5 s per failed attempt, at most 60 s) so a dead relay is not
- * hammered. Bodies may carry invitation links: they are never logged.
+ * Each message: claim the oldest queued one (store_outbox_claim_next: atomic, so
+ * senders on several nodes sharing a database never pick the same message; the
+ * claim outlives one attempt — 5 s connect, 30 s total — and expires if this node
+ * dies mid-send), send it with libcurl's SMTP support, then mark it sent or failed
+ * (which releases the claim; the store gives up after OUTBOX_MAX_ATTEMPTS). After a
+ * failure the thread waits longer before the next attempt (5 s per failed attempt,
+ * at most 60 s) so a dead relay is not hammered. Bodies may carry invitation links:
+ * they are never logged.
  */
 #include "ops/outbox_sender.h"
 
@@ -188,7 +191,7 @@ static void *outbox_loop(void *arg)
         struct outbox_message m;
         memset(&m, 0, sizeof m);
         struct db_conn *c = db_acquire(svc->db);
-        int found = store_outbox_next_queued(c, &m);
+        int found = store_outbox_claim_next(c, time_now(), &m);
         db_release(svc->db, c);
         if (found != 1) {
             delay_ms = 500;
@@ -199,11 +202,17 @@ static void *outbox_loop(void *arg)
         int sent = outbox_send(&svc->cfg, &m, err, sizeof err, &permanent);
         c = db_acquire(svc->db);
         if (sent == 0) {
-            store_outbox_mark_sent(c, m.id, time_now());
             fprintf(stderr, "tenantd: email sent to %s: %s\n", m.recipient, m.subject);
+            /* If this fails the claim expires and the message is sent again: a
+             * duplicate, never a loss. */
+            if (store_outbox_mark_sent(c, m.id, time_now()) != DB_DONE)
+                fprintf(stderr, "tenantd: cannot record email %s as sent: %s\n", m.id,
+                        db_error_message(c));
             delay_ms = 0;
         } else {
-            store_outbox_mark_failed(c, m.id, err, permanent);
+            if (store_outbox_mark_failed(c, m.id, err, permanent) != DB_DONE)
+                fprintf(stderr, "tenantd: cannot record the failure of email %s: %s\n", m.id,
+                        db_error_message(c));
             fprintf(stderr, "tenantd: email to %s failed (attempt %d): %s\n", m.recipient,
                     m.attempts + 1, err);
             delay_ms = 5000 * (m.attempts + 1);

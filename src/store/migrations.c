@@ -169,6 +169,9 @@ static const char *const migration_scripts[] = {
     "CREATE INDEX workspaces_tenant ON workspaces (tenant_id, id);",
     /* 2: expired-session cleanup at login must not scan the table */
     "CREATE INDEX sessions_expires ON sessions (expires_at);",
+    /* 3: outbox claims, so senders on several nodes never send one message twice
+     * (store_outbox_claim_next); NULL = not claimed */
+    "ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof migration_scripts / sizeof migration_scripts[0])

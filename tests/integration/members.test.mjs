@@ -2,7 +2,7 @@
 // the last-owner rule, tenant isolation, CSRF and audit (SPEC §1 User, §4.3).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, login, loginAdmin, startServer, uniq } from './lib/harness.mjs';
+import { call, login, loginAdmin, sql, startServer, uniq } from './lib/harness.mjs';
 
 const PASSWORD = 'member-password-42';
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -23,6 +23,19 @@ async function newTenant(server, label) {
   });
   assert.equal(res.status, 201, res.text);
   return { tenantId: res.body.tenant.id, tenantName: res.body.tenant.name, email, session: await login(server, email, PASSWORD) };
+}
+
+/**
+ * The subject of the one outbox message to recipient, as stored bytes (hex from the
+ * database, so nothing on the way repairs a broken sequence) decoded as strict UTF-8:
+ * throws on invalid UTF-8.
+ */
+function storedSubject(server, recipient) {
+  const hex = server.backend === 'sqlite' ? 'hex(subject)' : "encode(convert_to(subject, 'UTF8'), 'hex')";
+  const rows = sql(server, `SELECT ${hex} AS h FROM outbox WHERE recipient = '${recipient}'`);
+  assert.equal(rows.length, 1, `one mail to ${recipient}`);
+  const bytes = Buffer.from(rows[0].h, 'hex');
+  return { bytes: bytes.length, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
 }
 
 const tokenOf = (acceptUrl) => new URL(acceptUrl.replace('/#/', '/')).searchParams.get('token');
@@ -309,6 +322,43 @@ describe('members and invitations', () => {
     assert.equal((await call(server, 'GET', '/api/v1/me', { auth: a.session })).body.role, 'owner');
     // unauthenticated
     assertProblem(await call(server, 'GET', `/api/v1/tenants/${t}/members`), 401, 'unauthenticated');
+  });
+
+  // R4: the subject "You are invited to join <name>" of a 100-character multi-byte
+  // name exceeds the outbox's 200-byte subject; it used to be cut mid-character
+  // (PostgreSQL: 500 on the invalid UTF-8; SQLite: a broken subject stored).
+  test('invitations for a tenant with a long multi-byte name: 201, subject cut on a character boundary', async () => {
+    const prefix = 'You are invited to join ';
+    // a host admin creates the tenant with its owner invitation (3-byte characters:
+    // 24 + 3k never lands on byte 200)
+    const ownerEmail = `${uniq('cjk-owner')}@example.com`;
+    const cjk = '漢'.repeat(100);
+    const made = await call(server, 'POST', '/api/v1/tenants', { auth: admin, body: { name: cjk, owner_email: ownerEmail } });
+    assert.equal(made.status, 201, made.text);
+    assert.equal(made.body.name, cjk);
+    let subject = storedSubject(server, ownerEmail.toLowerCase());
+    assert.equal(subject.text, `${prefix}${'漢'.repeat(57)}…`);
+    assert.ok(subject.bytes <= 200, `${subject.bytes} bytes`);
+    // the body still names the tenant in full
+    const body = sql(server, `SELECT body FROM outbox WHERE recipient = '${ownerEmail.toLowerCase()}'`)[0].body;
+    assert.ok(body.includes(`"${cjk}"`), body);
+
+    // an invitation to the existing tenant, after a rename to 2-byte characters
+    const renamed = await call(server, 'PATCH', `/api/v1/tenants/${made.body.id}`, { auth: admin, body: { name: 'é'.repeat(100) } });
+    assert.equal(renamed.status, 200, renamed.text);
+    const invitee = `${uniq('accent')}@example.com`;
+    const inv = await invite(server, admin, made.body.id, invitee, 'viewer');
+    assert.equal(inv.status, 201, inv.text);
+    subject = storedSubject(server, invitee);
+    assert.equal(subject.text, `${prefix}${'é'.repeat(86)}…`);
+    assert.ok(subject.bytes <= 200);
+    // the server log shows the same, shortened subject
+    assert.ok(server.stderr.includes(`email queued to ${invitee}: ${prefix}${'é'.repeat(20)}`), 'queued line');
+
+    // the invitation works
+    const acc = await accept(server, tokenOf(inv.body.accept_url));
+    assert.equal(acc.status, 201, acc.text);
+    assert.equal(acc.body.tenant.name, 'é'.repeat(100));
   });
 });
 

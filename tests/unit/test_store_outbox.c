@@ -1,10 +1,14 @@
 /*
  * tests/unit/test_store_outbox — the outbox store on a real (temporary) SQLite
- * database with the real schema: enqueue refuses header-breaking subjects, the
- * sender sees the oldest queued message, and a body (which may carry an invitation
+ * database with the real schema: enqueue refuses header-breaking subjects and
+ * shortens over-long ones on a UTF-8 character boundary (R4); a sender claims the
+ * oldest queued message atomically, so two claims never return the same message,
+ * also from two threads on two connections, while an expired claim is taken again
+ * and mark_sent / mark_failed release it; and a body (which may carry an invitation
  * link, i.e. a credential) does not outlive delivery: it is cleared when the message
  * is sent and when it fails for good, and kept while a retry is still due.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,10 +20,12 @@
 
 #include <cmocka.h>
 
+#include "domain/utf8.h"
 #include "store/db.h"
 #include "store/migrations.h"
 #include "store/outbox.h"
 
+#define NOW 1700000000
 #define SECRET_LINK "https://id.example/#/accept?token=SECRETTOKEN0123456789abcdefghijklmnopqrstu"
 
 struct fixture {
@@ -80,7 +86,7 @@ static void enqueue_invitation(struct fixture *f, const char *to, struct outbox_
 {
     assert_int_equal(store_outbox_enqueue(f->c, to, "You are invited", "Accept: " SECRET_LINK "\n"),
                      DB_DONE);
-    assert_int_equal(store_outbox_next_queued(f->c, m), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW, m), 1);
     assert_string_equal(m->recipient, to);
     assert_non_null(strstr(m->body, SECRET_LINK));
 }
@@ -99,7 +105,7 @@ static void test_sent_body_is_cleared(void **state)
     assert_string_equal(body, "");
     store_outbox_message_free(&m);
     assert_null(m.body);
-    assert_int_equal(store_outbox_next_queued(f->c, &m), 0);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW + 1000, &m), 0);
 }
 
 static void test_retry_keeps_body_final_failure_clears_it(void **state)
@@ -136,12 +142,245 @@ static void test_enqueue_refuses_header_injection(void **state)
                      DB_ERROR);
     assert_int_equal(store_outbox_enqueue(f->c, "d@example.com\n", "Hi", "b"), DB_ERROR);
     assert_int_equal(store_outbox_enqueue(f->c, "d@example.com", "", "b"), DB_ERROR);
-    char long_subject[OUTBOX_SUBJECT_MAX + 2];
-    memset(long_subject, 's', sizeof long_subject - 1);
-    long_subject[sizeof long_subject - 1] = '\0';
-    assert_int_equal(store_outbox_enqueue(f->c, "d@example.com", long_subject, "b"), DB_ERROR);
+    assert_int_equal(store_outbox_enqueue(f->c, "d@example.com", "Hi\tthere", "b"), DB_ERROR);
+    assert_int_equal(store_outbox_enqueue(f->c, "d@example.com", "Hi\x7f", "b"), DB_ERROR);
+    /* U+0085 NEXT LINE (C1), which some mail software treats as a line break */
+    assert_int_equal(store_outbox_enqueue(f->c, "d@example.com", "Hi\xc2\x85x", "b"), DB_ERROR);
+    /* not UTF-8: a cut sequence, an overlong '/', a lone continuation byte */
+    assert_int_equal(store_outbox_enqueue(f->c, "d@example.com", "caf\xc3", "b"), DB_ERROR);
+    assert_int_equal(store_outbox_enqueue(f->c, "d@example.com", "a\xc0\xaf!", "b"), DB_ERROR);
+    assert_int_equal(store_outbox_enqueue(f->c, "d@example.com", "\x80", "b"), DB_ERROR);
+    assert_int_equal(store_outbox_enqueue(f->c, "d@example.com", "Hi", "body \xe2\x82"), DB_ERROR);
+    char long_recipient[300];
+    memset(long_recipient, 'r', sizeof long_recipient - 1);
+    long_recipient[sizeof long_recipient - 1] = '\0';
+    assert_int_equal(store_outbox_enqueue(f->c, long_recipient, "Hi", "b"), DB_ERROR);
     struct outbox_message m;
-    assert_int_equal(store_outbox_next_queued(f->c, &m), 0);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW, &m), 0);
+}
+
+/* The stored subject of the next claimable message, read from the table itself (not
+ * through struct outbox_message, whose buffer would hide an over-long value); the
+ * message is then marked sent so the next call sees the next one. */
+static void stored_subject(struct fixture *f, char *out, size_t size)
+{
+    struct outbox_message m;
+    assert_int_equal(store_outbox_claim_next(f->c, NOW, &m), 1);
+    struct db_stmt *s = db_prepare(f->c, "SELECT subject FROM outbox WHERE id = $1");
+    assert_non_null(s);
+    db_bind_text(s, 1, m.id);
+    assert_int_equal(db_step(s), DB_ROW);
+    int n = snprintf(out, size, "%s", db_column_text(s, 0));
+    assert_true(n >= 0 && (size_t)n < size);
+    db_finalize(s);
+    assert_string_equal(m.subject, out);
+    assert_int_equal(store_outbox_mark_sent(f->c, m.id, NOW), DB_DONE);
+    store_outbox_message_free(&m);
+}
+
+#define INVITED "You are invited to join "
+#define ELLIPSIS "\xe2\x80\xa6"
+
+/* prefix + ch repeated count times, into out (asserts it fits). */
+static void repeat(char *out, size_t size, const char *prefix, const char *ch, int count)
+{
+    int n = snprintf(out, size, "%s", prefix);
+    for (int i = 0; i < count; i++)
+        n += snprintf(out + n, size - (size_t)n, "%s", ch);
+    assert_true((size_t)n < size);
+}
+
+/* R4: a subject holding a long multi-byte tenant name is cut at a character
+ * boundary, within OUTBOX_SUBJECT_MAX bytes, and marked with "…". */
+static void test_long_subject_is_cut_on_a_character_boundary(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *ch;
+        int kept; /* whole characters that fit before the ellipsis */
+    } cases[] = {
+        {"\xc3\xa9", 86},         /* é: 24 + 2*86 = 196 <= 197 */
+        {"\xe6\xbc\xa2", 57},     /* 漢: 24 + 3*57 = 195 */
+        {"\xf0\x9f\x98\x80", 43}, /* 😀: 24 + 4*43 = 196 */
+    };
+    char subject[512], expected[512], got[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        repeat(subject, sizeof subject, INVITED, cases[i].ch, 100); /* a 100-char name */
+        assert_int_equal(store_outbox_enqueue(f->c, "s@example.com", subject, "b"), DB_DONE);
+        stored_subject(f, got, sizeof got);
+        repeat(expected, sizeof expected, INVITED, cases[i].ch, cases[i].kept);
+        assert_true(strlen(expected) + 3 <= OUTBOX_SUBJECT_MAX);
+        strncat(expected, ELLIPSIS, sizeof expected - strlen(expected) - 1);
+        assert_string_equal(got, expected);
+        assert_true(strlen(got) <= OUTBOX_SUBJECT_MAX);
+        assert_true(utf8_is_valid(got, strlen(got)));
+    }
+
+    /* every alignment of every character width against the cut point */
+    const char *chars[] = {"\xc3\xa9", "\xe6\xbc\xa2", "\xf0\x9f\x98\x80"};
+    for (size_t w = 0; w < 3; w++) {
+        for (int pad = 0; pad < 4; pad++) {
+            char prefix[8] = "";
+            memset(prefix, 'p', (size_t)pad);
+            prefix[pad] = '\0';
+            repeat(subject, sizeof subject, prefix, chars[w], 120);
+            assert_int_equal(store_outbox_enqueue(f->c, "s@example.com", subject, "b"), DB_DONE);
+            stored_subject(f, got, sizeof got);
+            size_t len = strlen(got);
+            assert_true(len <= OUTBOX_SUBJECT_MAX && len > OUTBOX_SUBJECT_MAX - 7);
+            assert_true(utf8_is_valid(got, len));
+            assert_string_equal(got + len - 3, ELLIPSIS);
+            assert_memory_equal(got, subject, len - 3); /* a prefix of the original */
+        }
+    }
+
+    /* ASCII: exactly OUTBOX_SUBJECT_MAX bytes is kept as is, one more is cut */
+    char ascii[OUTBOX_SUBJECT_MAX + 2];
+    memset(ascii, 's', OUTBOX_SUBJECT_MAX);
+    ascii[OUTBOX_SUBJECT_MAX] = '\0';
+    assert_int_equal(store_outbox_enqueue(f->c, "s@example.com", ascii, "b"), DB_DONE);
+    stored_subject(f, got, sizeof got);
+    assert_string_equal(got, ascii);
+    ascii[OUTBOX_SUBJECT_MAX] = 's';
+    ascii[OUTBOX_SUBJECT_MAX + 1] = '\0';
+    assert_int_equal(store_outbox_enqueue(f->c, "s@example.com", ascii, "b"), DB_DONE);
+    stored_subject(f, got, sizeof got);
+    assert_int_equal(strlen(got), OUTBOX_SUBJECT_MAX);
+    assert_memory_equal(got, ascii, OUTBOX_SUBJECT_MAX - 3);
+    assert_string_equal(got + OUTBOX_SUBJECT_MAX - 3, ELLIPSIS);
+
+    /* a short multi-byte subject is untouched */
+    assert_int_equal(store_outbox_enqueue(f->c, "s@example.com", INVITED "Caf\xc3\xa9", "b"),
+                     DB_DONE);
+    stored_subject(f, got, sizeof got);
+    assert_string_equal(got, INVITED "Caf\xc3\xa9");
+}
+
+/* claimed_until of message id; -1 when NULL. */
+static int64_t claim_of(struct fixture *f, const char *id)
+{
+    struct db_stmt *s = db_prepare(f->c, "SELECT claimed_until FROM outbox WHERE id = $1");
+    assert_non_null(s);
+    db_bind_text(s, 1, id);
+    assert_int_equal(db_step(s), DB_ROW);
+    int64_t v = db_column_is_null(s, 0) ? -1 : db_column_int(s, 0);
+    db_finalize(s);
+    return v;
+}
+
+static void test_claims_are_exclusive_and_expire(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(store_outbox_enqueue(f->c, "one@example.com", "first", "b1"), DB_DONE);
+    assert_int_equal(store_outbox_enqueue(f->c, "two@example.com", "second", "b2"), DB_DONE);
+    struct outbox_message a, b, none;
+    assert_int_equal(store_outbox_claim_next(f->c, NOW, &a), 1);
+    assert_string_equal(a.recipient, "one@example.com"); /* oldest first */
+    assert_int_equal(claim_of(f, a.id), NOW + OUTBOX_CLAIM_SECONDS);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW, &b), 1);
+    assert_string_equal(b.recipient, "two@example.com");
+    assert_string_not_equal(a.id, b.id);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW + 1, &none), 0);
+    assert_null(none.body);
+    /* still claimed at the last second of the claim */
+    assert_int_equal(store_outbox_claim_next(f->c, NOW + OUTBOX_CLAIM_SECONDS, &none), 0);
+
+    /* a sender crashed and its claim expired: the message is claimed again */
+    int64_t later = NOW + OUTBOX_CLAIM_SECONDS + 1;
+    struct outbox_message again;
+    assert_int_equal(store_outbox_claim_next(f->c, later, &again), 1);
+    assert_string_equal(again.id, a.id);
+    assert_string_equal(again.body, "b1");
+    assert_int_equal(claim_of(f, a.id), later + OUTBOX_CLAIM_SECONDS);
+
+    /* mark_sent releases the claim (and the message is done) */
+    assert_int_equal(store_outbox_mark_sent(f->c, again.id, later), DB_DONE);
+    assert_int_equal(claim_of(f, again.id), -1);
+    /* mark_failed releases the claim: the retry need not wait for expiry */
+    assert_int_equal(store_outbox_mark_failed(f->c, b.id, "connection refused", 0), DB_DONE);
+    assert_int_equal(claim_of(f, b.id), -1);
+    struct outbox_message retry;
+    assert_int_equal(store_outbox_claim_next(f->c, NOW + 2, &retry), 1);
+    assert_string_equal(retry.id, b.id);
+    assert_int_equal(retry.attempts, 1);
+    /* ... also when the failure is final */
+    assert_int_equal(store_outbox_mark_failed(f->c, retry.id, "550 no such user", 1), DB_DONE);
+    assert_int_equal(claim_of(f, retry.id), -1);
+    assert_int_equal(store_outbox_claim_next(f->c, later * 2, &none), 0);
+
+    store_outbox_message_free(&a);
+    store_outbox_message_free(&b);
+    store_outbox_message_free(&again);
+    store_outbox_message_free(&retry);
+}
+
+#define RACE_MESSAGES 40
+#define RACE_SENDERS 3
+
+struct race {
+    struct db *db;
+    pthread_mutex_t lock;
+    int claimed[RACE_MESSAGES]; /* times each message was claimed, by subject index */
+    int errors;
+};
+
+/* One sender: claims until nothing is left, never marking anything (as if every send
+ * were still in flight), so a message claimed twice would show up as a count of 2. */
+static void *race_sender(void *arg)
+{
+    struct race *r = arg;
+    struct db_conn *c = db_acquire(r->db);
+    for (;;) {
+        struct outbox_message m;
+        int found = store_outbox_claim_next(c, NOW, &m);
+        if (found == 0)
+            break;
+        pthread_mutex_lock(&r->lock);
+        if (found == 1) {
+            int index = atoi(m.subject + strlen("message "));
+            if (index >= 0 && index < RACE_MESSAGES)
+                r->claimed[index]++;
+            else
+                r->errors++;
+        } else {
+            r->errors++;
+        }
+        pthread_mutex_unlock(&r->lock);
+        store_outbox_message_free(&m);
+        if (found < 0)
+            break;
+    }
+    db_release(r->db, c);
+    return NULL;
+}
+
+/* Several senders on their own connections, racing: every message is claimed exactly
+ * once (the multi-node duplicate send this replaces). */
+static void test_concurrent_claims_never_duplicate(void **state)
+{
+    struct fixture *f = *state;
+    for (int i = 0; i < RACE_MESSAGES; i++) {
+        char subject[32];
+        snprintf(subject, sizeof subject, "message %d", i);
+        assert_int_equal(store_outbox_enqueue(f->c, "race@example.com", subject, "b"), DB_DONE);
+    }
+    char err[256] = "";
+    struct race r;
+    memset(&r, 0, sizeof r);
+    r.db = db_open(f->path, RACE_SENDERS, err, sizeof err);
+    if (!r.db)
+        fail_msg("db_open: %s", err);
+    pthread_mutex_init(&r.lock, NULL);
+    pthread_t threads[RACE_SENDERS];
+    for (int i = 0; i < RACE_SENDERS; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, race_sender, &r), 0);
+    for (int i = 0; i < RACE_SENDERS; i++)
+        pthread_join(threads[i], NULL);
+    pthread_mutex_destroy(&r.lock);
+    db_close(r.db);
+    assert_int_equal(r.errors, 0);
+    for (int i = 0; i < RACE_MESSAGES; i++)
+        assert_int_equal(r.claimed[i], 1);
 }
 
 int main(void)
@@ -151,6 +390,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retry_keeps_body_final_failure_clears_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_enqueue_refuses_header_injection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_subject_is_cut_on_a_character_boundary, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_claims_are_exclusive_and_expire, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_claims_never_duplicate, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
