@@ -5,23 +5,16 @@
 
 #include <string.h>
 
-json_t *json_input_object(const struct http_request *req, bool allow_empty, struct problem *p)
+json_t *json_input_parse(const char *body, size_t len, bool allow_empty, struct problem *p)
 {
-    if (req->body_len == 0) {
+    if (len == 0) {
         if (allow_empty)
             return json_object();
         problem_set(p, 400, "invalid_json", NULL, "request body must be a JSON object");
         return NULL;
     }
-    /* A JSON body must say so. Browsers send text/plain and form types cross-site
-     * without a preflight, so accepting them would allow login CSRF and similar. */
-    if (!http_request_content_type_is(req, "application/json")) {
-        problem_set(p, 415, "unsupported_media_type", NULL,
-                    "send the body as Content-Type: application/json");
-        return NULL;
-    }
     json_error_t err;
-    json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
     if (!root) {
         problem_set(p, 400, "invalid_json", NULL, "malformed JSON at line %d column %d: %s",
                     err.line, err.column, err.text);
@@ -33,6 +26,18 @@ json_t *json_input_object(const struct http_request *req, bool allow_empty, stru
         return NULL;
     }
     return root;
+}
+
+json_t *json_input_object(const struct http_request *req, bool allow_empty, struct problem *p)
+{
+    /* A JSON body must say so. Browsers send text/plain and form types cross-site
+     * without a preflight, so accepting them would allow login CSRF and similar. */
+    if (req->body_len > 0 && !http_request_content_type_is(req, "application/json")) {
+        problem_set(p, 415, "unsupported_media_type", NULL,
+                    "send the body as Content-Type: application/json");
+        return NULL;
+    }
+    return json_input_parse(req->body, req->body_len, allow_empty, p);
 }
 
 bool json_input_reject_unknown(const json_t *obj, const char *const *allowed, struct problem *p)

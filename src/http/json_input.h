@@ -20,6 +20,8 @@
  * body, a non-object, or a body with duplicate keys). When
  * allow_empty is true an empty body yields an empty object. */
 json_t *json_input_object(const struct http_request *req, bool allow_empty, struct problem *p);
+/* The parsing half of json_input_object, without the Content-Type check (fuzzed). */
+json_t *json_input_parse(const char *body, size_t len, bool allow_empty, struct problem *p);
 
 /* allowed is a NULL-terminated list. */
 bool json_input_reject_unknown(const json_t *obj, const char *const *allowed, struct problem *p);

@@ -1,7 +1,7 @@
 /*
  * tests/fuzz/fuzz_json_input.c — libFuzzer harness for JSON request bodies: the
  * edge helpers every admin write handler uses (src/http/json_input.c:
- * json_input_object, json_input_reject_unknown, the typed getters) and the plan
+ * json_input_parse (json_input_object minus its Content-Type check), json_input_reject_unknown, the typed getters) and the plan
  * entitlements schema (src/domain/entitlements.c: entitlements_validate), on
  * fuzzed JSON text.
  *
@@ -11,7 +11,7 @@
  * contain NULs, with its length).
  *
  * Invariants checked besides memory safety:
- *   - json_input_object returns an object or fills 400 invalid_json, never both;
+ *   - json_input_parse returns an object or fills 400 invalid_json, never both;
  *   - every problem is 400 with a known code and a NUL-terminated field/detail;
  *   - json_input_reject_unknown accepts exactly when every key is allowed;
  *   - typed getters agree with jansson's view of the value (string without NUL,
@@ -191,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct problem p;
     problem_clear(&p);
-    json_t *obj = json_input_object(&req, size == 0 && (field_size & 1), &p);
+    json_t *obj = json_input_parse(req.body, req.body_len, size == 0 && (field_size & 1), &p);
     fuzz_check_problem(&p);
     if ((obj == NULL) == !problem_is_set(&p))
         abort();
