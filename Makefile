@@ -18,7 +18,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/%.o) build/asan/ui_assets.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN:= $(UNIT_SRC:tests/unit/%.c=build/tests-asan/%)
 
-.PHONY: all asan unit unit-asan test test-run deps integration integration-postgres browser clean format fuzz fuzz-smoke bench
+.PHONY: all asan unit unit-asan test test-run deps integration integration-postgres browser clean format fuzz fuzz-smoke format format-check bench
 all: build/tenantd
 
 build/tenantd: build/obj/main.o $(OBJ)
@@ -98,7 +98,7 @@ test: deps
 	$(MAKE) -j2 build/tenantd build/asan/tenantd $(UNIT_BIN) $(UNIT_ASAN) $(FUZZ_BIN)
 	$(MAKE) test-run
 
-test-run: unit unit-asan integration integration-postgres browser fuzz-smoke
+test-run: format-check unit unit-asan integration integration-postgres browser fuzz-smoke
 
 # libFuzzer harnesses (clang): `make fuzz FUZZ_SECONDS=30` runs each for that long.
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
@@ -137,8 +137,13 @@ fuzz-smoke: $(FUZZ_BIN)
 	    > build/fuzz-smoke/$$n.log 2>&1 || { tail -n 40 build/fuzz-smoke/$$n.log; exit 1; }; \
 	  echo "== $$n: $$(grep -o 'stat::number_of_executed_units: *[0-9]*' build/fuzz-smoke/$$n.log | grep -o '[0-9]*$$') runs, ok"; done
 
+FORMAT_FILES = $$(find src tests/unit tests/fuzz -name '*.[ch]')
 format:
-	clang-format -i $$(find src tests/unit -name '*.[ch]')
+	clang-format -i $(FORMAT_FILES)
+
+# One style, enforced (.clang-format): CI fails on unformatted C.
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf build

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential pkg-config ca-certificates curl
   libmicrohttpd-dev libjansson-dev libssl-dev libsqlite3-dev libpq-dev
   libcurl4-openssl-dev libargon2-dev libcmocka-dev sqlite3 python3-aiosmtpd
-  clang libclang-rt-14-dev
+  clang clang-format libclang-rt-14-dev
   postgresql
 )
 # postgresql: the server binaries for `make integration-postgres` (a throwaway

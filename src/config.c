@@ -71,8 +71,7 @@ static int config_apply(struct config *cfg, const char *name, const char *value,
         return 0;
     }
     if (strcmp(name, "data-dir") == 0)
-        return config_copy(cfg->data_dir, sizeof cfg->data_dir, value, "data-dir", err,
-                           err_size);
+        return config_copy(cfg->data_dir, sizeof cfg->data_dir, value, "data-dir", err, err_size);
     snprintf(err, err_size, "unknown option --%s", name);
     return -1;
 }
@@ -165,8 +164,7 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
             snprintf(err, err_size, "TENANTD_SMTP_URL must be an smtp:// or smtps:// URL");
             return -1;
         }
-        if (config_copy(cfg->smtp_url, sizeof cfg->smtp_url, v, "TENANTD_SMTP_URL", err,
-                        err_size))
+        if (config_copy(cfg->smtp_url, sizeof cfg->smtp_url, v, "TENANTD_SMTP_URL", err, err_size))
             return -1;
     }
     snprintf(cfg->smtp_from, sizeof cfg->smtp_from, "tenantd@localhost");
@@ -206,11 +204,11 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
     }
     if (!cfg->managed_storage.region[0])
         snprintf(cfg->managed_storage.region, sizeof cfg->managed_storage.region, "us-east-1");
-    cfg->managed_storage.configured = cfg->managed_storage.endpoint[0] &&
-                                      cfg->managed_storage.bucket[0] &&
-                                      cfg->managed_storage.access_key_id[0] &&
-                                      cfg->managed_storage.secret_access_key[0];
-    if (set > 0 && !cfg->managed_storage.configured && !(set == 1 && getenv("TENANTD_MANAGED_STORAGE_REGION"))) {
+    cfg->managed_storage.configured =
+        cfg->managed_storage.endpoint[0] && cfg->managed_storage.bucket[0] &&
+        cfg->managed_storage.access_key_id[0] && cfg->managed_storage.secret_access_key[0];
+    if (set > 0 && !cfg->managed_storage.configured &&
+        !(set == 1 && getenv("TENANTD_MANAGED_STORAGE_REGION"))) {
         snprintf(err, err_size,
                  "managed storage needs TENANTD_MANAGED_STORAGE_ENDPOINT, _BUCKET, "
                  "_ACCESS_KEY_ID and _SECRET_ACCESS_KEY together");

@@ -14,12 +14,12 @@
 struct config {
     char listen_host[64];
     uint16_t listen_port;
-    char database[1024];   /* sqlite:PATH or postgres://... */
-    char issuer[512];      /* no trailing slash */
+    char database[1024]; /* sqlite:PATH or postgres://... */
+    char issuer[512];    /* no trailing slash */
     char data_dir[512];
     char audience[128];
-    char scopes[512];      /* space-separated API scopes a tenant app may request */
-    char signing_alg[16];  /* ES256 | RS256 | Ed25519 | EdDSA */
+    char scopes[512];     /* space-separated API scopes a tenant app may request */
+    char signing_alg[16]; /* ES256 | RS256 | Ed25519 | EdDSA */
     int app_limit_default;
     unsigned threads;
     int key_publish_lead_seconds; /* how long a new key is published before it signs */
@@ -28,7 +28,7 @@ struct config {
     bool cookie_secure;           /* issuer is https */
     bool issuer_explicit;         /* set by flag/env; else derived from the bound port */
     char smtp_url[512];
-    char smtp_from[256];  /* envelope and header From: (TENANTD_SMTP_FROM) */
+    char smtp_from[256]; /* envelope and header From: (TENANTD_SMTP_FROM) */
     struct {
         bool configured;
         char endpoint[512];

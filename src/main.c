@@ -9,14 +9,15 @@
 
 static void main_usage(FILE *out)
 {
-    fprintf(out, "usage: tenantd <command> [options]\n"
-                 "  serve [--listen HOST:PORT] [--database URL] [--issuer URL] [--data-dir DIR]\n"
-                 "  migrate                       create or upgrade the schema\n"
-                 "  admin create --email E --password-stdin [--display-name NAME]\n"
-                 "  keys rotate                   start a signing-key rotation\n"
-                 "  keys rotate-master            re-encrypt secrets at rest under a new master key\n"
-                 "  demo                          seed demo data and print how to use it\n"
-                 "Configuration comes from TENANTD_* environment variables (see README).\n");
+    fprintf(out,
+            "usage: tenantd <command> [options]\n"
+            "  serve [--listen HOST:PORT] [--database URL] [--issuer URL] [--data-dir DIR]\n"
+            "  migrate                       create or upgrade the schema\n"
+            "  admin create --email E --password-stdin [--display-name NAME]\n"
+            "  keys rotate                   start a signing-key rotation\n"
+            "  keys rotate-master            re-encrypt secrets at rest under a new master key\n"
+            "  demo                          seed demo data and print how to use it\n"
+            "Configuration comes from TENANTD_* environment variables (see README).\n");
 }
 
 int main(int argc, char **argv)

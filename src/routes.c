@@ -14,8 +14,8 @@
 #include "ops/metrics.h"
 #include "service.h"
 
-#define ROUTE_MODULE(name)                                                                    \
-    extern const struct http_route name##_routes[];                                           \
+#define ROUTE_MODULE(name)                                                                         \
+    extern const struct http_route name##_routes[];                                                \
     extern const size_t name##_routes_count;
 
 ROUTE_MODULE(oauth)
@@ -60,7 +60,8 @@ void routes_dispatch(struct http_request *req, struct http_reply *reply)
     bool path_known = false;
     for (size_t m = 0; m < sizeof route_modules / sizeof route_modules[0]; m++) {
         bool known = false;
-        http_handler h = router_match(route_modules[m].routes, *route_modules[m].count, req, &known);
+        http_handler h =
+            router_match(route_modules[m].routes, *route_modules[m].count, req, &known);
         if (h) {
             h(req, reply);
             return;

@@ -24,11 +24,11 @@ struct service {
     struct db *db;
     struct master_keyring *keyring;
     struct metrics *metrics;
-    struct throttle *login_throttle;  /* email + address */
+    struct throttle *login_throttle;         /* email + address */
     struct throttle *login_address_throttle; /* address alone: password spraying */
     struct throttle *signup_throttle;        /* sign-up attempts per address */
-    struct throttle *client_throttle; /* client_id + address, and address alone */
-    struct app_cache *app_cache;      /* token path: client_id -> compiled facts */
+    struct throttle *client_throttle;        /* client_id + address, and address alone */
+    struct app_cache *app_cache;             /* token path: client_id -> compiled facts */
     struct signing_keys *signing_keys;
 };
 

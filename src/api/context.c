@@ -29,10 +29,14 @@ enum role role_parse(const char *s)
 const char *role_name(enum role r)
 {
     switch (r) {
-    case ROLE_OWNER: return "owner";
-    case ROLE_ADMIN: return "admin";
-    case ROLE_VIEWER: return "viewer";
-    default: return "none";
+    case ROLE_OWNER:
+        return "owner";
+    case ROLE_ADMIN:
+        return "admin";
+    case ROLE_VIEWER:
+        return "viewer";
+    default:
+        return "none";
     }
 }
 
@@ -129,7 +133,8 @@ bool api_authenticate(struct http_request *req, struct http_reply *reply, struct
         const char *sent = http_request_header(req, "X-CSRF-Token");
         size_t n = strlen(csrf);
         if (!sent || strlen(sent) != n || !crypto_equal(sent, csrf, n)) {
-            reply_error(reply, 403, "csrf_failed", "X-CSRF-Token", "missing or wrong X-CSRF-Token header");
+            reply_error(reply, 403, "csrf_failed", "X-CSRF-Token",
+                        "missing or wrong X-CSRF-Token header");
             return false;
         }
     }
@@ -174,8 +179,9 @@ bool api_authorize_tenant(struct http_request *req, struct http_reply *reply,
         return false;
     }
     if (who->role < min_role) {
-        reply_error(reply, 403, "forbidden", NULL, "your role (%s) may not do this; %s or higher is needed",
-                    role_name(who->role), role_name(min_role));
+        reply_error(reply, 403, "forbidden", NULL,
+                    "your role (%s) may not do this; %s or higher is needed", role_name(who->role),
+                    role_name(min_role));
         return false;
     }
     return true;
@@ -189,9 +195,8 @@ void api_write_abort(struct http_request *req, struct http_reply *reply, struct 
     api_reply_db_error(reply, db_status, what);
 }
 
-bool api_write_run(struct http_request *req, struct http_reply *reply,
-                   const struct principal *who, const char *what, api_write_fn change,
-                   void *ctx)
+bool api_write_run(struct http_request *req, struct http_reply *reply, const struct principal *who,
+                   const char *what, api_write_fn change, void *ctx)
 {
     struct db_conn *c = db_acquire(req->service->db);
     int rc = db_begin_write(c);

@@ -25,8 +25,8 @@ enum role { ROLE_NONE = 0, ROLE_VIEWER = 1, ROLE_ADMIN = 2, ROLE_OWNER = 3 };
 struct principal {
     struct user_row user;
     bool host_admin;
-    enum role role;      /* role in user.tenant_id (ROLE_NONE for host admins) */
-    bool via_session;    /* authenticated by cookie (CSRF applies) */
+    enum role role;   /* role in user.tenant_id (ROLE_NONE for host admins) */
+    bool via_session; /* authenticated by cookie (CSRF applies) */
     char api_key_hash[65];
 };
 
@@ -79,9 +79,8 @@ typedef int (*api_write_fn)(struct db_conn *c, const struct api_write *w);
  * what, DB_CONSTRAINT included: map a constraint to its 409 inside change). The
  * connection is released either way.
  */
-bool api_write_run(struct http_request *req, struct http_reply *reply,
-                   const struct principal *who, const char *what, api_write_fn change,
-                   void *ctx);
+bool api_write_run(struct http_request *req, struct http_reply *reply, const struct principal *who,
+                   const char *what, api_write_fn change, void *ctx);
 
 /* Is this method a mutation (POST/PUT/PATCH/DELETE)? */
 bool api_is_mutation(const struct http_request *req);

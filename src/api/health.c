@@ -38,8 +38,8 @@ static void health_ready(struct http_request *req, struct http_reply *reply)
 static void health_metrics(struct http_request *req, struct http_reply *reply)
 {
     size_t len = 0;
-    char *text = metrics_render(req->service->metrics, app_cache_size(req->service->app_cache),
-                                &len);
+    char *text =
+        metrics_render(req->service->metrics, app_cache_size(req->service->app_cache), &len);
     if (!text) {
         reply_error(reply, 500, "internal", NULL, "cannot render metrics");
         return;

@@ -29,7 +29,6 @@
 #include "store/users.h"
 #include "util/timeutil.h"
 
-
 /* {id, email, display_name, role, created_at} */
 static json_t *members_member_json(const struct user_row *u)
 {

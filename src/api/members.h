@@ -21,7 +21,6 @@
 
 #define INVITATION_ACCEPT_URL_SIZE 640
 
-
 /*
  * Inside the caller's write transaction: mints a token, inserts a pending invitation of
  * email (normalised) with role into tenant_id (named tenant_name in the email), queues

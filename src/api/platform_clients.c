@@ -277,8 +277,7 @@ static void platform_clients_delete(struct http_request *req, struct http_reply 
         return;
     }
     struct platform_client_row pc;
-    if (!api_write_run(req, reply, &who, "deleting a platform client", platform_delete_change,
-                       &pc))
+    if (!api_write_run(req, reply, &who, "deleting a platform client", platform_delete_change, &pc))
         return;
     app_cache_invalidate_client(req->service->app_cache, pc.client_id);
     reply_empty(reply, 204);

@@ -197,8 +197,7 @@ static int regions_update_change(struct db_conn *c, const struct api_write *w)
         r->updated_at = time_now();
         rc = store_region_update(c, r);
         if (rc == DB_DONE) {
-            rc = audit_record(c, w->who, w->req, NULL, "region.update", "region", r->code,
-                              changes);
+            rc = audit_record(c, w->who, w->req, NULL, "region.update", "region", r->code, changes);
             changes = NULL;
         }
     }
@@ -399,8 +398,8 @@ static int regions_update_database_change(struct db_conn *c, const struct api_wr
         d->updated_at = time_now();
         rc = store_region_database_update(c, d);
         if (rc == DB_DONE) {
-            rc = audit_record(c, w->who, w->req, NULL, "region_database.update",
-                              "region_database", d->db_code, changes);
+            rc = audit_record(c, w->who, w->req, NULL, "region_database.update", "region_database",
+                              d->db_code, changes);
             changes = NULL;
         }
     }

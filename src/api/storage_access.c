@@ -128,10 +128,10 @@ static void storage_test_run(void *arg, struct http_reply *reply)
     memset(&origin, 0, sizeof origin);
     snprintf(origin.remote_addr, sizeof origin.remote_addr, "%s", job->remote_addr);
     struct db_conn *c = db_acquire(job->svc->db);
-    int rc = audit_record(c, &job->who, &origin, job->tenant_id, "app.storage.test", "app",
-                          job->app_id,
-                          json_pack("{s:s,s:s,s:i}", "mode", mode, "status", status,
-                                    "http_status", result.http_status));
+    int rc =
+        audit_record(c, &job->who, &origin, job->tenant_id, "app.storage.test", "app", job->app_id,
+                     json_pack("{s:s,s:s,s:i}", "mode", mode, "status", status, "http_status",
+                               result.http_status));
     db_release(job->svc->db, c);
     if (rc != DB_DONE)
         api_reply_db_error(reply, rc, "recording the storage test");

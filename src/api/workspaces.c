@@ -35,9 +35,8 @@ static json_t *workspace_to_json(const struct workspace_row *w)
 {
     char created[32];
     time_format_rfc3339(w->created_at, created);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", w->id, "tenant_id", w->tenant_id,
-                     "app_id", w->app_id, "name", w->name, "client_id", w->client_id,
-                     "created_at", created);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", w->id, "tenant_id", w->tenant_id, "app_id",
+                     w->app_id, "name", w->name, "client_id", w->client_id, "created_at", created);
 }
 
 /* Releases a parsed create body after overwriting the pasted client_secret, which
@@ -105,8 +104,8 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
         api_reply_db_error(reply, DB_BUSY, "creating a workspace");
         return;
     }
-    int found = store_workspace_app_credentials(c, req->params[0], app_id, app_client_id,
-                                                secret_hash);
+    int found =
+        store_workspace_app_credentials(c, req->params[0], app_id, app_client_id, secret_hash);
     int rc = DB_ERROR;
     if (found != 1) {
         db_rollback(c);
@@ -330,8 +329,7 @@ static void workspace_introspect(struct http_request *req, struct http_reply *re
     }
     struct http_reply inner;
     reply_init(&inner);
-    oauth_introspect_as(req->service, w.client_id, secret, token, req->remote_addr, false,
-                        &inner);
+    oauth_introspect_as(req->service, w.client_id, secret, token, req->remote_addr, false, &inner);
     crypto_wipe(secret, sizeof secret);
     json_decref(body);
     json_t *answer = inner.body ? json_loadb(inner.body, inner.body_len, 0, NULL) : NULL;

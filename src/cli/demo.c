@@ -95,19 +95,23 @@ static int demo_seed(struct db_conn *c, const struct config *cfg, char client_id
                               "\"allowedFormats\":[\"pdf\",\"png\",\"docx\"],"
                               "\"features\":{\"advancedExtraction\":true}}",
                               now};
-    if (demo_exec(c, "INSERT INTO regions (code, name, active, created_at, updated_at) "
-                     "VALUES ($1, $2, 1, $3, $3) ON CONFLICT (code) DO NOTHING",
+    if (demo_exec(c,
+                  "INSERT INTO regions (code, name, active, created_at, updated_at) "
+                  "VALUES ($1, $2, 1, $3, $3) ON CONFLICT (code) DO NOTHING",
                   3, region) ||
-        demo_exec(c, "INSERT INTO region_databases (db_code, region_code, active, created_at, "
-                     "updated_at) VALUES ($1, $2, 1, $3, $3) ON CONFLICT (db_code) DO NOTHING",
+        demo_exec(c,
+                  "INSERT INTO region_databases (db_code, region_code, active, created_at, "
+                  "updated_at) VALUES ($1, $2, 1, $3, $3) ON CONFLICT (db_code) DO NOTHING",
                   3, database) ||
-        demo_exec(c, "INSERT INTO plans (code, name, tier, status, entitlements, created_at, "
-                     "updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5) "
-                     "ON CONFLICT (code) DO NOTHING",
+        demo_exec(c,
+                  "INSERT INTO plans (code, name, tier, status, entitlements, created_at, "
+                  "updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5) "
+                  "ON CONFLICT (code) DO NOTHING",
                   5, free_plan) ||
-        demo_exec(c, "INSERT INTO plans (code, name, tier, status, entitlements, created_at, "
-                     "updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5) "
-                     "ON CONFLICT (code) DO NOTHING",
+        demo_exec(c,
+                  "INSERT INTO plans (code, name, tier, status, entitlements, created_at, "
+                  "updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5) "
+                  "ON CONFLICT (code) DO NOTHING",
                   5, pro_plan))
         return -1;
     if (demo_user(c, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, "Demo Operator", true, NULL))
@@ -121,8 +125,9 @@ static int demo_seed(struct db_conn *c, const struct config *cfg, char client_id
         if (store_new_id(tenant_id) != 0)
             return -1;
         const char *tenant[] = {tenant_id, DEMO_TENANT_NAME, limit, now};
-        if (demo_exec(c, "INSERT INTO tenants (id, name, status, app_limit, created_at, "
-                         "updated_at) VALUES ($1, $2, 'active', $3, $4, $4)",
+        if (demo_exec(c,
+                      "INSERT INTO tenants (id, name, status, app_limit, created_at, "
+                      "updated_at) VALUES ($1, $2, 'active', $3, $4, $4)",
                       4, tenant) ||
             demo_user(c, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "Demo Owner", false, tenant_id))
             return -1;
@@ -130,15 +135,17 @@ static int demo_seed(struct db_conn *c, const struct config *cfg, char client_id
 
     if (credential_new_secret(CLIENT_SECRET_PREFIX, secret, hash) != 0)
         return -1;
-    found = demo_select(c, "SELECT id FROM apps WHERE tenant_id = $1 AND name_folded = 'demo app' "
-                           "AND deleted_at IS NULL",
+    found = demo_select(c,
+                        "SELECT id FROM apps WHERE tenant_id = $1 AND name_folded = 'demo app' "
+                        "AND deleted_at IS NULL",
                         tenant_id, app_id, sizeof app_id);
     if (found < 0)
         return -1;
     if (found == 1) {
         const char *rotate[] = {hash, now, app_id};
-        if (demo_exec(c, "UPDATE apps SET secret_hash = $1, secret_rotated_at = $2, "
-                         "updated_at = $2 WHERE id = $3",
+        if (demo_exec(c,
+                      "UPDATE apps SET secret_hash = $1, secret_rotated_at = $2, "
+                      "updated_at = $2 WHERE id = $3",
                       3, rotate) ||
             demo_select(c, "SELECT client_id FROM apps WHERE id = $1", app_id, client_id, 32) != 1)
             return -1;

@@ -20,8 +20,8 @@ struct form {
         const char *value;
     } fields[FORM_MAX_FIELDS];
     size_t count;
-    bool duplicate;   /* some name occurred twice */
-    bool too_many;    /* more than FORM_MAX_FIELDS fields */
+    bool duplicate; /* some name occurred twice */
+    bool too_many;  /* more than FORM_MAX_FIELDS fields */
 };
 
 /*

@@ -44,7 +44,8 @@ bool json_input_reject_unknown(const json_t *obj, const char *const *allowed, st
 {
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)obj, key, value) {
+    json_object_foreach((json_t *)obj, key, value)
+    {
         bool known = false;
         for (size_t i = 0; allowed[i]; i++)
             if (strcmp(allowed[i], key) == 0) {
@@ -149,7 +150,8 @@ bool json_input_get_string_array(const json_t *obj, const char *key, size_t max_
     }
     size_t i;
     json_t *item;
-    json_array_foreach(v, i, item) {
+    json_array_foreach(v, i, item)
+    {
         if (!json_is_string(item) || strlen(json_string_value(item)) != json_string_length(item)) {
             char field[96];
             snprintf(field, sizeof field, "%s[%zu]", key, i);

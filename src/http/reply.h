@@ -34,7 +34,7 @@ struct http_reply {
     char *body; /* malloc'd unless body_static */
     size_t body_len;
     bool body_static;
-    bool no_store; /* Cache-Control: no-store (default true for API answers) */
+    bool no_store;             /* Cache-Control: no-store (default true for API answers) */
     const char *cache_control; /* overrides no_store when set */
     struct {
         char name[40];

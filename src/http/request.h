@@ -38,7 +38,7 @@ struct http_request {
     size_t body_len;
     const char *params[HTTP_MAX_PARAMS]; /* path parameters, in pattern order */
     size_t param_count;
-    char param_storage[512];             /* backing store for params */
+    char param_storage[512]; /* backing store for params */
     char remote_addr[64];
     struct service *service; /* process-wide context */
     const char *route;       /* the matched pattern, for metrics */

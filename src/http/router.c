@@ -42,8 +42,8 @@ static bool router_try(const char *pattern, const char *path, struct http_reques
     return true;
 }
 
-http_handler router_match(const struct http_route *routes, size_t count,
-                          struct http_request *req, bool *path_known)
+http_handler router_match(const struct http_route *routes, size_t count, struct http_request *req,
+                          bool *path_known)
 {
     *path_known = false;
     for (size_t i = 0; i < count; i++) {

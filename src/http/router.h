@@ -27,7 +27,7 @@ struct http_route {
  * route matches; *path_known is then true when some route matched the path with
  * another method (the caller answers 405).
  */
-http_handler router_match(const struct http_route *routes, size_t count,
-                          struct http_request *req, bool *path_known);
+http_handler router_match(const struct http_route *routes, size_t count, struct http_request *req,
+                          bool *path_known);
 
 #endif

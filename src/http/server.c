@@ -110,16 +110,24 @@ static bool server_start_deferred(struct http_server *srv, struct MHD_Connection
 static enum http_method server_method(const char *m)
 {
     switch (m[0]) {
-    case 'G': return strcmp(m, "GET") == 0 ? HTTP_GET : HTTP_OTHER;
-    case 'H': return strcmp(m, "HEAD") == 0 ? HTTP_HEAD : HTTP_OTHER;
+    case 'G':
+        return strcmp(m, "GET") == 0 ? HTTP_GET : HTTP_OTHER;
+    case 'H':
+        return strcmp(m, "HEAD") == 0 ? HTTP_HEAD : HTTP_OTHER;
     case 'P':
-        if (strcmp(m, "POST") == 0) return HTTP_POST;
-        if (strcmp(m, "PUT") == 0) return HTTP_PUT;
-        if (strcmp(m, "PATCH") == 0) return HTTP_PATCH;
+        if (strcmp(m, "POST") == 0)
+            return HTTP_POST;
+        if (strcmp(m, "PUT") == 0)
+            return HTTP_PUT;
+        if (strcmp(m, "PATCH") == 0)
+            return HTTP_PATCH;
         return HTTP_OTHER;
-    case 'D': return strcmp(m, "DELETE") == 0 ? HTTP_DELETE : HTTP_OTHER;
-    case 'O': return strcmp(m, "OPTIONS") == 0 ? HTTP_OPTIONS : HTTP_OTHER;
-    default: return HTTP_OTHER;
+    case 'D':
+        return strcmp(m, "DELETE") == 0 ? HTTP_DELETE : HTTP_OTHER;
+    case 'O':
+        return strcmp(m, "OPTIONS") == 0 ? HTTP_OPTIONS : HTTP_OTHER;
+    default:
+        return HTTP_OTHER;
     }
 }
 
@@ -142,8 +150,7 @@ static enum MHD_Result server_queue(struct http_server *srv, struct MHD_Connecti
 {
     struct MHD_Response *resp;
     if (reply->body && !reply->body_static) {
-        resp = MHD_create_response_from_buffer(reply->body_len, reply->body,
-                                               MHD_RESPMEM_MUST_FREE);
+        resp = MHD_create_response_from_buffer(reply->body_len, reply->body, MHD_RESPMEM_MUST_FREE);
         reply->body = NULL; /* now owned by libmicrohttpd */
     } else {
         resp = MHD_create_response_from_buffer(reply->body_len, reply->body ? reply->body : "",

@@ -17,8 +17,9 @@
 
 struct service;
 
-/* Largest token accepted for checking (bytes). */
-#define ACCESS_TOKEN_MAX_LEN (16 * 1024) /* real tokens are < 2 KiB; headers are capped at 32 KiB */
+/* Largest token accepted for checking (bytes): real tokens are < 2 KiB, and request
+ * headers are capped at 32 KiB by the HTTP layer. */
+#define ACCESS_TOKEN_MAX_LEN (16 * 1024)
 
 struct access_token {
     json_t *claims;        /* the payload object (owned) */

@@ -121,17 +121,20 @@ char *metrics_render(struct metrics *m, size_t cache_entries, size_t *len)
     fprintf(f, "tenantd_token_issue_seconds_sum %.6f\n",
             (double)atomic_load(&m->token_sum_us) / 1e6);
     fprintf(f, "tenantd_token_issue_seconds_count %llu\n", atomic_load(&m->token_count));
-    fprintf(f, "# HELP tenantd_tokens_issued_total Access tokens issued.\n"
-               "# TYPE tenantd_tokens_issued_total counter\n"
-               "tenantd_tokens_issued_total %llu\n",
+    fprintf(f,
+            "# HELP tenantd_tokens_issued_total Access tokens issued.\n"
+            "# TYPE tenantd_tokens_issued_total counter\n"
+            "tenantd_tokens_issued_total %llu\n",
             atomic_load(&m->token_count));
-    fprintf(f, "# HELP tenantd_auth_failures_total Failed client authentications.\n"
-               "# TYPE tenantd_auth_failures_total counter\n"
-               "tenantd_auth_failures_total %llu\n",
+    fprintf(f,
+            "# HELP tenantd_auth_failures_total Failed client authentications.\n"
+            "# TYPE tenantd_auth_failures_total counter\n"
+            "tenantd_auth_failures_total %llu\n",
             atomic_load(&m->auth_failures));
-    fprintf(f, "# HELP tenantd_app_cache_entries Apps in the token-path cache.\n"
-               "# TYPE tenantd_app_cache_entries gauge\n"
-               "tenantd_app_cache_entries %zu\n",
+    fprintf(f,
+            "# HELP tenantd_app_cache_entries Apps in the token-path cache.\n"
+            "# TYPE tenantd_app_cache_entries gauge\n"
+            "tenantd_app_cache_entries %zu\n",
             cache_entries);
     fclose(f);
     *len = size;

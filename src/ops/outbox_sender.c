@@ -81,8 +81,7 @@ bool outbox_smtp_tls_required(const char *url)
 
 /* Builds the RFC 5322 message (malloc'd). Subjects were refused at enqueue time if
  * they held CR/LF, so they are safe as a header. */
-static char *outbox_compose(const struct config *cfg, const struct outbox_message *m,
-                            size_t *len)
+static char *outbox_compose(const struct config *cfg, const struct outbox_message *m, size_t *len)
 {
     char date[64], msgid[40];
     time_t now = time(NULL);

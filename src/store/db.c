@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 struct db {
     const struct db_driver *driver;
     char *url;
@@ -19,7 +18,6 @@ struct db {
     unsigned open_count;
     unsigned pool_size;
 };
-
 
 struct db *db_open(const char *url, unsigned pool_size, char *err, size_t err_size)
 {

@@ -58,7 +58,7 @@ struct pg_stmt {
     unsigned int types[PG_MAX_PARAMS];
     int nparams;
     PGresult *result;
-    int row;  /* next row to return */
+    int row; /* next row to return */
     int rows;
     int64_t changes;
     int executed;
@@ -178,8 +178,8 @@ static int pg_failure(struct pg_conn *c, PGresult *r)
     c->error[strcspn(c->error, "\n")] = 0;
     if (state && strncmp(state, "23", 2) == 0)
         return DB_CONSTRAINT;
-    if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-                  strcmp(state, "55P03") == 0))
+    if (state &&
+        (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0))
         return DB_BUSY;
     fprintf(stderr, "tenantd: postgres: %s\n", c->error);
     if (pg_is_dead(c) || (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||

@@ -33,13 +33,19 @@ struct sqlite_stmt {
 static int sqlite_map(int rc)
 {
     switch (rc & 0xff) {
-    case SQLITE_OK: return DB_OK;
-    case SQLITE_ROW: return DB_ROW;
-    case SQLITE_DONE: return DB_DONE;
-    case SQLITE_CONSTRAINT: return DB_CONSTRAINT;
+    case SQLITE_OK:
+        return DB_OK;
+    case SQLITE_ROW:
+        return DB_ROW;
+    case SQLITE_DONE:
+        return DB_DONE;
+    case SQLITE_CONSTRAINT:
+        return DB_CONSTRAINT;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return DB_BUSY;
-    default: return DB_ERROR;
+    case SQLITE_LOCKED:
+        return DB_BUSY;
+    default:
+        return DB_ERROR;
     }
 }
 
@@ -56,9 +62,8 @@ static struct db_conn *sqlite_connect(const char *url, char *err, size_t err_siz
         return NULL;
     }
     c->base.driver = &db_sqlite_driver;
-    int rc = sqlite3_open_v2(path, &c->handle,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &c->handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, err_size, "sqlite: cannot open %s: %s", path,
                  c->handle ? sqlite3_errmsg(c->handle) : "out of memory");

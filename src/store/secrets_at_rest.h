@@ -11,7 +11,7 @@
 
 struct secret_column {
     const char *table;
-    const char *id_column;  /* the row id that follows aad_prefix in the aad */
+    const char *id_column; /* the row id that follows aad_prefix in the aad */
     const char *secret_column;
     const char *aad_prefix; /* aad = aad_prefix + row id */
 };

@@ -33,8 +33,8 @@ static int tenants_read_row(struct db_stmt *s, void *out)
 static int tenants_lookup(struct db_conn *c, const char *id, bool lock, struct tenant_row *out)
 {
     char sql[160];
-    if (!store_rows_with_lock(c, "SELECT " TENANT_COLUMNS " FROM tenants WHERE id = $1", lock,
-                              sql, sizeof sql))
+    if (!store_rows_with_lock(c, "SELECT " TENANT_COLUMNS " FROM tenants WHERE id = $1", lock, sql,
+                              sizeof sql))
         return -1;
     const char *p[] = {id};
     return store_rows_get_one(c, sql, 1, p, tenants_read_row, out);

@@ -11,7 +11,8 @@
 #include "crypto/hash.h"
 #include "store/rows.h"
 
-#define WORKSPACE_COLUMNS "id, tenant_id, app_id, name, client_id, COALESCE(created_by, ''), created_at"
+#define WORKSPACE_COLUMNS                                                                          \
+    "id, tenant_id, app_id, name, client_id, COALESCE(created_by, ''), created_at"
 
 static void workspace_read(struct db_stmt *s, struct workspace_row *w)
 {
@@ -73,8 +74,8 @@ int store_workspace_insert(struct db_conn *c, const struct master_keyring *kr,
 }
 
 int store_workspace_get_decrypted(struct db_conn *c, const struct master_keyring *kr,
-                                  const char *tenant_id, const char *id,
-                                  struct workspace_row *out, char *secret_out, size_t size)
+                                  const char *tenant_id, const char *id, struct workspace_row *out,
+                                  char *secret_out, size_t size)
 {
     if (size > 0)
         secret_out[0] = 0;
@@ -104,8 +105,8 @@ int store_workspace_get_decrypted(struct db_conn *c, const struct master_keyring
     return found;
 }
 
-int store_workspace_list(struct db_conn *c, const char *tenant_id, const char *after_id,
-                         int limit, void (*each)(const struct workspace_row *, void *), void *ctx)
+int store_workspace_list(struct db_conn *c, const char *tenant_id, const char *after_id, int limit,
+                         void (*each)(const struct workspace_row *, void *), void *ctx)
 {
     struct db_stmt *s = db_prepare(c, "SELECT " WORKSPACE_COLUMNS " FROM workspaces "
                                       "WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3");
@@ -125,8 +126,7 @@ int store_workspace_list(struct db_conn *c, const char *tenant_id, const char *a
     return rc == DB_DONE ? n : -1;
 }
 
-int store_workspace_delete(struct db_conn *c, const char *tenant_id, const char *id,
-                           bool *removed)
+int store_workspace_delete(struct db_conn *c, const char *tenant_id, const char *id, bool *removed)
 {
     struct db_stmt *s = db_prepare(c, "DELETE FROM workspaces WHERE id = $1 AND tenant_id = $2");
     if (!s)

@@ -33,14 +33,12 @@ int store_workspace_insert(struct db_conn *c, const struct master_keyring *kr,
 /* The workspace of the tenant, with the decrypted secret in secret_out (caller wipes).
  * -2 when the envelope does not open. */
 int store_workspace_get_decrypted(struct db_conn *c, const struct master_keyring *kr,
-                                  const char *tenant_id, const char *id,
-                                  struct workspace_row *out, char *secret_out, size_t size);
+                                  const char *tenant_id, const char *id, struct workspace_row *out,
+                                  char *secret_out, size_t size);
 /* Calls each() per row (ordered by id, after `after_id`, at most limit rows). Returns
  * the number of rows or -1. */
-int store_workspace_list(struct db_conn *c, const char *tenant_id, const char *after_id,
-                         int limit, void (*each)(const struct workspace_row *, void *),
-                         void *ctx);
-int store_workspace_delete(struct db_conn *c, const char *tenant_id, const char *id,
-                           bool *removed);
+int store_workspace_list(struct db_conn *c, const char *tenant_id, const char *after_id, int limit,
+                         void (*each)(const struct workspace_row *, void *), void *ctx);
+int store_workspace_delete(struct db_conn *c, const char *tenant_id, const char *id, bool *removed);
 
 #endif

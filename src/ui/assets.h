@@ -8,11 +8,11 @@
 #include <stddef.h>
 
 struct ui_asset {
-    const char *path;         /* "/index.html" */
+    const char *path; /* "/index.html" */
     const char *content_type;
     const unsigned char *data;
     size_t size;
-    const char *hash;         /* first 16 hex of SHA-256, for ETag / cache busting */
+    const char *hash; /* first 16 hex of SHA-256, for ETag / cache busting */
 };
 
 /* Terminated by an entry with path NULL. */

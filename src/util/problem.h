@@ -11,10 +11,10 @@
 #include <stdbool.h>
 
 struct problem {
-    int status;        /* HTTP status; 0 means "no problem" */
-    const char *code;  /* static string, e.g. "invalid_domain" */
-    char field[96];    /* offending field ("" when none) */
-    char detail[256];  /* human sentence */
+    int status;       /* HTTP status; 0 means "no problem" */
+    const char *code; /* static string, e.g. "invalid_domain" */
+    char field[96];   /* offending field ("" when none) */
+    char detail[256]; /* human sentence */
 };
 
 /* Fills p. fmt is a printf format for detail. field may be NULL. */

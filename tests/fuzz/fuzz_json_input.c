@@ -1,9 +1,9 @@
 /*
  * tests/fuzz/fuzz_json_input.c — libFuzzer harness for JSON request bodies: the
  * edge helpers every admin write handler uses (src/http/json_input.c:
- * json_input_parse (json_input_object minus its Content-Type check), json_input_reject_unknown, the typed getters) and the plan
- * entitlements schema (src/domain/entitlements.c: entitlements_validate), on
- * fuzzed JSON text.
+ * json_input_parse (json_input_object minus its Content-Type check), json_input_reject_unknown, the
+ * typed getters) and the plan entitlements schema (src/domain/entitlements.c:
+ * entitlements_validate), on fuzzed JSON text.
  *
  * The first input byte sets the field buffer size given to entitlements_validate
  * (1..96, so the truncation on a UTF-8 boundary is exercised); the rest is the

@@ -110,8 +110,12 @@ static void test_router_method_mismatch_and_misses(void **state)
     req.path = "/api/v1/tenants/t1/apps";
     assert_null(router_match(routes, 3, &req, &known));
     assert_true(known);
-    const char *misses[] = {"/api/v1/tenants//apps", "/api/v1/tenants/t1/apps/", "/healthz/",
-                            "/healthzz", "/api/v1/tenants/t1/apps/a/b", ""};
+    const char *misses[] = {"/api/v1/tenants//apps",
+                            "/api/v1/tenants/t1/apps/",
+                            "/healthz/",
+                            "/healthzz",
+                            "/api/v1/tenants/t1/apps/a/b",
+                            ""};
     for (size_t i = 0; i < sizeof misses / sizeof misses[0]; i++) {
         memset(&req, 0, sizeof req);
         req.method = HTTP_GET;
