@@ -212,15 +212,7 @@ static void app_storage_put(struct http_request *req, struct http_reply *reply)
     if (rc == DB_DONE)
         rc = audit_record(c, &who, req, app.tenant_id, "app.storage.update", "app", app.id,
                           api_app_storage_audit_detail(&row));
-    if (rc != DB_DONE) {
-        api_app_write_abort(req, c);
-        store_app_row_clear(&app);
-        api_reply_db_error(reply, rc, "saving app storage");
-        return;
-    }
-    if (api_app_write_commit(req, reply, c))
-        api_app_reply_current(req, reply, c, app.client_id, 200);
-    store_app_row_clear(&app);
+    api_app_write_end(req, reply, c, &app, rc, "saving app storage");
 }
 
 /* DELETE /api/v1/tenants/{tid}/apps/{aid}/storage — idempotent: an app already on
@@ -242,15 +234,7 @@ static void app_storage_delete(struct http_request *req, struct http_reply *repl
     if (rc == DB_DONE && removed)
         rc = audit_record(c, &who, req, app.tenant_id, "app.storage.delete", "app", app.id,
                           json_pack("{s:s}", "provider", app.storage.provider));
-    if (rc != DB_DONE) {
-        api_app_write_abort(req, c);
-        store_app_row_clear(&app);
-        api_reply_db_error(reply, rc, "removing app storage");
-        return;
-    }
-    if (api_app_write_commit(req, reply, c))
-        api_app_reply_current(req, reply, c, app.client_id, 200);
-    store_app_row_clear(&app);
+    api_app_write_end(req, reply, c, &app, rc, "removing app storage");
 }
 
 const struct http_route api_app_storage_routes[] = {

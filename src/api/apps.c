@@ -136,6 +136,18 @@ bool api_app_write_commit(struct http_request *req, struct http_reply *reply, st
     return false;
 }
 
+void api_app_write_end(struct http_request *req, struct http_reply *reply, struct db_conn *c,
+                       struct app_row *app, int rc, const char *what)
+{
+    if (rc != DB_DONE) {
+        api_app_write_abort(req, c);
+        api_reply_db_error(reply, rc, what);
+    } else if (api_app_write_commit(req, reply, c)) {
+        api_app_reply_current(req, reply, c, app->client_id, 200);
+    }
+    store_app_row_clear(app);
+}
+
 void api_app_reply_current(struct http_request *req, struct http_reply *reply, struct db_conn *c,
                            const char *client_id, int status)
 {
@@ -696,15 +708,7 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
                                         "allowed_domains", apps_json_array(app.allowed_domains)));
     }
     json_decref(changed);
-    if (rc != DB_DONE) {
-        api_app_write_abort(req, c);
-        store_app_row_clear(&app);
-        api_reply_db_error(reply, rc, "updating an app");
-        return;
-    }
-    if (api_app_write_commit(req, reply, c))
-        api_app_reply_current(req, reply, c, app.client_id, 200);
-    store_app_row_clear(&app);
+    api_app_write_end(req, reply, c, &app, rc, "updating an app");
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -740,15 +744,7 @@ static void apps_set_enabled(struct http_request *req, struct http_reply *reply,
             rc = audit_record(c, &who, req, app.tenant_id, enabled ? "app.enable" : "app.disable",
                               "app", app.id, NULL);
     }
-    if (rc != DB_DONE) {
-        api_app_write_abort(req, c);
-        store_app_row_clear(&app);
-        api_reply_db_error(reply, rc, "changing an app");
-        return;
-    }
-    if (api_app_write_commit(req, reply, c))
-        api_app_reply_current(req, reply, c, app.client_id, 200);
-    store_app_row_clear(&app);
+    api_app_write_end(req, reply, c, &app, rc, "changing an app");
 }
 
 static void apps_enable(struct http_request *req, struct http_reply *reply)
@@ -915,15 +911,7 @@ static void apps_unassign_plan(struct http_request *req, struct http_reply *repl
             rc = audit_record(c, &who, req, app.tenant_id, "app.plan.unassign", "app", app.id,
                               json_pack("{s:s}", "previous_plan_code", app.plan_code));
     }
-    if (rc != DB_DONE) {
-        api_app_write_abort(req, c);
-        store_app_row_clear(&app);
-        api_reply_db_error(reply, rc, "unassigning a plan");
-        return;
-    }
-    if (api_app_write_commit(req, reply, c))
-        api_app_reply_current(req, reply, c, app.client_id, 200);
-    store_app_row_clear(&app);
+    api_app_write_end(req, reply, c, &app, rc, "unassigning a plan");
 }
 
 /* ------------------------------------------------------------------------------- */

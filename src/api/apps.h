@@ -55,6 +55,11 @@ bool api_app_write_commit(struct http_request *req, struct http_reply *reply, st
  * After a commit: invalidates the cache entry of client_id, re-reads the app and
  * replies `status` with its representation; releases c.
  */
+/* Ends a write begun with api_app_write_begin: rc == DB_DONE commits and answers 200
+ * with the current app (cache entry invalidated first); any other rc rolls back and
+ * answers the database error for `what`. Releases c and clears app either way. */
+void api_app_write_end(struct http_request *req, struct http_reply *reply, struct db_conn *c,
+                       struct app_row *app, int rc, const char *what);
 void api_app_reply_current(struct http_request *req, struct http_reply *reply, struct db_conn *c,
                            const char *client_id, int status);
 
