@@ -147,15 +147,42 @@ static bool signing_keys_header(struct signing_key_slot *slot)
     return ok && slot->header_b64_len > 0;
 }
 
+/*
+ * A copy of the key `kid` from the set this process already holds, or NULL. After
+ * `tenantd keys rotate-master` the stored envelopes are sealed under a master key a
+ * running server has not loaded yet (it needs a restart); keys it already holds stay
+ * usable instead of vanishing at the next reload.
+ */
+static struct jws_key *signing_keys_copy_held(const struct signing_key_set *held, const char *kid,
+                                              enum jws_alg family)
+{
+    for (size_t i = 0; held && i < held->count; i++) {
+        if (strcmp(held->slots[i].kid, kid) != 0 || held->slots[i].family != family)
+            continue;
+        char *pem = jws_key_private_pem(held->slots[i].key);
+        struct jws_key *k = pem ? jws_key_from_private_pem(pem, family, kid) : NULL;
+        if (pem) {
+            crypto_wipe(pem, strlen(pem));
+            free(pem);
+        }
+        return k;
+    }
+    return NULL;
+}
+
 /* Opens one stored private key. NULL (logged) when it cannot be used. */
 static struct jws_key *signing_keys_open_row(struct signing_keys *keys,
-                                             const struct signing_key_row *row, enum jws_alg family)
+                                             const struct signing_key_row *row, enum jws_alg family,
+                                             const struct signing_key_set *held)
 {
     char aad[96];
     snprintf(aad, sizeof aad, "signing-key:%s", row->kid);
     size_t pem_len = 0;
     unsigned char *pem = aead_open(keys->svc->keyring, row->private_key_enc, aad, &pem_len);
     if (!pem) {
+        struct jws_key *kept = signing_keys_copy_held(held, row->kid, family);
+        if (kept)
+            return kept;
         fprintf(stderr,
                 "tenantd: signing key %s cannot be decrypted (wrong master key?); skipped\n",
                 row->kid);
@@ -172,7 +199,8 @@ static struct jws_key *signing_keys_open_row(struct signing_keys *keys,
 /* Builds a set from rows read with secrets. NULL on allocation failure. */
 static struct signing_key_set *signing_keys_build(struct signing_keys *keys,
                                                   const struct signing_key_row *rows, size_t n,
-                                                  const char *fingerprint)
+                                                  const char *fingerprint,
+                                                  const struct signing_key_set *held)
 {
     struct signing_key_set *set = calloc(1, sizeof *set);
     if (!set)
@@ -191,7 +219,7 @@ static struct signing_key_set *signing_keys_build(struct signing_keys *keys,
             continue;
         }
         struct signing_key_slot *slot = &set->slots[set->count];
-        slot->key = signing_keys_open_row(keys, &rows[i], family);
+        slot->key = signing_keys_open_row(keys, &rows[i], family, held);
         if (!slot->key)
             continue;
         snprintf(slot->kid, sizeof slot->kid, "%s", rows[i].kid);
@@ -290,7 +318,9 @@ static int signing_keys_reload(struct signing_keys *keys)
          * changed between the two queries). */
         free(fp);
         fp = signing_keys_fingerprint(rows, n);
-        struct signing_key_set *set = fp ? signing_keys_build(keys, rows, n, fp) : NULL;
+        struct signing_key_set *held = signing_keys_current(keys);
+        struct signing_key_set *set = fp ? signing_keys_build(keys, rows, n, fp, held) : NULL;
+        signing_key_set_unref(held);
         if (!set) {
             free(fp);
             goto out;
@@ -512,6 +542,30 @@ bool signing_keys_acquire_signer(struct signing_keys *keys, struct signing_key_r
         if (s->family != keys->family || s->activates_at > now ||
             (s->retired_at && s->retired_at <= now) || (s->expires_at && s->expires_at <= now))
             continue;
+        ref->set = set;
+        ref->key = s->key;
+        ref->header_b64 = s->header_b64;
+        ref->header_b64_len = s->header_b64_len;
+        ref->kid = s->kid;
+        return true;
+    }
+    /* The active key could not be loaded (its envelope is sealed under a master key
+     * this process has not loaded: rotate-master without a restart). Keep issuing with
+     * a retired key for as long as every token it signs still expires before the key
+     * leaves JWKS, and say what to do. */
+    int64_t ttl = keys->svc->cfg.token_ttl_seconds;
+    for (size_t i = 0; i < set->count; i++) {
+        const struct signing_key_slot *s = &set->slots[i];
+        if (s->family != keys->family || s->activates_at > now || !s->expires_at ||
+            now + ttl > s->expires_at)
+            continue;
+        static _Atomic int64_t warned_at;
+        if (now - atomic_exchange(&warned_at, now) >= 60)
+            fprintf(stderr,
+                    "tenantd: the active signing key cannot be decrypted; signing with "
+                    "retired key %s until it leaves JWKS — restart after "
+                    "`tenantd keys rotate-master`\n",
+                    s->kid);
         ref->set = set;
         ref->key = s->key;
         ref->header_b64 = s->header_b64;
