@@ -155,6 +155,14 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
         config_parse_int(v, "TENANTD_KEY_PUBLISH_LEAD_SECONDS", 0, 86400,
                          &cfg->key_publish_lead_seconds, err, err_size))
         return -1;
+    if ((v = getenv("TENANTD_METRICS_TOKEN")) && *v) {
+        if (strlen(v) < 16 || strlen(v) >= sizeof cfg->metrics_token || strpbrk(v, " \t\r\n")) {
+            snprintf(err, err_size,
+                     "TENANTD_METRICS_TOKEN must be 16-128 characters without spaces");
+            return -1;
+        }
+        snprintf(cfg->metrics_token, sizeof cfg->metrics_token, "%s", v);
+    }
     if ((v = getenv("TENANTD_INVITATION_TTL_SECONDS")) && *v &&
         config_parse_int(v, "TENANTD_INVITATION_TTL_SECONDS", 1, 30 * 86400,
                          &cfg->invitation_ttl_seconds, err, err_size))

@@ -27,6 +27,7 @@ struct config {
     int invitation_ttl_seconds;   /* 72 h per SPEC; TENANTD_INVITATION_TTL_SECONDS for tests */
     bool cookie_secure;           /* issuer is https */
     bool issuer_explicit;         /* set by flag/env; else derived from the bound port */
+    char metrics_token[129];      /* TENANTD_METRICS_TOKEN: when set, /metrics needs it as Bearer */
     char smtp_url[512];
     char smtp_from[256]; /* envelope and header From: (TENANTD_SMTP_FROM) */
     struct {

@@ -4,6 +4,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "crypto/hash.h"
 
 #include "cache/app_cache.h"
 #include "http/router.h"
@@ -35,8 +39,27 @@ static void health_ready(struct http_request *req, struct http_reply *reply)
                          db_backend(req->service->db), "schema_version", version));
 }
 
+/* /metrics is open unless TENANTD_METRICS_TOKEN is set; then it needs that token as a
+ * Bearer credential (compared in constant time). */
+static bool health_metrics_allowed(struct http_request *req, struct http_reply *reply)
+{
+    const char *want = req->service->cfg.metrics_token;
+    if (!want[0])
+        return true;
+    const char *auth = http_request_header(req, "Authorization");
+    size_t n = strlen(want);
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) == n &&
+        crypto_equal(auth + 7, want, n))
+        return true;
+    reply_error(reply, 401, "unauthenticated", NULL, "/metrics needs the metrics bearer token");
+    reply_header(reply, "WWW-Authenticate", "Bearer realm=\"tenantd-metrics\"");
+    return false;
+}
+
 static void health_metrics(struct http_request *req, struct http_reply *reply)
 {
+    if (!health_metrics_allowed(req, reply))
+        return;
     size_t len = 0;
     char *text =
         metrics_render(req->service->metrics, app_cache_size(req->service->app_cache), &len);
