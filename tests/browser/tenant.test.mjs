@@ -204,6 +204,9 @@ test('regenerate: Escape cancels the confirmation; confirming shows the new secr
 });
 
 test('settings: edits are saved in normalised form', async () => {
+  // Start from a settled render: the previous test's refresh after the secret dialog
+  // re-renders the page asynchronously and would otherwise reset what is typed here.
+  await visit(page, `#/apps/${appId}`, 'Billing backend');
   await page.getByLabel('Name', { exact: true }).fill('Billing backend v2');
   await page.getByLabel('Allowed domain 1').fill('HTTPS://New.Example.com/');
   assert.equal(await preview(1), '→ stored as new.example.com');
