@@ -75,6 +75,14 @@ void routes_dispatch(struct http_request *req, struct http_reply *reply)
     reply_error(reply, 404, "not_found", NULL, "no such endpoint");
 }
 
+const struct http_route *routes_module(size_t i, size_t *count)
+{
+    if (i >= sizeof route_modules / sizeof route_modules[0])
+        return NULL;
+    *count = *route_modules[i].count;
+    return route_modules[i].routes;
+}
+
 void routes_observe(const struct http_request *req, int status, int64_t micros)
 {
     metrics_observe_request(req->service->metrics, req->route, status);

@@ -22,47 +22,7 @@
 #include <string.h>
 
 #include "http/router.h"
-
-#define ROUTE_MODULE(name)                                                                         \
-    extern const struct http_route name##_routes[];                                                \
-    extern const size_t name##_routes_count;
-
-ROUTE_MODULE(oauth)
-ROUTE_MODULE(api_health)
-ROUTE_MODULE(api_auth)
-ROUTE_MODULE(api_members)
-ROUTE_MODULE(api_tenants)
-ROUTE_MODULE(api_regions)
-ROUTE_MODULE(api_plans)
-ROUTE_MODULE(api_platform_clients)
-ROUTE_MODULE(api_apps)
-ROUTE_MODULE(api_app_storage)
-ROUTE_MODULE(api_storage_test)
-ROUTE_MODULE(api_audit)
-ROUTE_MODULE(api_workspaces)
-ROUTE_MODULE(internal)
-ROUTE_MODULE(ui)
-
-static const struct {
-    const struct http_route *routes;
-    const size_t *count;
-} modules[] = {
-    {oauth_routes, &oauth_routes_count},
-    {api_health_routes, &api_health_routes_count},
-    {api_auth_routes, &api_auth_routes_count},
-    {api_members_routes, &api_members_routes_count},
-    {api_tenants_routes, &api_tenants_routes_count},
-    {api_regions_routes, &api_regions_routes_count},
-    {api_plans_routes, &api_plans_routes_count},
-    {api_platform_clients_routes, &api_platform_clients_routes_count},
-    {api_apps_routes, &api_apps_routes_count},
-    {api_app_storage_routes, &api_app_storage_routes_count},
-    {api_storage_test_routes, &api_storage_test_routes_count},
-    {api_audit_routes, &api_audit_routes_count},
-    {api_workspaces_routes, &api_workspaces_routes_count},
-    {internal_routes, &internal_routes_count},
-    {ui_routes, &ui_routes_count},
-};
+#include "routes.h"
 
 /* Rebuilds the path from pattern + params; true when it equals path. */
 static bool fuzz_rebuild_matches(const char *pattern, const struct http_request *req)
@@ -126,15 +86,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.path = path;
 
     bool matched = false;
-    for (size_t m = 0; m < sizeof modules / sizeof modules[0] && !matched; m++) {
+    size_t count = 0;
+    const struct http_route *routes;
+    for (size_t m = 0; !matched && (routes = routes_module(m, &count)) != NULL; m++) {
         bool known = true;
-        http_handler h = router_match(modules[m].routes, *modules[m].count, &req, &known);
+        http_handler h = router_match(routes, count, &req, &known);
         if (h) {
             matched = true;
             const struct http_route *r = NULL;
-            for (size_t i = 0; i < *modules[m].count; i++)
-                if (modules[m].routes[i].pattern == req.route && modules[m].routes[i].handler == h)
-                    r = &modules[m].routes[i];
+            for (size_t i = 0; i < count; i++)
+                if (routes[i].pattern == req.route && routes[i].handler == h)
+                    r = &routes[i];
             if (!r ||
                 !(r->method == req.method || (req.method == HTTP_HEAD && r->method == HTTP_GET)))
                 abort();
@@ -145,8 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             /* 405 vs 404: known exactly when some route of this module has the path */
             bool ref_known = false;
-            for (size_t i = 0; i < *modules[m].count; i++)
-                ref_known = ref_known || fuzz_ref_match(modules[m].routes[i].pattern, path);
+            for (size_t i = 0; i < count; i++)
+                ref_known = ref_known || fuzz_ref_match(routes[i].pattern, path);
             if (known != ref_known)
                 abort();
         }
