@@ -91,6 +91,9 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
     cfg->key_publish_lead_seconds = 60;
     cfg->token_ttl_seconds = 900;
     cfg->invitation_ttl_seconds = 72 * 3600;
+    cfg->app_cache_max = 1000000;
+    cfg->stale_max_seconds = 300;
+    cfg->change_log_retention_seconds = 3600;
 
     static const struct {
         const char *env, *option;
@@ -155,6 +158,26 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
         config_parse_int(v, "TENANTD_KEY_PUBLISH_LEAD_SECONDS", 0, 86400,
                          &cfg->key_publish_lead_seconds, err, err_size))
         return -1;
+    if ((v = getenv("TENANTD_APP_CACHE_MAX")) && *v &&
+        config_parse_int(v, "TENANTD_APP_CACHE_MAX", 64, 100000000, &cfg->app_cache_max, err,
+                         err_size))
+        return -1;
+    if ((v = getenv("TENANTD_STALE_MAX_SECONDS")) && *v &&
+        config_parse_int(v, "TENANTD_STALE_MAX_SECONDS", 1, 86400, &cfg->stale_max_seconds, err,
+                         err_size))
+        return -1;
+    /* The retention must outlast the stale bound: a node that was cut off for less
+     * than that catches up from the log instead of dropping its cache. */
+    if ((v = getenv("TENANTD_CHANGE_LOG_RETENTION_SECONDS")) && *v &&
+        config_parse_int(v, "TENANTD_CHANGE_LOG_RETENTION_SECONDS", 60, 30 * 86400,
+                         &cfg->change_log_retention_seconds, err, err_size))
+        return -1;
+    if (cfg->change_log_retention_seconds <= cfg->stale_max_seconds) {
+        snprintf(err, err_size,
+                 "TENANTD_CHANGE_LOG_RETENTION_SECONDS must be longer than "
+                 "TENANTD_STALE_MAX_SECONDS");
+        return -1;
+    }
     if ((v = getenv("TENANTD_METRICS_TOKEN")) && *v) {
         if (strlen(v) < 16 || strlen(v) >= sizeof cfg->metrics_token || strpbrk(v, " \t\r\n")) {
             snprintf(err, err_size,

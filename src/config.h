@@ -22,12 +22,15 @@ struct config {
     char signing_alg[16]; /* ES256 | RS256 | Ed25519 | EdDSA */
     int app_limit_default;
     unsigned threads;
-    int key_publish_lead_seconds; /* how long a new key is published before it signs */
-    int token_ttl_seconds;        /* 900 per SPEC */
-    int invitation_ttl_seconds;   /* 72 h per SPEC; TENANTD_INVITATION_TTL_SECONDS for tests */
-    bool cookie_secure;           /* issuer is https */
-    bool issuer_explicit;         /* set by flag/env; else derived from the bound port */
-    char metrics_token[129];      /* TENANTD_METRICS_TOKEN: when set, /metrics needs it as Bearer */
+    int key_publish_lead_seconds;     /* how long a new key is published before it signs */
+    int token_ttl_seconds;            /* 900 per SPEC */
+    int invitation_ttl_seconds;       /* 72 h per SPEC; TENANTD_INVITATION_TTL_SECONDS for tests */
+    bool cookie_secure;               /* issuer is https */
+    bool issuer_explicit;             /* set by flag/env; else derived from the bound port */
+    int app_cache_max;                /* TENANTD_APP_CACHE_MAX: clients cached at most */
+    int stale_max_seconds;            /* TENANTD_STALE_MAX_SECONDS: SPEC §3.2a, default 300 */
+    int change_log_retention_seconds; /* TENANTD_CHANGE_LOG_RETENTION_SECONDS */
+    char metrics_token[129]; /* TENANTD_METRICS_TOKEN: when set, /metrics needs it as Bearer */
     char smtp_url[512];
     char smtp_from[256]; /* envelope and header From: (TENANTD_SMTP_FROM) */
     struct {

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cache/app_cache.h"
+#include "oauth/app_cache.h"
+#include "oauth/change_feed.h"
 #include "crypto/master_key.h"
 #include "oauth/signing_keys.h"
 #include "ops/metrics.h"
@@ -73,11 +74,26 @@ int service_open(struct service *svc, const struct config *cfg, bool for_server,
         goto fail;
     }
     if (for_server) {
-        svc->app_cache = app_cache_new(svc);
+        struct app_cache_config cache_config = {
+            .issuer = cfg->issuer,
+            .audience = cfg->audience,
+            .max_entries = (size_t)cfg->app_cache_max,
+            .stale_max_ms = (int64_t)cfg->stale_max_seconds * 1000,
+        };
+        svc->app_cache = app_cache_new(svc->db, &cache_config);
         if (!svc->app_cache) {
             snprintf(err, err_size, "cannot create the app cache");
             goto fail;
         }
+        int64_t retention_ms = (int64_t)cfg->change_log_retention_seconds * 1000;
+        struct change_feed_config feed_config = {
+            .poll_ms = CHANGE_FEED_DEFAULT_POLL_MS,
+            .retention_ms = retention_ms,
+            .prune_every_ms = retention_ms / 4 < 60000 ? retention_ms / 4 : 60000,
+        };
+        svc->change_feed = change_feed_start(svc->db, svc->app_cache, &feed_config, err, err_size);
+        if (!svc->change_feed)
+            goto fail;
         svc->signing_keys = signing_keys_open(svc, err, err_size);
         if (!svc->signing_keys)
             goto fail;
@@ -91,6 +107,7 @@ fail:
 void service_close(struct service *svc)
 {
     signing_keys_close(svc->signing_keys);
+    change_feed_stop(svc->change_feed);
     app_cache_free(svc->app_cache);
     throttle_free(svc->client_throttle);
     throttle_free(svc->login_throttle);

@@ -18,6 +18,7 @@ struct metrics;
 struct throttle;
 struct app_cache;
 struct signing_keys;
+struct change_feed;
 
 struct service {
     struct config cfg;
@@ -29,6 +30,7 @@ struct service {
     struct throttle *signup_throttle;        /* sign-up attempts per address */
     struct throttle *client_throttle;        /* client_id + address, and address alone */
     struct app_cache *app_cache;             /* token path: client_id -> compiled facts */
+    struct change_feed *change_feed;         /* keeps app_cache in step with the store */
     struct signing_keys *signing_keys;
 };
 

@@ -16,7 +16,6 @@
 
 #include "api/apps.h"
 #include "api/audit.h"
-#include "cache/app_cache.h"
 #include "crypto/hash.h"
 #include "http/json_input.h"
 #include "service.h"

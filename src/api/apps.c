@@ -31,7 +31,6 @@
 #include "api/audit.h"
 #include "api/credentials.h"
 #include "api/listing.h"
-#include "cache/app_cache.h"
 #include "crypto/hash.h"
 #include "domain/allowed_domains.h"
 #include "domain/names.h"
@@ -151,7 +150,6 @@ void api_app_write_end(struct http_request *req, struct http_reply *reply, struc
 void api_app_reply_current(struct http_request *req, struct http_reply *reply, struct db_conn *c,
                            const char *client_id, int status)
 {
-    app_cache_invalidate_client(req->service->app_cache, client_id);
     struct app_row *app = calloc(1, sizeof *app);
     int found = app ? store_app_get(c, req->params[0], req->params[1], app) : -1;
     db_release(req->service->db, c);
@@ -539,8 +537,6 @@ static void apps_create(struct http_request *req, struct http_reply *reply)
         goto out;
     }
     db_release(req->service->db, c);
-    /* A cache may remember unknown client ids; make sure this one is looked up afresh. */
-    app_cache_invalidate_client(req->service->app_cache, a->client_id);
     json_t *doc = api_app_to_json(a);
     if (!doc) {
         reply_error(reply, 500, "internal", NULL, "cannot build the app representation");
@@ -783,7 +779,6 @@ static void apps_regenerate_secret(struct http_request *req, struct http_reply *
         api_reply_db_error(reply, rc, "regenerating a secret");
     } else if (api_app_write_commit(req, reply, c)) {
         db_release(req->service->db, c);
-        app_cache_invalidate_client(req->service->app_cache, app.client_id);
         reply_json(reply, 200,
                    json_pack("{s:s,s:s}", "client_id", app.client_id, "client_secret", secret));
     }
@@ -942,7 +937,6 @@ static void apps_delete(struct http_request *req, struct http_reply *reply)
     }
     if (api_app_write_commit(req, reply, c)) {
         db_release(req->service->db, c);
-        app_cache_invalidate_client(req->service->app_cache, app.client_id);
         reply_empty(reply, 204);
     }
     store_app_row_clear(&app);

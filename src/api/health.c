@@ -9,7 +9,7 @@
 
 #include "crypto/hash.h"
 
-#include "cache/app_cache.h"
+#include "oauth/app_cache.h"
 #include "http/router.h"
 #include "ops/metrics.h"
 #include "service.h"

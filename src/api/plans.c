@@ -19,7 +19,6 @@
 #include "api/context.h"
 #include "api/listing.h"
 #include "api/represent.h"
-#include "cache/app_cache.h"
 #include "domain/entitlements.h"
 #include "domain/names.h"
 #include "http/json_input.h"
@@ -327,9 +326,6 @@ static void plans_update(struct http_request *req, struct http_reply *reply)
         return;
     }
     db_release(req->service->db, c);
-    /* Entitlements and status are token facts: the next token must see them. */
-    if (changed)
-        app_cache_invalidate_plan(req->service->app_cache, plan->code);
     reply_json(reply, 200, represent_plan(plan));
     free(patch);
 }

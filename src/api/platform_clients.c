@@ -24,7 +24,6 @@
 #include "api/credentials.h"
 #include "api/listing.h"
 #include "api/represent.h"
-#include "cache/app_cache.h"
 #include "crypto/hash.h"
 #include "domain/names.h"
 #include "domain/secret_format.h"
@@ -279,7 +278,6 @@ static void platform_clients_delete(struct http_request *req, struct http_reply 
     struct platform_client_row pc;
     if (!api_write_run(req, reply, &who, "deleting a platform client", platform_delete_change, &pc))
         return;
-    app_cache_invalidate_client(req->service->app_cache, pc.client_id);
     reply_empty(reply, 204);
 }
 
@@ -338,8 +336,6 @@ static void platform_clients_regenerate(struct http_request *req, struct http_re
         crypto_wipe(secret, sizeof secret);
         return;
     }
-    /* The old secret must fail on the very next request. */
-    app_cache_invalidate_client(req->service->app_cache, r.pc.client_id);
     json_t *out = json_pack("{s:s,s:s,s:s}", "id", r.pc.id, "client_id", r.pc.client_id,
                             "client_secret", secret);
     crypto_wipe(secret, sizeof secret);

@@ -25,7 +25,6 @@
 #include "api/listing.h"
 #include "api/members.h"
 #include "api/represent.h"
-#include "cache/app_cache.h"
 #include "domain/names.h"
 #include "http/json_input.h"
 #include "http/router.h"
@@ -377,9 +376,6 @@ static void tenants_set_status(struct http_request *req, struct http_reply *repl
         return;
     }
     db_release(svc->db, c);
-    /* Token issuance needs an active tenant: the next request must see the change. */
-    if (changed)
-        app_cache_invalidate_tenant(svc->app_cache, t.id);
     reply_json(reply, 200, represent_tenant(&t));
 }
 

@@ -10,6 +10,7 @@
 #include "http/server.h"
 #include "ops/outbox_sender.h"
 #include "routes.h"
+#include "oauth/app_cache.h"
 #include "service.h"
 
 int cli_serve(int argc, char **argv)
@@ -52,6 +53,12 @@ int cli_serve(int argc, char **argv)
     if (!cfg.issuer_explicit)
         snprintf(svc.cfg.issuer, sizeof svc.cfg.issuer, "http://%s:%u", cfg.listen_host,
                  (unsigned)http_server_port(server));
+    if (app_cache_set_issuer(svc.app_cache, svc.cfg.issuer, svc.cfg.audience) != 0) {
+        fprintf(stderr, "tenantd: cannot encode the issuer claims\n");
+        http_server_stop(server);
+        service_close(&svc);
+        return 1;
+    }
     if (http_server_run(server, err, sizeof err) != 0) {
         fprintf(stderr, "tenantd: %s\n", err);
         http_server_stop(server);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cache/app_cache.h"
+#include "oauth/app_cache.h"
 #include "crypto/base64url.h"
 #include "oauth/jws.h"
 #include "oauth/scope.h"

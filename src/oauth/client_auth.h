@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cache/app_cache.h"
+#include "oauth/app_cache.h"
 #include "http/form.h"
 #include "http/reply.h"
 #include "http/request.h"

@@ -29,6 +29,14 @@
 bool scope_grant(const char *requested, const char *allowed, bool forbid_platform, char *out,
                  size_t out_size);
 
+/*
+ * The scopes a platform client holds, as stored (a JSON array of strings, or a
+ * space/comma-separated list), as one space-separated list in out. Entries that
+ * are not valid scope-tokens are never granted, so they are dropped. False when
+ * the stored text is a malformed JSON array or the list does not fit.
+ */
+bool scope_list_from_stored(const char *stored, char *out, size_t out_size);
+
 /* True when the space-separated list contains exactly the token scope. */
 bool scope_list_contains(const char *list, const char *scope);
 

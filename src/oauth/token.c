@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cache/app_cache.h"
+#include "oauth/app_cache.h"
 #include "crypto/base64url.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"

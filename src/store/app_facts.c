@@ -59,7 +59,7 @@ int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_fa
     memset(out, 0, sizeof *out);
     struct db_stmt *s = db_prepare(c, app_facts_sql);
     if (!s)
-        return -1;
+        return STORE_APP_FACTS_DB_ERROR;
     db_bind_text(s, 1, client_id);
     int step = db_step(s);
     if (step == DB_DONE) {
@@ -68,7 +68,7 @@ int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_fa
     }
     if (step != DB_ROW) {
         db_finalize(s);
-        return -1;
+        return STORE_APP_FACTS_DB_ERROR;
     }
     bool ok = true;
     out->platform = db_column_int(s, 0) != 0;
@@ -95,7 +95,7 @@ int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_fa
     db_finalize(s);
     if (!ok) {
         app_facts_row_free(out);
-        return -1;
+        return STORE_APP_FACTS_UNUSABLE;
     }
     return 1;
 }

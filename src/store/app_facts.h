@@ -4,7 +4,7 @@
  * status, code and entitlements and its allowed domains, or a host-level
  * platform client with its scopes.
  *
- * The app cache (cache/app_cache.c) is the only caller: it compiles a row into
+ * The app cache (oauth/app_cache.c) is the only caller: it compiles a row into
  * the facts and pre-serialised claims that /connect/token uses without touching
  * the database.
  */
@@ -33,11 +33,14 @@ struct app_facts_row {
     char *scopes;                 /* platform client scopes text, NULL for apps */
 };
 
+#define STORE_APP_FACTS_DB_ERROR (-1) /* the database did not answer */
+#define STORE_APP_FACTS_UNUSABLE (-2) /* a stored value does not fit the row */
+
 /*
  * Loads the live (not deleted) app or platform client whose client_id is
  * client_id (untrusted; bound as a parameter). Returns 1 and fills *out, 0 when
- * no live client has this id, -1 on a database error or a stored value that
- * does not fit the row (out is then empty). Always call app_facts_row_free.
+ * no live client has this id, STORE_APP_FACTS_DB_ERROR or STORE_APP_FACTS_UNUSABLE
+ * (out is then empty). Always call app_facts_row_free.
  */
 int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_facts_row *out);
 

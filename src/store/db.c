@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct db {
     const struct db_driver *driver;
@@ -17,6 +18,8 @@ struct db {
     unsigned idle_count;
     unsigned open_count;
     unsigned pool_size;
+    db_commit_hook commit_hook;
+    void *commit_hook_arg;
 };
 
 struct db *db_open(const char *url, unsigned pool_size, char *err, size_t err_size)
@@ -47,6 +50,7 @@ struct db *db_open(const char *url, unsigned pool_size, char *err, size_t err_si
         db_close(db);
         return NULL;
     }
+    c->pool = db;
     db->idle[db->idle_count++] = c;
     db->open_count = 1;
     return db;
@@ -86,8 +90,10 @@ struct db_conn *db_acquire(struct db *db)
             pthread_mutex_unlock(&db->lock);
             char err[256];
             struct db_conn *c = db->driver->connect(db->url, err, sizeof err);
-            if (c)
+            if (c) {
+                c->pool = db;
                 return c;
+            }
             fprintf(stderr, "tenantd: database: %s\n", err);
             pthread_mutex_lock(&db->lock);
             db->open_count--;
@@ -106,13 +112,57 @@ void db_release(struct db *db, struct db_conn *c)
     pthread_mutex_unlock(&db->lock);
 }
 
+const char *db_conn_backend(const struct db_conn *c)
+{
+    return c->driver->name;
+}
+
+void db_set_commit_hook(struct db *db, db_commit_hook hook, void *arg)
+{
+    pthread_mutex_lock(&db->lock);
+    db->commit_hook = hook;
+    db->commit_hook_arg = arg;
+    pthread_mutex_unlock(&db->lock);
+}
+
+struct db_conn *db_connect_dedicated(struct db *db, char *err, size_t err_size)
+{
+    struct db_conn *c = db->driver->connect(db->url, err, err_size);
+    if (c)
+        c->pool = NULL;
+    return c;
+}
+
+void db_disconnect(struct db_conn *c)
+{
+    if (c)
+        c->driver->disconnect(c);
+}
+
+int db_listen(struct db_conn *c, const char *channel)
+{
+    return c->driver->listen ? c->driver->listen(c, channel) : DB_OK;
+}
+
+int db_wait_notify(struct db_conn *c, int timeout_ms)
+{
+    if (c->driver->wait_notify)
+        return c->driver->wait_notify(c, timeout_ms);
+    struct timespec pause = {.tv_sec = timeout_ms / 1000,
+                             .tv_nsec = (timeout_ms % 1000) * 1000000L};
+    nanosleep(&pause, NULL);
+    return 0;
+}
+
 int db_exec(struct db_conn *c, const char *sql)
 {
     return c->driver->exec(c, sql);
 }
 int db_begin_write(struct db_conn *c)
 {
-    return c->driver->begin_write(c);
+    int rc = c->driver->begin_write(c);
+    c->writing = rc == DB_OK;
+    return rc;
 }
 int db_begin_read(struct db_conn *c)
 {
@@ -120,12 +170,27 @@ int db_begin_read(struct db_conn *c)
 }
 int db_commit(struct db_conn *c)
 {
-    return c->driver->commit(c);
+    int rc = c->driver->commit(c);
+    bool wrote = c->writing && rc == DB_OK;
+    if (rc == DB_OK)
+        c->writing = false;
+    if (wrote && c->pool) {
+        pthread_mutex_lock(&c->pool->lock);
+        db_commit_hook hook = c->pool->commit_hook;
+        void *arg = c->pool->commit_hook_arg;
+        pthread_mutex_unlock(&c->pool->lock);
+        if (hook)
+            hook(arg, c);
+    }
+    return rc;
 }
+
 void db_rollback(struct db_conn *c)
 {
+    c->writing = false;
     c->driver->rollback(c);
 }
+
 const char *db_error_message(struct db_conn *c)
 {
     return c->driver->error_message(c);

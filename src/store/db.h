@@ -33,9 +33,12 @@ enum db_status {
 struct db;
 struct db_driver;
 
-/* Backends embed these as their first member and add their own state after it. */
+/* Backends embed these as their first member and add their own state after it
+ * (zero-initialised: db.c fills pool and writing). */
 struct db_conn {
     const struct db_driver *driver;
+    struct db *pool; /* the pool it belongs to; NULL for a dedicated connection */
+    bool writing;    /* inside a write transaction (db_begin_write succeeded) */
 };
 struct db_stmt {
     const struct db_driver *driver;
@@ -68,6 +71,12 @@ struct db_driver {
      * the server has dropped (restart, terminated backend). NULL when a connection
      * cannot go stale (SQLite). */
     void (*revive)(struct db_conn *c);
+    /* Change notifications (PostgreSQL LISTEN/NOTIFY). NULL when the backend has
+     * none (SQLite: one process writes at a time and followers poll). listen returns
+     * a DB_* status; wait_notify waits at most timeout_ms and returns 1 when a
+     * notification arrived, 0 on timeout, -1 when the connection failed. */
+    int (*listen)(struct db_conn *c, const char *channel);
+    int (*wait_notify)(struct db_conn *c, int timeout_ms);
 };
 
 /* Opens a pool for url ("sqlite:PATH" or "postgres://..."). NULL + err on failure. */
@@ -80,6 +89,30 @@ const char *db_backend(const struct db *db);
  * reconnected before it is handed out). */
 struct db_conn *db_acquire(struct db *db);
 void db_release(struct db *db, struct db_conn *c);
+
+/* Name of the backend a connection talks to ("sqlite" or "postgres"). */
+const char *db_conn_backend(const struct db_conn *c);
+
+/*
+ * Called after every successful commit of a write transaction, on the committing
+ * thread and connection, before db_commit returns. The change feed uses it so the
+ * node that made a change forgets its cached copy before the writer answers.
+ */
+typedef void (*db_commit_hook)(void *arg, struct db_conn *c);
+void db_set_commit_hook(struct db *db, db_commit_hook hook, void *arg);
+
+/*
+ * A connection outside the pool, for a long-lived follower (LISTEN needs one
+ * session for itself). NULL + err on failure. Close with db_disconnect.
+ */
+struct db_conn *db_connect_dedicated(struct db *db, char *err, size_t err_size);
+void db_disconnect(struct db_conn *c);
+/* DB_OK when notifications on channel will reach db_wait_notify; DB_OK and nothing
+ * to wait for on a backend without notifications. */
+int db_listen(struct db_conn *c, const char *channel);
+/* Waits up to timeout_ms for a notification: 1 arrived, 0 none (or the backend has
+ * no notifications: it then just sleeps), -1 the connection failed. */
+int db_wait_notify(struct db_conn *c, int timeout_ms);
 
 int db_exec(struct db_conn *c, const char *sql);
 int db_begin_write(struct db_conn *c);

@@ -372,6 +372,54 @@ static void pg_finalize(struct db_stmt *base)
     free(s);
 }
 
+/* LISTEN on a dedicated connection. The channel name is a compile-time constant
+ * of ours, never outside input; it is still quoted as an identifier. */
+static int pg_listen(struct db_conn *base, const char *channel)
+{
+    struct pg_conn *c = PG_CONN(base);
+    char *quoted = PQescapeIdentifier(c->handle, channel, strlen(channel));
+    if (!quoted)
+        return DB_ERROR;
+    char sql[160];
+    int n = snprintf(sql, sizeof sql, "LISTEN %s", quoted);
+    PQfreemem(quoted);
+    if (n < 0 || (size_t)n >= sizeof sql)
+        return DB_ERROR;
+    return pg_exec(base, sql);
+}
+
+/* Drains pending notifications; true when there was at least one. */
+static bool pg_drain_notifies(struct pg_conn *c)
+{
+    bool any = false;
+    PGnotify *n;
+    while ((n = PQnotifies(c->handle)) != NULL) {
+        any = true;
+        PQfreemem(n);
+    }
+    return any;
+}
+
+static int pg_wait_notify(struct db_conn *base, int timeout_ms)
+{
+    struct pg_conn *c = PG_CONN(base);
+    if (pg_is_dead(c))
+        return -1;
+    if (pg_drain_notifies(c))
+        return 1;
+    struct pollfd p = {.fd = PQsocket(c->handle), .events = POLLIN};
+    if (p.fd < 0)
+        return -1;
+    int ready = poll(&p, 1, timeout_ms);
+    if (ready < 0)
+        return 0; /* EINTR: the caller polls the feed anyway */
+    if (ready == 0)
+        return 0;
+    if (!PQconsumeInput(c->handle) || pg_is_dead(c))
+        return -1;
+    return pg_drain_notifies(c) ? 1 : 0;
+}
+
 static const char *pg_error_message(struct db_conn *c)
 {
     return PG_CONN(c)->error[0] ? PG_CONN(c)->error : PQerrorMessage(PG_CONN(c)->handle);
@@ -399,4 +447,6 @@ const struct db_driver db_postgres_driver = {
     .error_message = pg_error_message,
     .lock_suffix = " FOR UPDATE",
     .revive = pg_revive,
+    .listen = pg_listen,
+    .wait_notify = pg_wait_notify,
 };

@@ -20,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache/app_cache.h"
+#include "oauth/app_cache.h"
+#include "oauth/change_feed.h"
+#include "store/change_log.h"
 #include "config.h"
 #include "crypto/base64url.h"
 #include "crypto/hash.h"
@@ -31,6 +33,8 @@
 #include "oauth/token.h"
 #include "service.h"
 #include "store/db.h"
+
+#define TEST_CACHE_MAX 256
 
 static struct service svc;
 static char tmpdir[64];
@@ -73,8 +77,12 @@ static int setup(void **state)
     unsetenv("TENANTD_SIGNING_ALG");
     struct config cfg;
     char err[256];
-    if (config_load(&cfg, 0, NULL, err, sizeof err) != 0 ||
-        service_open(&svc, &cfg, true, err, sizeof err) != 0) {
+    if (config_load(&cfg, 0, NULL, err, sizeof err) != 0)
+        return -1;
+    /* A small cache: 4 entries and 4 unknown-id slots per shard, so eviction and
+     * the negative bound are reached with a few hundred clients. */
+    cfg.app_cache_max = TEST_CACHE_MAX;
+    if (service_open(&svc, &cfg, true, err, sizeof err) != 0) {
         fprintf(stderr, "setup: %s\n", err);
         return -1;
     }
@@ -227,29 +235,78 @@ static void test_invalidation_reaches_next_request(void **state)
     json_decref(body);
 }
 
-static void test_max_age_reload_without_invalidation(void **state)
+/* Polls a grant until it answers `status` (the change feed applies changes made
+ * outside this process's commit hook within a poll interval); fails after 3 s. */
+static void expect_grant_within(const char *client_id, const char *secret, int status)
 {
+    for (int i = 0; i < 300; i++) {
+        if (grant(client_id, secret, NULL, NULL, NULL) == status)
+            return;
+        usleep(10000);
+    }
+    fail_msg("%s did not answer %d within 3 s", client_id, status);
+}
+
+static void test_feed_applies_changes_without_invalidation(void **state)
+{
+    /* sql() runs outside a write transaction, so no commit hook fires: only the
+     * follower thread, reading the change log, can tell the cache. */
     assert_int_equal(grant("tdc_a1", "secret-a1", NULL, NULL, NULL), 200);
     sql("UPDATE apps SET enabled = 0 WHERE id = 'a1'");
-    /* not invalidated: the cached facts may serve for at most APP_CACHE_MAX_AGE_MS */
-    struct timespec pause = {APP_CACHE_MAX_AGE_MS / 1000, (APP_CACHE_MAX_AGE_MS % 1000) * 1000000L};
-    nanosleep(&pause, NULL);
-    json_t *body = NULL;
-    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, NULL, &body), 400);
-    json_decref(body);
+    expect_grant_within("tdc_a1", "secret-a1", 400);
     sql("UPDATE apps SET enabled = 1 WHERE id = 'a1'");
-    app_cache_invalidate_client(svc.app_cache, "tdc_a1");
+    expect_grant_within("tdc_a1", "secret-a1", 200);
+    sql("UPDATE tenants SET status = 'suspended' WHERE id = 't1'");
+    expect_grant_within("tdc_a2", "secret-a2", 400);
+    sql("UPDATE tenants SET status = 'active' WHERE id = 't1'");
+    expect_grant_within("tdc_a2", "secret-a2", 200);
+    sql("UPDATE plans SET status = 'retired' WHERE code = 'pro'");
+    expect_grant_within("tdc_a2", "secret-a2", 400);
+    sql("UPDATE plans SET status = 'active' WHERE code = 'pro'");
+    expect_grant_within("tdc_a2", "secret-a2", 200);
+    /* a regenerated secret: the old one stops, the new one works */
+    char hash[65], stmt[256];
+    crypto_sha256_hex("secret-a1-new", 13, hash);
+    snprintf(stmt, sizeof stmt, "UPDATE apps SET secret_hash = '%s' WHERE id = 'a1'", hash);
+    sql(stmt);
+    expect_grant_within("tdc_a1", "secret-a1", 401);
+    assert_int_equal(grant("tdc_a1", "secret-a1-new", NULL, NULL, NULL), 200);
+    crypto_sha256_hex("secret-a1", 9, hash);
+    snprintf(stmt, sizeof stmt, "UPDATE apps SET secret_hash = '%s' WHERE id = 'a1'", hash);
+    sql(stmt);
+    expect_grant_within("tdc_a1", "secret-a1", 200);
+    /* an app created after its id was looked up (and remembered as unknown) */
+    assert_int_equal(grant("tdc_late", "secret-late", NULL, NULL, NULL), 401);
+    add_app("late", "tdc_late", "secret-late", NULL);
+    expect_grant_within("tdc_late", "secret-late", 200);
+    /* no timer: an unchanged entry is served from memory however old it is */
+    struct app_cache_stats before, after;
+    app_cache_stats(svc.app_cache, &before);
+    usleep(1200 * 1000);
+    assert_int_equal(grant("tdc_a1", "secret-a1", NULL, NULL, NULL), 200);
+    app_cache_stats(svc.app_cache, &after);
+    assert_int_equal(after.fills, before.fills);
+    assert_true(after.hits > before.hits);
 }
 
 static void test_unknown_ids_are_bounded(void **state)
 {
     struct app_facts facts;
     char id[64];
-    for (int i = 0; i < APP_CACHE_MAX_NEGATIVE * 2 + 100; i++) {
+    for (int i = 0; i < TEST_CACHE_MAX * 3; i++) {
         snprintf(id, sizeof id, "tdc_unknown_%d", i);
         assert_int_equal(app_cache_lookup(svc.app_cache, id, &facts, NULL, 0), 0);
     }
-    assert_true(app_cache_size(svc.app_cache) <= APP_CACHE_MAX_NEGATIVE + 4);
+    struct app_cache_stats stats;
+    app_cache_stats(svc.app_cache, &stats);
+    assert_true(stats.negatives > 0 && stats.negatives <= TEST_CACHE_MAX);
+    assert_true(stats.entries <= TEST_CACHE_MAX);
+    /* a remembered unknown id costs no query */
+    snprintf(id, sizeof id, "tdc_unknown_%d", TEST_CACHE_MAX * 3 - 1);
+    uint64_t fills = stats.fills;
+    assert_int_equal(app_cache_lookup(svc.app_cache, id, &facts, NULL, 0), 0);
+    app_cache_stats(svc.app_cache, &stats);
+    assert_int_equal(stats.fills, fills);
     /* known apps are still served */
     assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a1", &facts, NULL, 0), 1);
     assert_int_equal(facts.kind, APP_KIND_TENANT_APP);
@@ -263,6 +320,160 @@ static void test_unknown_ids_are_bounded(void **state)
     /* claims need room */
     char small[8];
     assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a1", &facts, small, sizeof small), -1);
+}
+
+/* More clients than the cache holds: every one is still served (evicted ones are
+ * loaded again), the size stays bounded, and a client used all along keeps its
+ * entry (CLOCK gives it a second chance). */
+static void test_eviction_keeps_the_cache_bounded(void **state)
+{
+    struct app_facts facts;
+    char id[32], client[32], secret[32];
+    for (int i = 0; i < TEST_CACHE_MAX * 2; i++) {
+        snprintf(id, sizeof id, "ev%d", i);
+        snprintf(client, sizeof client, "tdc_ev%d", i);
+        snprintf(secret, sizeof secret, "secret-ev%d", i);
+        add_app(id, client, secret, i % 2 ? "pro" : NULL);
+    }
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a2", &facts, NULL, 0), 1);
+    struct app_cache_stats before, after;
+    app_cache_stats(svc.app_cache, &before);
+    uint64_t hot_fills = 0;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < TEST_CACHE_MAX * 2; i++) {
+            snprintf(client, sizeof client, "tdc_ev%d", i);
+            snprintf(secret, sizeof secret, "secret-ev%d", i);
+            assert_int_equal(grant(client, secret, NULL, NULL, NULL), 200);
+            struct app_cache_stats mid;
+            app_cache_stats(svc.app_cache, &mid);
+            assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a2", &facts, NULL, 0), 1);
+            struct app_cache_stats mid2;
+            app_cache_stats(svc.app_cache, &mid2);
+            hot_fills += mid2.fills - mid.fills;
+        }
+    app_cache_stats(svc.app_cache, &after);
+    assert_true(after.entries <= TEST_CACHE_MAX);
+    assert_true(after.evictions > before.evictions);
+    /* the hot client was (almost) never reloaded: at most a handful of unlucky
+     * evictions in its shard of 4 entries */
+    assert_true(hot_fills < 16);
+    /* a plan's entitlements are shared, and stay right after evictions */
+    char *token = NULL;
+    assert_int_equal(grant("tdc_ev1", "secret-ev1", NULL, &token, NULL), 200);
+    free(token);
+}
+
+/* SPEC §3.2a: a cache that has not heard from the feed for longer than the stale
+ * bound fails closed; with the database unreachable, cached clients are served
+ * and uncached ones refused at once; a good feed read restores both. */
+static void test_stale_bound_and_unreachable_database(void **state)
+{
+    struct app_cache_config config = {
+        .issuer = "https://issuer.example",
+        .audience = "tenantd-api",
+        .max_entries = 1024,
+        .stale_max_ms = 300,
+    };
+    struct app_cache *cache = app_cache_new(svc.db, &config);
+    assert_non_null(cache);
+    struct app_facts facts;
+    assert_int_equal(app_cache_lookup(cache, "tdc_a1", &facts, NULL, 0), 1);
+    app_cache_feed_failed(cache);
+    assert_int_equal(app_cache_lookup(cache, "tdc_a1", &facts, NULL, 0), 1);
+    struct app_cache_stats stats;
+    app_cache_stats(cache, &stats);
+    uint64_t fills = stats.fills;
+    assert_int_equal(app_cache_lookup(cache, "tdc_a2", &facts, NULL, 0), -1);
+    app_cache_stats(cache, &stats);
+    assert_int_equal(stats.fills, fills); /* refused without trying the database */
+    assert_int_equal(stats.refused_unreachable, 1);
+    assert_false(stats.database_reachable);
+    usleep(400 * 1000);
+    assert_int_equal(app_cache_lookup(cache, "tdc_a1", &facts, NULL, 0), -1);
+    app_cache_stats(cache, &stats);
+    assert_true(stats.stale);
+    assert_true(stats.refused_stale >= 1);
+    app_cache_feed_ok(cache);
+    assert_int_equal(app_cache_lookup(cache, "tdc_a1", &facts, NULL, 0), 1);
+    assert_int_equal(app_cache_lookup(cache, "tdc_a2", &facts, NULL, 0), 1);
+    app_cache_free(cache);
+}
+
+/* The change log: triggers write one row per change in commit order; a read
+ * returns them after a given seq; pruning advances pruned_through, and a reader
+ * behind it drops everything. */
+static void test_change_log_order_prune_and_fall_behind(void **state)
+{
+    struct db_conn *c = db_acquire(svc.db);
+    int64_t head = 0, pruned = 0;
+    assert_int_equal(store_change_log_head(c, &head, &pruned), DB_OK);
+    db_release(svc.db, c);
+    sql("UPDATE apps SET name = 'renamed' WHERE id = 'a1'");
+    sql("UPDATE tenants SET name = 'T renamed' WHERE id = 't2'");
+    sql("UPDATE plans SET name = 'Pro 2' WHERE code = 'pro'");
+    sql("UPDATE apps SET client_id = 'tdc_a2_moved' WHERE id = 'a2'");
+    sql("UPDATE apps SET client_id = 'tdc_a2' WHERE id = 'a2'");
+    sql("DELETE FROM apps WHERE id = 'ev0'");
+    usleep(300 * 1000); /* let the follower apply these before the cache checks below */
+    c = db_acquire(svc.db);
+    struct change_batch batch;
+    assert_int_equal(store_change_log_read(c, head, 100, &batch), DB_OK);
+    const struct {
+        enum change_kind kind;
+        const char *key;
+    } want[] = {
+        {CHANGE_CLIENT, "tdc_a1"}, {CHANGE_TENANT, "t2"},           {CHANGE_PLAN, "pro"},
+        {CHANGE_CLIENT, "tdc_a2"}, {CHANGE_CLIENT, "tdc_a2_moved"}, {CHANGE_CLIENT, "tdc_a2_moved"},
+        {CHANGE_CLIENT, "tdc_a2"}, {CHANGE_CLIENT, "tdc_ev0"}};
+    assert_int_equal(batch.count, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < batch.count; i++) {
+        assert_int_equal(batch.rows[i].kind, want[i].kind);
+        assert_string_equal(batch.rows[i].key, want[i].key);
+        if (i > 0)
+            assert_true(batch.rows[i].seq > batch.rows[i - 1].seq);
+    }
+    int64_t last = batch.rows[batch.count - 1].seq;
+    /* limit: a reader gets the oldest rows first */
+    change_batch_free(&batch);
+    assert_int_equal(store_change_log_read(c, head, 2, &batch), DB_OK);
+    assert_int_equal(batch.count, 2);
+    assert_string_equal(batch.rows[1].key, "t2");
+    change_batch_free(&batch);
+
+    /* Applying: rows at or below `applied` are skipped; newer ones invalidate. */
+    struct app_facts facts;
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a1", &facts, NULL, 0), 1);
+    assert_int_equal(store_change_log_read(c, head, 100, &batch), DB_OK);
+    bool reset = true;
+    assert_int_equal(change_feed_apply_batch(svc.app_cache, last, &batch, &reset), last);
+    assert_false(reset);
+    change_batch_free(&batch);
+
+    /* Prune everything (cutoff in the future): a reader that had seen `head` is
+     * behind the retention and must drop the whole cache. */
+    assert_int_equal(store_change_log_prune(c, INT64_MAX / 2), DB_OK);
+    int64_t head2 = 0;
+    assert_int_equal(store_change_log_head(c, &head2, &pruned), DB_OK);
+    assert_int_equal(pruned, last);
+    assert_int_equal(head2, last);
+    assert_int_equal(store_change_log_read(c, head, 100, &batch), DB_OK);
+    assert_int_equal(batch.count, 0);
+    assert_int_equal(batch.pruned_through, last);
+    db_release(svc.db, c);
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a1", &facts, NULL, 0), 1);
+    assert_true(app_cache_size(svc.app_cache) > 0);
+    assert_int_equal(change_feed_apply_batch(svc.app_cache, head, &batch, &reset), last);
+    assert_true(reset);
+    assert_int_equal(app_cache_size(svc.app_cache), 0);
+    change_batch_free(&batch);
+    /* sequence numbers keep growing after a prune emptied the table */
+    sql("UPDATE apps SET name = 'again' WHERE id = 'a1'");
+    c = db_acquire(svc.db);
+    assert_int_equal(store_change_log_read(c, last, 100, &batch), DB_OK);
+    db_release(svc.db, c);
+    assert_int_equal(batch.count, 1);
+    assert_true(batch.rows[0].seq > last);
+    change_batch_free(&batch);
 }
 
 static void test_platform_client(void **state)
@@ -516,8 +727,11 @@ int main(void)
         cmocka_unit_test(test_grant_and_verify),
         cmocka_unit_test(test_authentication_failures_look_alike),
         cmocka_unit_test(test_invalidation_reaches_next_request),
-        cmocka_unit_test(test_max_age_reload_without_invalidation),
+        cmocka_unit_test(test_feed_applies_changes_without_invalidation),
         cmocka_unit_test(test_unknown_ids_are_bounded),
+        cmocka_unit_test(test_eviction_keeps_the_cache_bounded),
+        cmocka_unit_test(test_stale_bound_and_unreachable_database),
+        cmocka_unit_test(test_change_log_order_prune_and_fall_behind),
         cmocka_unit_test(test_platform_client),
         cmocka_unit_test(test_revocation_store),
         cmocka_unit_test(test_claim_checks_on_verify),
