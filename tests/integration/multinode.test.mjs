@@ -1,9 +1,13 @@
 // Many nodes on one PostgreSQL database (SPEC §3.2, §3.4, §3.5; docs/POSTGRES.md):
 // two `tenantd serve` processes share the database, the master key file and the
 // issuer, as a load-balanced deployment does. What one node changes, the other acts
-// on within a second:
-//   - disable / enable an app on A -> B refuses / issues again (app cache entries are
-//     reloaded when older than 1 s — src/cache/app_cache.c);
+// on within SPEC §3.2's 250 ms (asserted with a margin for the sanitizer build; the
+// measured figures are in docs/PERFORMANCE.md), through the change feed
+// (src/oauth/change_feed.c: NOTIFY wakes the follower, a 100 ms poll backs it up):
+//   - every kind of change that affects issuance: disable / enable, regenerate,
+//     delete, plan assign / unassign, plan entitlements and retirement, tenant
+//     suspension, platform client secret and deletion; the node that made the
+//     change answers the very next request with the new facts;
 //   - regenerate a secret on A -> the old secret is refused by B, the new one works;
 //   - `tenantd keys rotate` -> the new key shows up in both JWKS before either node
 //     signs with it, then both sign with it, and each node's tokens verify against
@@ -19,7 +23,7 @@
 //     (pg_terminate_backend); both nodes reconnect their pooled connections and
 //     keep serving reads, writes and token misses (src/store/db_postgres.c).
 // PostgreSQL only: with SQLite there is one node per database file, so on the SQLite
-// run (TENANTD_TEST_POSTGRES_HOST unset) this file registers no test at all.
+// run (TENANTD_TEST_POSTGRES_HOST unset) the file reports one skipped test.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,7 +36,7 @@ import { BACKEND, BIN, PG_HOST, call, cli, loginAdmin, seedTenant, sql, startSer
 const ISSUER = 'http://tenantd.multinode.test';
 // Cross-node freshness promised by SPEC §3.2 is 1 s; polling adds up to one interval
 // and the sanitizer build is slow, hence the margin.
-const WITHIN_MS = 1500;
+const WITHIN_MS = 1000;
 const POLL_MS = 50;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const header = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url'));
@@ -184,6 +188,96 @@ if (BACKEND === 'postgres') {
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
     });
 
+    // One cross-node check per kind of change (SPEC §3.2). `change` runs on A and
+    // returns nothing; `seenOn(server)` is true once a node shows the new facts.
+    async function crossNode(what, change, seenOn) {
+      await change();
+      assert.ok(await seenOn(A), `${what}: A (the node that made the change) shows it at once`);
+      return within(`${what}: B shows it`, () => seenOn(B));
+    }
+    const claimsOf = (res) => JSON.parse(Buffer.from(res.body.access_token.split('.')[1], 'base64url'));
+
+    it('delete on A: B refuses the client within the bound', async () => {
+      const app = await newApp();
+      assert.equal((await token(B, app)).status, 200);
+      await crossNode('delete',
+        async () => assert.equal((await call(A, 'DELETE', appPath(app), { auth: world.owner })).status, 204),
+        async (s) => (await token(s, app)).status === 401);
+    });
+
+    it('plan assignment, entitlements change, retirement and unassignment reach B', async () => {
+      const app = await newApp();
+      const code = uniq('pl').toLowerCase();
+      const made = await call(A, 'POST', '/api/v1/plans', { auth: adminA, body: { code, name: 'Feed plan', tier: 'paid', status: 'active', entitlements: { maxApiRequestsPerMinute: 10 } } });
+      assert.equal(made.status, 201, made.text);
+      const before = await token(B, app);
+      assert.equal(before.status, 200);
+      assert.equal(claimsOf(before).entitlements, undefined);
+      const entitlementsOn = async (s, want) => {
+        const r = await token(s, app);
+        return r.status === 200 && claimsOf(r).entitlements?.maxApiRequestsPerMinute === want;
+      };
+      await crossNode('plan assigned',
+        async () => assert.equal((await call(A, 'PUT', appPath(app, '/plan'), { auth: adminA, body: { plan_code: code } })).status, 200),
+        (s) => entitlementsOn(s, 10));
+      await crossNode('entitlements changed',
+        async () => assert.equal((await call(A, 'PATCH', `/api/v1/plans/${code}`, { auth: adminA, body: { entitlements: { maxApiRequestsPerMinute: 20 } } })).status, 200),
+        (s) => entitlementsOn(s, 20));
+      const other = await newApp(); // a second app on another plan is not disturbed
+      assert.equal((await token(B, other)).status, 200);
+      await crossNode('plan unassigned',
+        async () => assert.equal((await call(A, 'DELETE', appPath(app, '/plan'), { auth: adminA })).status, 200),
+        async (s) => { const r = await token(s, app); return r.status === 200 && claimsOf(r).entitlements === undefined; });
+      assert.equal((await call(A, 'PUT', appPath(app, '/plan'), { auth: adminA, body: { plan_code: code } })).status, 200);
+      await within('B sees the plan again', () => entitlementsOn(B, 20));
+      for (const status of ['archived', 'retired']) {
+        const r = await call(A, 'PATCH', `/api/v1/plans/${code}`, { auth: adminA, body: { status } });
+        assert.equal(r.status, 200, r.text);
+      }
+      await crossNode('plan retired', async () => {},
+        async (s) => { const r = await token(s, app); return r.status === 400 && r.body.error_description === 'assigned plan is retired'; });
+      assert.equal((await token(B, other)).status, 200);
+    });
+
+    it('tenant suspended and activated on A: B follows', async () => {
+      const app = await newApp();
+      assert.equal((await token(B, app)).status, 200);
+      await crossNode('tenant suspended',
+        async () => assert.equal((await call(A, 'POST', `/api/v1/tenants/${world.tenantId}/suspend`, { auth: adminA })).status, 200),
+        async (s) => { const r = await token(s, app); return r.status === 400 && r.body.error_description === 'tenant is not active'; });
+      await crossNode('tenant activated',
+        async () => assert.equal((await call(A, 'POST', `/api/v1/tenants/${world.tenantId}/activate`, { auth: adminA })).status, 200),
+        async (s) => (await token(s, app)).status === 200);
+    });
+
+    it('platform client: a regenerated secret and a deletion reach B', async () => {
+      const made = await call(A, 'POST', '/api/v1/platform-clients', { auth: adminA, body: { name: uniq('pc'), scopes: ['platform:storage'] } });
+      assert.equal(made.status, 201, made.text);
+      const pc = { clientId: made.body.client_id, secret: made.body.client_secret };
+      assert.equal((await token(B, pc)).status, 200);
+      let fresh;
+      await crossNode('platform secret regenerated', async () => {
+        const r = await call(A, 'POST', `/api/v1/platform-clients/${made.body.id}/secret`, { auth: adminA });
+        assert.equal(r.status, 200, r.text);
+        fresh = r.body.client_secret;
+      }, async (s) => (await token(s, pc)).status === 401);
+      assert.equal((await token(B, pc, fresh)).status, 200);
+      await crossNode('platform client deleted',
+        async () => assert.equal((await call(A, 'DELETE', `/api/v1/platform-clients/${made.body.id}`, { auth: adminA })).status, 204),
+        async (s) => (await token(s, pc, fresh)).status === 401);
+    });
+
+    it('the token path reads no database in steady state: B serves warm apps with zero token-path queries', async () => {
+      const app = await newApp();
+      assert.equal((await token(B, app)).status, 200);
+      const queries = async () => Number((await (await fetch(`${B.url}/metrics`)).text()).match(/^tenantd_token_path_db_queries_total (\d+)/m)[1]);
+      const q0 = await queries();
+      for (let i = 0; i < 50; i++) assert.equal((await token(B, app)).status, 200);
+      await sleep(1500); // longer than any former cache lifetime
+      for (let i = 0; i < 50; i++) assert.equal((await token(B, app)).status, 200);
+      assert.equal(await queries(), q0);
+    });
+
     it('keys rotate: the new key is in both JWKS before either node signs with it; then both sign and cross-verify', async () => {
       const app = await newApp();
       const before1 = (await jwks(A)).keys.map((k) => k.kid);
@@ -324,4 +418,9 @@ if (BACKEND === 'postgres') {
       }
     });
   });
+}
+
+if (BACKEND !== 'postgres') {
+  // Visible in the SQLite run's summary instead of a file that silently has no tests.
+  it('multi-node behaviour (PostgreSQL only)', { skip: 'runs in the PostgreSQL stage of make test' }, () => {});
 }

@@ -20,7 +20,7 @@ test('healthz and readyz', async () => {
   assert.equal(live.body.status, 'ok');
   const ready = await call(server, 'GET', '/readyz');
   assert.equal(ready.status, 200);
-  assert.equal(ready.body.status, 'ready');
+  assert.equal(ready.body.status, 'ok');
   assert.ok(ready.body.schema_version >= 1);
   assert.equal(ready.body.database, server.backend);
 });
