@@ -93,65 +93,66 @@ void metrics_count_auth_failure(struct metrics *m)
         atomic_fetch_add(&m->auth_failures, 1);
 }
 
-/* One metric: HELP, TYPE and a value. */
-static void metrics_line(FILE *f, const char *name, const char *type, const char *help,
-                         double value)
-{
-    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, value);
-}
-
+/* The token path's series: one row each (the refusal counter has a label and is
+ * written separately). */
 static void metrics_render_token_path(FILE *f, const struct metrics_token_path *tp)
 {
-    metrics_line(f, "tenantd_app_cache_entries", "gauge", "Clients in the token-path cache.",
-                 (double)tp->cache_entries);
-    metrics_line(f, "tenantd_app_cache_negative_entries", "gauge",
-                 "Unknown client_ids remembered by the token-path cache.",
-                 (double)tp->cache_negative_entries);
-    metrics_line(f, "tenantd_app_cache_hits_total", "counter",
-                 "Token-path lookups answered from the cache.", (double)tp->cache_hits);
-    metrics_line(f, "tenantd_app_cache_misses_total", "counter",
-                 "Token-path lookups not in the cache.", (double)tp->cache_misses);
-    metrics_line(f, "tenantd_app_cache_negative_hits_total", "counter",
-                 "Unknown client_ids answered from the cache.", (double)tp->cache_negative_hits);
-    metrics_line(f, "tenantd_app_cache_evictions_total", "counter",
-                 "Clients evicted to stay within TENANTD_APP_CACHE_MAX.",
-                 (double)tp->cache_evictions);
-    metrics_line(f, "tenantd_token_path_db_queries_total", "counter",
-                 "Database round trips made by the token path (cache fills).",
-                 (double)tp->database_queries);
-    metrics_line(f, "tenantd_token_path_db_errors_total", "counter",
-                 "Token-path database round trips that failed.", (double)tp->database_errors);
+    const struct {
+        const char *name, *type, *help;
+        double value;
+    } rows[] = {
+        {"tenantd_app_cache_entries", "gauge", "Clients in the token-path cache.",
+         (double)tp->cache_entries},
+        {"tenantd_app_cache_negative_entries", "gauge",
+         "Unknown client_ids remembered by the token-path cache.",
+         (double)tp->cache_negative_entries},
+        {"tenantd_app_cache_hits_total", "counter", "Token-path lookups answered from the cache.",
+         (double)tp->cache_hits},
+        {"tenantd_app_cache_misses_total", "counter", "Token-path lookups not in the cache.",
+         (double)tp->cache_misses},
+        {"tenantd_app_cache_negative_hits_total", "counter",
+         "Unknown client_ids answered from the cache.", (double)tp->cache_negative_hits},
+        {"tenantd_app_cache_evictions_total", "counter",
+         "Clients evicted to stay within TENANTD_APP_CACHE_MAX.", (double)tp->cache_evictions},
+        {"tenantd_token_path_db_queries_total", "counter",
+         "Database round trips made by the token path (cache fills).",
+         (double)tp->database_queries},
+        {"tenantd_token_path_db_errors_total", "counter",
+         "Token-path database round trips that failed.", (double)tp->database_errors},
+        {"tenantd_database_reachable", "gauge",
+         "1 while the change feed and cache fills reach the database.",
+         tp->database_reachable ? 1 : 0},
+        {"tenantd_serving_stale", "gauge",
+         "1 while tokens are issued from the cache with the database unreachable.",
+         !tp->database_reachable && !tp->failing_closed ? 1 : 0},
+        {"tenantd_failing_closed", "gauge",
+         "1 once the cache is older than TENANTD_STALE_MAX_SECONDS (every lookup 503).",
+         tp->failing_closed ? 1 : 0},
+        {"tenantd_change_feed_lag_seconds", "gauge",
+         "Time since the last successful read of the change feed.", tp->feed_lag_seconds},
+        {"tenantd_change_feed_delay_seconds", "gauge",
+         "Commit to applied on this node, for the newest change applied.", tp->feed_delay_seconds},
+        {"tenantd_change_feed_applied_sequence", "gauge",
+         "Sequence number of the newest change applied.", (double)tp->feed_applied_seq},
+        {"tenantd_change_feed_behind_sequences", "gauge",
+         "Changes seen in the log but not yet applied.", (double)tp->feed_behind},
+        {"tenantd_change_feed_applied_total", "counter", "Changes applied.",
+         (double)tp->feed_applied},
+        {"tenantd_change_feed_resets_total", "counter",
+         "Whole-cache drops after falling behind the change-log retention.",
+         (double)tp->feed_resets},
+        {"tenantd_change_feed_errors_total", "counter", "Failed change-feed reads or connections.",
+         (double)tp->feed_errors},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", rows[i].name, rows[i].help,
+                rows[i].name, rows[i].type, rows[i].name, rows[i].value);
     fprintf(f,
             "# HELP tenantd_token_path_refusals_total Lookups refused with 503.\n"
             "# TYPE tenantd_token_path_refusals_total counter\n"
             "tenantd_token_path_refusals_total{reason=\"stale\"} %llu\n"
             "tenantd_token_path_refusals_total{reason=\"database_unreachable\"} %llu\n",
             (unsigned long long)tp->refused_stale, (unsigned long long)tp->refused_unreachable);
-    metrics_line(f, "tenantd_database_reachable", "gauge",
-                 "1 while the change feed and cache fills reach the database.",
-                 tp->database_reachable ? 1 : 0);
-    metrics_line(f, "tenantd_serving_stale", "gauge",
-                 "1 while tokens are issued from the cache with the database unreachable.",
-                 !tp->database_reachable && !tp->failing_closed ? 1 : 0);
-    metrics_line(f, "tenantd_failing_closed", "gauge",
-                 "1 once the cache is older than TENANTD_STALE_MAX_SECONDS (every lookup 503).",
-                 tp->failing_closed ? 1 : 0);
-    metrics_line(f, "tenantd_change_feed_lag_seconds", "gauge",
-                 "Time since the last successful read of the change feed.", tp->feed_lag_seconds);
-    metrics_line(f, "tenantd_change_feed_delay_seconds", "gauge",
-                 "Commit to applied on this node, for the newest change applied.",
-                 tp->feed_delay_seconds);
-    metrics_line(f, "tenantd_change_feed_applied_sequence", "gauge",
-                 "Sequence number of the newest change applied.", (double)tp->feed_applied_seq);
-    metrics_line(f, "tenantd_change_feed_behind_sequences", "gauge",
-                 "Changes seen in the log but not yet applied.", (double)tp->feed_behind);
-    metrics_line(f, "tenantd_change_feed_applied_total", "counter", "Changes applied.",
-                 (double)tp->feed_applied);
-    metrics_line(f, "tenantd_change_feed_resets_total", "counter",
-                 "Whole-cache drops after falling behind the change-log retention.",
-                 (double)tp->feed_resets);
-    metrics_line(f, "tenantd_change_feed_errors_total", "counter",
-                 "Failed change-feed reads or connections.", (double)tp->feed_errors);
 }
 
 char *metrics_render(struct metrics *m, const struct metrics_token_path *tp, size_t *len)
