@@ -53,9 +53,58 @@ bool http_request_content_type_is(const struct http_request *req, const char *ty
 /*
  * Basic credentials per RFC 7617 with the RFC 6749 §2.3.1 rule that id and secret
  * are form-urlencoded inside. Returns 1 when a well-formed Basic header was found
- * (user/pass are malloc'd, caller frees), 0 when there is no Authorization Basic
- * header, -1 when one is present but malformed.
+ * (user/pass are malloc'd, caller frees and wipes pass), 0 when there is no
+ * Authorization Basic header, -1 when one is present but malformed
+ * (http_basic_credentials_parse).
  */
 int http_request_basic_auth(const struct http_request *req, char **user, char **pass);
+
+/*
+ * Parses the value of an Authorization header (untrusted, NUL-terminated). Not the
+ * Basic scheme ("Basic" + space, case-insensitive): returns 0. Otherwise the
+ * token68 must be strict padded base64 (crypto/base64url.h) of "user-id:password"
+ * (split at the first colon), whose decoded bytes hold no control character (C0 or
+ * DEL, RFC 7617 §2 — a NUL would otherwise cut the secret short of what was sent);
+ * each half is then form-decoded (RFC 6749 §2.3.1), which refuses %00. Returns 1
+ * with *user and *pass malloc'd (exactly the bytes sent, NUL-free), or -1 when
+ * malformed (both NULL; every intermediate copy is wiped).
+ */
+int http_basic_credentials_parse(const char *header, char **user, char **pass);
+
+/*
+ * Fields that must appear at most once (SPEC §4: duplicates are refused like the
+ * repeated parameters of forms and JSON, so no layer can read a different copy
+ * than another): the headers that carry meaning here (Authorization, Content-Type,
+ * Cookie, X-CSRF-Token, Host, Content-Length, Transfer-Encoding), the cookies the
+ * server reads (tenantd_session), and every query parameter. At most
+ * HTTP_QUERY_MAX_PARAMS query parameters are accepted. See docs/SECURITY.md.
+ */
+#define HTTP_QUERY_MAX_PARAMS 32
+
+enum http_repeat_kind {
+    HTTP_REPEAT_NONE = 0,
+    HTTP_REPEAT_HEADER,     /* 400 duplicate_header */
+    HTTP_REPEAT_COOKIE,     /* 400 duplicate_cookie */
+    HTTP_REPEAT_QUERY,      /* 400 duplicate_parameter */
+    HTTP_REPEAT_QUERY_MANY, /* 400 too_many_parameters */
+};
+
+struct http_repeat {
+    enum http_repeat_kind kind;
+    char name[64]; /* the field, printable ASCII only (others become '?'), maybe cut */
+};
+
+/* True when a header of this name (case-insensitive) must not be repeated. */
+bool http_header_is_single(const char *name);
+/* True when a cookie of this name (case-sensitive) must not be repeated. */
+bool http_cookie_is_single(const char *name);
+
+/*
+ * Looks for a repeated single-valued header, a repeated server cookie, a repeated
+ * query parameter (names compared exactly, after percent-decoding) or too many
+ * query parameters on a connection whose headers are parsed. Returns true and
+ * fills *out (the first offence found) or false (out->kind = HTTP_REPEAT_NONE).
+ */
+bool http_connection_find_repeat(struct MHD_Connection *connection, struct http_repeat *out);
 
 #endif

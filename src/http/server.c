@@ -40,6 +40,7 @@ struct request_state {
     char *body;
     size_t len, cap;
     int too_large;
+    int refused; /* answered before the body (a repeated field) */
     struct timespec started;
     int deferred_state; /* 0 none, 1 running, 2 reply ready */
     struct http_reply deferred_reply;
@@ -200,6 +201,44 @@ static enum MHD_Result server_answer_error(struct http_server *srv, struct MHD_C
     return r;
 }
 
+/*
+ * Answers a repeated field with 400: OAuth endpoints (/connect/...) in RFC 6749 §5.2
+ * form ({"error":"invalid_request"} — "repeats a parameter"), every other path as
+ * problem+json with a specific code naming the field. The name was sanitised to
+ * printable ASCII by http_connection_find_repeat.
+ */
+static enum MHD_Result server_answer_repeat(struct http_server *srv, struct MHD_Connection *c,
+                                            const char *url, const struct http_repeat *repeat)
+{
+    const char *code = "duplicate_parameter", *what = "query parameter";
+    if (repeat->kind == HTTP_REPEAT_HEADER) {
+        code = "duplicate_header";
+        what = "header";
+    } else if (repeat->kind == HTTP_REPEAT_COOKIE) {
+        code = "duplicate_cookie";
+        what = "cookie";
+    }
+    char detail[160];
+    if (repeat->kind == HTTP_REPEAT_QUERY_MANY) {
+        code = "too_many_parameters";
+        snprintf(detail, sizeof detail, "at most %d query parameters are accepted",
+                 HTTP_QUERY_MAX_PARAMS);
+    } else {
+        snprintf(detail, sizeof detail, "the %s %s must not be repeated", what, repeat->name);
+    }
+    struct http_reply reply;
+    reply_init(&reply);
+    if (url && strncmp(url, "/connect/", 9) == 0)
+        reply_json(&reply, 400,
+                   json_pack("{s:s,s:s}", "error", "invalid_request", "error_description", detail));
+    else
+        reply_error(&reply, 400, code, repeat->kind == HTTP_REPEAT_QUERY_MANY ? NULL : repeat->name,
+                    "%s", detail);
+    enum MHD_Result r = server_queue(srv, c, &reply);
+    reply_release(&reply);
+    return r;
+}
+
 static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, const char *url,
                                          const char *method, const char *version,
                                          const char *upload_data, size_t *upload_data_size,
@@ -215,6 +254,13 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
         st->cap = sizeof st->inline_body - 1;
         clock_gettime(CLOCK_MONOTONIC, &st->started);
         *con_cls = st;
+        /* Headers are parsed, the body not read yet: refuse repeated fields before
+         * any layer reads one copy of them (request.h). */
+        struct http_repeat repeat;
+        if (http_connection_find_repeat(c, &repeat)) {
+            st->refused = 1; /* answered: the body, if any, is skipped */
+            return server_answer_repeat(srv, c, url, &repeat);
+        }
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_LIMIT) {
             /* Refuse before reading the body; libmicrohttpd closes the connection. */
@@ -227,6 +273,8 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (st->refused)
+            return MHD_YES;
         if (st->too_large || st->len + n > HTTP_BODY_LIMIT) {
             st->too_large = 1;
             return MHD_YES;
@@ -250,6 +298,8 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
         st->len += n;
         return MHD_YES;
     }
+    if (st->refused)
+        return MHD_YES; /* the 400 is queued already */
     if (st->too_large)
         return server_answer_error(srv, c, 413, "body_too_large",
                                    "request bodies are limited to 64 KiB");

@@ -4,7 +4,6 @@
  */
 #include "oauth/client_auth.h"
 
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,6 @@
 #include "ops/metrics.h"
 #include "service.h"
 #include "util/throttle.h"
-#include "util/timeutil.h"
 
 /* Compared against when the client_id is unknown, so that an unknown id costs
  * what a wrong secret costs. No secret hashes to it (it is not a SHA-256 output
@@ -23,12 +21,6 @@ static const unsigned char client_auth_dummy_hash[32] = {
     0x6b, 0x86, 0xb2, 0x73, 0xff, 0x34, 0xfc, 0xe1, 0x9d, 0x6b, 0x80, 0x4e, 0xff, 0x5a, 0x3f, 0x57,
     0x47, 0xad, 0xa4, 0xea, 0xa2, 0x2f, 0x1d, 0x49, 0xc0, 0x1e, 0x52, 0xdd, 0xb7, 0x87, 0x5b, 0x4b,
 };
-
-/* Monotonic ms of the last recorded failure (0: none yet). The throttle only
- * counts failures in 60 s windows, so when none happened for longer than a
- * window nobody can be blocked and the token path skips the throttle's lock. */
-static atomic_int_fast64_t client_auth_last_failure_ms;
-#define CLIENT_AUTH_WINDOW_MS (61 * 1000)
 
 void oauth_reply_error(struct http_reply *reply, int status, const char *error,
                        const char *description)
@@ -93,6 +85,17 @@ static void client_auth_challenge(struct http_reply *reply)
     reply_header(reply, "WWW-Authenticate", "Basic realm=\"tenantd\"");
 }
 
+/* SPEC §3.6: credentials are compared byte for byte, and no client_id or secret we
+ * issue holds a control character (C0 or DEL): one that does was mangled or forged
+ * (a NUL would cut a C string short of what was sent) and is refused outright. */
+static bool client_auth_text_is_clean(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
 bool client_credentials_read(struct http_request *req, const struct form *form,
                              struct client_credentials *cred, struct http_reply *reply)
 {
@@ -100,6 +103,9 @@ bool client_credentials_read(struct http_request *req, const struct form *form,
     int basic = http_request_basic_auth(req, &cred->basic_user, &cred->basic_pass);
     const char *body_id = form_get(form, "client_id");
     const char *body_secret = form_get(form, "client_secret");
+    if (basic > 0 && (!client_auth_text_is_clean(cred->basic_user) ||
+                      !client_auth_text_is_clean(cred->basic_pass)))
+        basic = -1;
     if (basic < 0) {
         oauth_reply_error(reply, 401, "invalid_client", "malformed Basic credentials");
         client_auth_challenge(reply);
@@ -126,7 +132,8 @@ bool client_credentials_read(struct http_request *req, const struct form *form,
         client_auth_challenge(reply);
         return false;
     }
-    if (!body_secret) {
+    if (!body_secret || !client_auth_text_is_clean(body_id) ||
+        !client_auth_text_is_clean(body_secret)) {
         /* Every app is a confidential client: no secret, no token. */
         oauth_reply_error(reply, 401, "invalid_client", "client authentication failed");
         return false;
@@ -150,16 +157,8 @@ enum client_auth_result client_auth_verify(struct service *svc, const char *remo
                                            int *retry_after)
 {
     *retry_after = 0;
-    char key[256];
-    int64_t last = atomic_load(&client_auth_last_failure_ms);
-    if (last != 0 && time_monotonic_ms() - last < CLIENT_AUTH_WINDOW_MS) {
-        client_auth_key(key, sizeof key, remote_addr, client_id);
-        int wait = throttle_check(svc->client_throttle, key);
-        if (wait > 0) {
-            *retry_after = wait;
-            return CLIENT_AUTH_THROTTLED;
-        }
-    }
+    /* Verify first (SPEC §3.6): the correct secret is never refused by the
+     * throttle, so the throttle is consulted only once the attempt has failed. */
     int found = app_cache_lookup(svc->app_cache, client_id, facts, claims, claims_cap);
     if (found < 0)
         return CLIENT_AUTH_UNAVAILABLE;
@@ -170,11 +169,19 @@ enum client_auth_result client_auth_verify(struct service *svc, const char *remo
     crypto_wipe(digest, sizeof digest);
     if (found && match)
         return CLIENT_AUTH_OK;
-    atomic_store(&client_auth_last_failure_ms, time_monotonic_ms());
-    client_auth_key(key, sizeof key, remote_addr, client_id);
-    throttle_record_failure(svc->client_throttle, key);
-    metrics_count_auth_failure(svc->metrics);
     memset(facts, 0, sizeof *facts);
+    metrics_count_auth_failure(svc->metrics);
+    /* Unknown client and wrong secret reach this point alike (same work, same
+     * key shape), so the 401/429 answer says nothing about existence. Checked
+     * before recording: the first 20 failures of a window answer 401. */
+    char key[256];
+    client_auth_key(key, sizeof key, remote_addr, client_id);
+    int wait = throttle_check(svc->client_throttle, key);
+    throttle_record_failure(svc->client_throttle, key);
+    if (wait > 0) {
+        *retry_after = wait;
+        return CLIENT_AUTH_THROTTLED;
+    }
     return CLIENT_AUTH_FAILED;
 }
 

@@ -8,8 +8,12 @@
  * Authentication never reveals whether a client_id exists: an unknown id costs the
  * same hashing and comparison as a wrong secret (against a dummy hash) and gets
  * the same answer. Failures are counted per (address, client_id) (SPEC §3.6):
- * after 20 in a minute that pair gets 429 with Retry-After — even with the right
- * secret — while the same client from any other address is unaffected.
+ * after 20 in a minute that pair's further *failing* attempts get 429 with
+ * Retry-After, while the same client from any other address is unaffected. The
+ * secret is verified first: a request presenting the correct secret is never
+ * refused by the throttle (secrets are 256-bit random, so the throttle sheds cost
+ * and tells a misconfigured caller to back off; it does not stop guessing).
+ * Credentials holding a control character are refused before any lookup.
  */
 #ifndef TENANTD_OAUTH_CLIENT_AUTH_H
 #define TENANTD_OAUTH_CLIENT_AUTH_H
@@ -64,7 +68,8 @@ bool oauth_read_form(struct http_request *req, struct form *form, struct http_re
  * Finds the client credentials: an Authorization: Basic header (RFC 6749 §2.3.1
  * form-decoding) or client_id + client_secret in the form. Both methods at once
  * (or a body client_id that differs from the Basic one) -> 400 invalid_request;
- * none, a malformed Basic header, or a client_id without secret -> 401
+ * none, a malformed Basic header, a client_id without secret, or a client_id or
+ * secret holding a control character (C0 or DEL, after all decoding) -> 401
  * invalid_client. On failure answers and returns false. Always call
  * client_credentials_free.
  */
@@ -73,11 +78,14 @@ bool client_credentials_read(struct http_request *req, const struct form *form,
 void client_credentials_free(struct client_credentials *cred);
 
 /*
- * Authenticates client_id/client_secret (untrusted) from remote_addr: throttle
- * check, cache lookup (one store query on a miss), SHA-256 of the secret compared
- * in constant time with the current secret's hash (or a dummy hash). On
- * CLIENT_AUTH_OK fills *facts and, when claims is not NULL, the claims prefix
- * (claims_cap >= APP_CACHE_CLAIMS_MAX + 1). *retry_after gets the seconds for
+ * Authenticates client_id/client_secret (untrusted) from remote_addr: cache lookup
+ * (one store query on a miss), SHA-256 of the secret compared in constant time
+ * with the current secret's hash (or a dummy hash); only when that fails, the
+ * throttle check. So a correct secret is CLIENT_AUTH_OK whatever the throttle
+ * holds, and a failure is CLIENT_AUTH_THROTTLED (429) instead of FAILED (401)
+ * once its (address, client_id) pair is over the limit. On CLIENT_AUTH_OK fills
+ * *facts and, when claims is not NULL, the claims prefix (claims_cap >=
+ * APP_CACHE_CLAIMS_MAX + 1). *retry_after gets the seconds for
  * CLIENT_AUTH_THROTTLED. Failures are recorded in the throttle and the metrics.
  */
 enum client_auth_result client_auth_verify(struct service *svc, const char *remote_addr,
