@@ -1,5 +1,6 @@
 /*
- * outbox_sender.c — one background thread that drains the outbox over SMTP.
+ * outbox_sender.c — one background thread that drains the outbox over SMTP and
+ * keeps the outbox's retention.
  *
  * Each message: claim the oldest queued one (store_outbox_claim_next: atomic, so
  * senders on several nodes sharing a database never pick the same message; the
@@ -9,6 +10,12 @@
  * failure the thread waits longer before the next attempt (5 s per failed attempt,
  * at most 60 s) so a dead relay is not hammered. Bodies may carry invitation links:
  * they are never logged.
+ *
+ * Retention runs whether or not SMTP is configured (without SMTP, delivery is
+ * skipped and the thread only prunes): every outbox_prune_interval_ms(),
+ * store_outbox_prune expires queued mail older than the invitation lifetime (the
+ * body, with its invitation link, is cleared) and deletes finished rows after
+ * OUTBOX_DONE_KEEP_SECONDS.
  */
 #include "ops/outbox_sender.h"
 
@@ -181,12 +188,50 @@ static int outbox_wait(struct outbox_sender *s, int ms)
     return stopping;
 }
 
+int outbox_prune_interval_ms(int invitation_ttl_seconds)
+{
+    /* Twice per lifetime bounds how long an expired link survives to half a
+     * lifetime; once a minute is plenty for the default 72 h (and the check is a
+     * plain read). */
+    int64_t ms = (int64_t)invitation_ttl_seconds * 1000 / 2;
+    if (ms < 1000)
+        ms = 1000;
+    if (ms > 60000)
+        ms = 60000;
+    return (int)ms;
+}
+
+/* One retention pass; logs what it changed (counts only) and failures. */
+static void outbox_prune(struct service *svc)
+{
+    struct db_conn *c = db_acquire(svc->db);
+    int changed = store_outbox_prune(c, time_now(), svc->cfg.invitation_ttl_seconds,
+                                     OUTBOX_DONE_KEEP_SECONDS);
+    if (changed < 0)
+        fprintf(stderr, "tenantd: outbox retention pass failed: %s\n", db_error_message(c));
+    else if (changed > 0)
+        fprintf(stderr, "tenantd: outbox retention: %d message(s) expired or removed\n", changed);
+    db_release(svc->db, c);
+}
+
 static void *outbox_loop(void *arg)
 {
     struct outbox_sender *s = arg;
     struct service *svc = s->svc;
-    int delay_ms = 500;
+    const bool smtp = svc->cfg.smtp_url[0] != 0;
+    const int prune_every_ms = outbox_prune_interval_ms(svc->cfg.invitation_ttl_seconds);
+    int64_t next_prune_ms = 0; /* a pass at start */
+    int delay_ms = 0;
     while (!outbox_wait(s, delay_ms)) {
+        int64_t now_ms = time_monotonic_ms();
+        if (now_ms >= next_prune_ms) {
+            outbox_prune(svc);
+            next_prune_ms = now_ms + prune_every_ms;
+        }
+        if (!smtp) {
+            delay_ms = prune_every_ms;
+            continue;
+        }
         struct outbox_message m;
         memset(&m, 0, sizeof m);
         struct db_conn *c = db_acquire(svc->db);
@@ -226,8 +271,6 @@ static void *outbox_loop(void *arg)
 
 struct outbox_sender *outbox_sender_start(struct service *svc)
 {
-    if (!svc->cfg.smtp_url[0])
-        return NULL;
     struct outbox_sender *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;

@@ -1,7 +1,8 @@
 /*
  * outbox_sender.h — delivers queued outbox email over SMTP (libcurl) when
  * TENANTD_SMTP_URL is configured. Without it, messages stay in the outbox (their
- * recipient and subject were logged when queued), so nothing is lost.
+ * recipient and subject were logged when queued) until they expire with the
+ * invitation lifetime (store_outbox_prune), which the same thread enforces.
  */
 #ifndef TENANTD_OPS_OUTBOX_SENDER_H
 #define TENANTD_OPS_OUTBOX_SENDER_H
@@ -20,8 +21,13 @@ struct outbox_sender;
  */
 bool outbox_smtp_tls_required(const char *url);
 
-/* Starts the background sender; NULL when SMTP is not configured or on failure. */
+/* Starts the background thread: SMTP delivery when TENANTD_SMTP_URL is set, and
+ * the outbox retention (store_outbox_prune) in any case. NULL on failure. */
 struct outbox_sender *outbox_sender_start(struct service *svc);
+
+/* How often the retention pass runs for a given invitation lifetime: half of it,
+ * clamped to 1–60 s. */
+int outbox_prune_interval_ms(int invitation_ttl_seconds);
 /* Stops and joins the thread (a message in flight finishes first). NULL is fine. */
 void outbox_sender_stop(struct outbox_sender *s);
 

@@ -204,3 +204,57 @@ int store_outbox_mark_failed(struct db_conn *c, const char *id, const char *erro
     db_finalize(s);
     return rc == DB_DONE ? DB_DONE : DB_ERROR;
 }
+
+/* Queued, not claimed, created at or before the cutoff: $1 cutoff, $2 now. */
+#define OUTBOX_EXPIRED_QUEUED                                                                      \
+    "status = 'queued' AND created_at <= $1 AND (claimed_until IS NULL OR claimed_until < $2)"
+
+/* Runs an UPDATE/DELETE binding the given integers to $1..$n; changed rows or -1. */
+static int64_t outbox_prune_step(struct db_conn *c, const char *sql, const int64_t *values,
+                                 int count)
+{
+    struct db_stmt *s = db_prepare(c, sql);
+    if (!s)
+        return -1;
+    for (int i = 0; i < count; i++)
+        db_bind_int(s, i + 1, values[i]);
+    int rc = db_step(s);
+    int64_t changed = rc == DB_DONE ? db_changes(s) : -1;
+    db_finalize(s);
+    return changed;
+}
+
+int store_outbox_prune(struct db_conn *c, int64_t now, int64_t queued_max_age, int64_t done_max_age)
+{
+    const int64_t queued[2] = {now - queued_max_age, now};
+    const int64_t done[1] = {now - done_max_age};
+    struct db_stmt *s = db_prepare(c, "SELECT id FROM outbox WHERE (" OUTBOX_EXPIRED_QUEUED
+                                      ") OR (status <> 'queued' AND "
+                                      "COALESCE(sent_at, created_at) <= $3) LIMIT 1");
+    if (!s)
+        return -1;
+    db_bind_int(s, 1, queued[0]);
+    db_bind_int(s, 2, queued[1]);
+    db_bind_int(s, 3, done[0]);
+    int due = store_rows_found(db_step(s));
+    db_finalize(s);
+    if (due != 1)
+        return due;
+    if (db_begin_write(c) != DB_OK)
+        return -1;
+    int64_t expired = outbox_prune_step(c,
+                                        "UPDATE outbox SET status = 'failed', body = '', "
+                                        "claimed_until = NULL, last_error = 'expired before "
+                                        "delivery' WHERE " OUTBOX_EXPIRED_QUEUED,
+                                        queued, 2);
+    int64_t deleted = expired < 0 ? -1
+                                  : outbox_prune_step(c,
+                                                      "DELETE FROM outbox WHERE status <> 'queued' "
+                                                      "AND COALESCE(sent_at, created_at) <= $1",
+                                                      done, 1);
+    if (deleted < 0 || db_commit(c) != DB_OK) {
+        db_rollback(c);
+        return -1;
+    }
+    return (int)(expired + deleted);
+}

@@ -71,4 +71,25 @@ int store_outbox_mark_sent(struct db_conn *c, const char *id, int64_t now);
  * the body is cleared (it will never be sent). DB_DONE or DB_ERROR. */
 int store_outbox_mark_failed(struct db_conn *c, const char *id, const char *error, int permanent);
 
+/*
+ * Retention (issue 9 item 8): no message, and no secret in one, stays in the outbox
+ * longer than it is useful.
+ * - A message still `queued` (not claimed by a sender right now) that was created
+ *   at or before now - queued_max_age will not be sent: status `failed`, body
+ *   cleared, last_error "expired before delivery". The sender passes the invitation
+ *   lifetime (TENANTD_INVITATION_TTL_SECONDS): by then an invitation link in the
+ *   body is dead, and so is the point of a late welcome or activation mail. With
+ *   no SMTP configured this is what ends the plaintext copy of an invitation link.
+ * - A `sent` or `failed` row (bodies already cleared) is deleted once it is
+ *   done_max_age old (sent_at for sent mail, created_at otherwise): recipient and
+ *   subject are personal data, kept only long enough to answer "was it sent?".
+ * A plain read first: when nothing is due (the usual case) no write lock is taken.
+ * Otherwise one write transaction of its own (c must not be inside one). Returns
+ * the number of rows expired + deleted (0 when nothing was due), or -1 on error
+ * (nothing changed).
+ */
+#define OUTBOX_DONE_KEEP_SECONDS (7 * 86400)
+int store_outbox_prune(struct db_conn *c, int64_t now, int64_t queued_max_age,
+                       int64_t done_max_age);
+
 #endif

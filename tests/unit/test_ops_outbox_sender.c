@@ -3,7 +3,8 @@
  * SMTP relays off the host must speak TLS (smtps:// or STARTTLS), so a man in the
  * middle cannot strip STARTTLS and read invitation links or the SMTP credentials in
  * the URL; only a loopback relay may be plain. Delivery itself is tested end to end
- * by tests/integration/email.test.mjs (a loopback sink).
+ * by tests/integration/email.test.mjs (a loopback sink). Also: how often the
+ * retention pass runs (outbox_prune_interval_ms).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,12 +48,26 @@ static void test_remote_relays_need_tls(void **state)
     assert_true(outbox_smtp_tls_required("not a url"));
 }
 
+/* Retention runs twice per invitation lifetime, between once a second and once a
+ * minute. */
+static void test_prune_interval(void **state)
+{
+    (void)state;
+    assert_int_equal(outbox_prune_interval_ms(1), 1000);
+    assert_int_equal(outbox_prune_interval_ms(2), 1000);
+    assert_int_equal(outbox_prune_interval_ms(10), 5000);
+    assert_int_equal(outbox_prune_interval_ms(120), 60000);
+    assert_int_equal(outbox_prune_interval_ms(72 * 3600), 60000);
+    assert_int_equal(outbox_prune_interval_ms(30 * 86400), 60000);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loopback_relays_may_be_plain),
         cmocka_unit_test(test_remote_relays_need_tls),
+        cmocka_unit_test(test_prune_interval),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -6,7 +6,9 @@
  * also from two threads on two connections, while an expired claim is taken again
  * and mark_sent / mark_failed release it; and a body (which may carry an invitation
  * link, i.e. a credential) does not outlive delivery: it is cleared when the message
- * is sent and when it fails for good, and kept while a retry is still due.
+ * is sent and when it fails for good, and kept while a retry is still due; and the
+ * retention (store_outbox_prune): queued mail expires with the invitation lifetime
+ * (body cleared), finished rows are deleted after the keep period.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -314,6 +317,125 @@ static void test_claims_are_exclusive_and_expire(void **state)
     store_outbox_message_free(&retry);
 }
 
+/* Rows in the outbox, and the last_error of message id ("" when NULL, "-" when
+ * the row is gone). */
+static int outbox_rows(struct fixture *f)
+{
+    struct db_stmt *s = db_prepare(f->c, "SELECT COUNT(*) FROM outbox");
+    assert_non_null(s);
+    assert_int_equal(db_step(s), DB_ROW);
+    int n = (int)db_column_int(s, 0);
+    db_finalize(s);
+    return n;
+}
+
+static void last_error_of(struct fixture *f, const char *id, char *out, size_t size)
+{
+    struct db_stmt *s = db_prepare(f->c, "SELECT last_error FROM outbox WHERE id = $1");
+    assert_non_null(s);
+    db_bind_text(s, 1, id);
+    int rc = db_step(s);
+    const char *v = rc == DB_ROW ? db_column_text(s, 0) : "-";
+    snprintf(out, size, "%s", v ? v : "");
+    db_finalize(s);
+}
+
+#define TTL (72 * 3600)
+
+/* Issue 9 item 8: a queued invitation (no SMTP, or a relay that never answers)
+ * keeps its link only for the invitation's lifetime; then it is expired: failed,
+ * body cleared, reason recorded. */
+static void test_prune_expires_queued_mail_with_the_invitation(void **state)
+{
+    struct fixture *f = *state;
+    int64_t t0 = time(NULL);
+    assert_int_equal(
+        store_outbox_enqueue(f->c, "q@example.com", "You are invited", "Accept: " SECRET_LINK "\n"),
+        DB_DONE);
+    struct outbox_message m;
+    assert_int_equal(store_outbox_claim_next(f->c, t0, &m), 1);
+    char id[37];
+    snprintf(id, sizeof id, "%s", m.id);
+    store_outbox_message_free(&m);
+    char body[512], status[16], error[64];
+
+    /* nothing due: nothing changes (and no write is attempted) */
+    assert_int_equal(store_outbox_prune(f->c, t0 + 10, TTL, OUTBOX_DONE_KEEP_SECONDS), 0);
+    /* due (a 30 s lifetime), but a sender holds the claim right now: left alone */
+    assert_int_equal(store_outbox_prune(f->c, t0 + 60, 30, OUTBOX_DONE_KEEP_SECONDS), 0);
+    row_of(f, id, body, sizeof body, status, sizeof status);
+    assert_string_equal(status, "queued");
+    assert_int_equal(store_outbox_mark_failed(f->c, id, "connection refused", 0), DB_DONE);
+    /* one second before the lifetime ends: still queued, link kept for the retry */
+    assert_int_equal(store_outbox_prune(f->c, t0 - 2 + TTL, TTL, OUTBOX_DONE_KEEP_SECONDS), 0);
+    row_of(f, id, body, sizeof body, status, sizeof status);
+    assert_string_equal(status, "queued");
+    assert_non_null(strstr(body, SECRET_LINK));
+
+    /* the lifetime is over: expired */
+    assert_int_equal(store_outbox_prune(f->c, t0 + TTL + 1, TTL, OUTBOX_DONE_KEEP_SECONDS), 1);
+    row_of(f, id, body, sizeof body, status, sizeof status);
+    assert_string_equal(status, "failed");
+    assert_string_equal(body, "");
+    last_error_of(f, id, error, sizeof error);
+    assert_string_equal(error, "expired before delivery");
+    assert_int_equal(claim_of(f, id), -1);
+    /* never claimed again, and a second pass has nothing to do */
+    assert_int_equal(store_outbox_claim_next(f->c, t0 + TTL + 2, &m), 0);
+    assert_int_equal(store_outbox_prune(f->c, t0 + TTL + 2, TTL, OUTBOX_DONE_KEEP_SECONDS), 0);
+
+    /* ... and the finished row is deleted after the keep period */
+    assert_int_equal(
+        store_outbox_prune(f->c, t0 + OUTBOX_DONE_KEEP_SECONDS + 1, TTL, OUTBOX_DONE_KEEP_SECONDS),
+        1);
+    last_error_of(f, id, error, sizeof error);
+    assert_string_equal(error, "-");
+    assert_int_equal(outbox_rows(f), 0);
+}
+
+/* Finished rows (sent: counted from sent_at; failed: from created_at) are deleted
+ * after the keep period; younger ones and queued ones stay. */
+static void test_prune_deletes_finished_rows_after_the_keep_period(void **state)
+{
+    struct fixture *f = *state;
+    const int64_t keep = 3600;
+    int64_t t0 = time(NULL);
+    struct outbox_message sent, failed, young;
+    assert_int_equal(store_outbox_enqueue(f->c, "s@example.com", "sent", "b"), DB_DONE);
+    assert_int_equal(store_outbox_enqueue(f->c, "f@example.com", "failed", "b"), DB_DONE);
+    assert_int_equal(store_outbox_claim_next(f->c, t0, &sent), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, t0, &failed), 1);
+    /* sent late: kept for the keep period after sending, not after queueing */
+    assert_int_equal(store_outbox_mark_sent(f->c, sent.id, t0 + 600), DB_DONE);
+    assert_int_equal(store_outbox_mark_failed(f->c, failed.id, "550 no such user", 1), DB_DONE);
+    assert_int_equal(store_outbox_enqueue(f->c, "young@example.com", "queued", "b"), DB_DONE);
+    assert_int_equal(store_outbox_claim_next(f->c, t0, &young), 1);
+    assert_int_equal(store_outbox_mark_failed(f->c, young.id, "connection refused", 0), DB_DONE);
+    assert_int_equal(outbox_rows(f), 3);
+
+    assert_int_equal(store_outbox_prune(f->c, t0 + keep - 1, TTL, keep), 0);
+    /* the failed one goes first (created at t0) */
+    assert_int_equal(store_outbox_prune(f->c, t0 + keep + 1, TTL, keep), 1);
+    char error[64];
+    last_error_of(f, failed.id, error, sizeof error);
+    assert_string_equal(error, "-");
+    last_error_of(f, sent.id, error, sizeof error);
+    assert_string_not_equal(error, "-");
+    /* the sent one 600 s later */
+    assert_int_equal(store_outbox_prune(f->c, t0 + 600 + keep + 1, TTL, keep), 1);
+    last_error_of(f, sent.id, error, sizeof error);
+    assert_string_equal(error, "-");
+    /* the queued one is untouched by the keep period (its clock is the TTL) */
+    assert_int_equal(outbox_rows(f), 1);
+    char body[64], status[16];
+    row_of(f, young.id, body, sizeof body, status, sizeof status);
+    assert_string_equal(status, "queued");
+    assert_string_equal(body, "b");
+    store_outbox_message_free(&sent);
+    store_outbox_message_free(&failed);
+    store_outbox_message_free(&young);
+}
+
 #define RACE_MESSAGES 40
 #define RACE_SENDERS 3
 
@@ -394,6 +516,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_claims_are_exclusive_and_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_claims_never_duplicate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_expires_queued_mail_with_the_invitation, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_prune_deletes_finished_rows_after_the_keep_period,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
