@@ -157,6 +157,7 @@ enum client_auth_result client_auth_verify(struct service *svc, const char *remo
                                            int *retry_after)
 {
     *retry_after = 0;
+    char key[256];
     /* Verify first (SPEC §3.6): the correct secret is never refused by the
      * throttle, so the throttle is consulted only once the attempt has failed. */
     int found = app_cache_lookup(svc->app_cache, client_id, facts, claims, claims_cap);
@@ -169,15 +170,14 @@ enum client_auth_result client_auth_verify(struct service *svc, const char *remo
     crypto_wipe(digest, sizeof digest);
     if (found && match)
         return CLIENT_AUTH_OK;
-    memset(facts, 0, sizeof *facts);
-    metrics_count_auth_failure(svc->metrics);
-    /* Unknown client and wrong secret reach this point alike (same work, same
-     * key shape), so the 401/429 answer says nothing about existence. Checked
-     * before recording: the first 20 failures of a window answer 401. */
-    char key[256];
+    /* Unknown client and wrong secret reach this point alike (same work, same key
+     * shape), so a 401 or 429 says nothing about existence. Checked before the
+     * failure is recorded: the first 20 failures of a window answer 401. */
     client_auth_key(key, sizeof key, remote_addr, client_id);
     int wait = throttle_check(svc->client_throttle, key);
     throttle_record_failure(svc->client_throttle, key);
+    metrics_count_auth_failure(svc->metrics);
+    memset(facts, 0, sizeof *facts);
     if (wait > 0) {
         *retry_after = wait;
         return CLIENT_AUTH_THROTTLED;

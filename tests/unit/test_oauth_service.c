@@ -193,6 +193,64 @@ static void test_authentication_failures_look_alike(void **state)
     assert_int_equal(grant(long_id, "s", NULL, NULL, NULL), 401);
 }
 
+/* A grant from addr: status, the error body (caller frees) and Retry-After
+ * (0 when absent). */
+static int grant_from(const char *addr, const char *client_id, const char *secret, json_t **body,
+                      int *retry_after)
+{
+    struct http_reply reply;
+    reply_init(&reply);
+    oauth_token_grant(&svc, client_id, secret, NULL, addr, true, &reply);
+    *retry_after = 0;
+    for (size_t i = 0; i < reply.header_count; i++)
+        if (strcmp(reply.headers[i].name, "Retry-After") == 0)
+            *retry_after = atoi(reply.headers[i].value);
+    json_error_t err;
+    *body = json_loadb(reply.body, reply.body_len, 0, &err);
+    assert_non_null(*body);
+    int status = reply.status;
+    reply_release(&reply);
+    return status;
+}
+
+/* SPEC §3.6 (issue 9 item 6): the secret is verified before the throttle is
+ * consulted — after the failure limit, wrong secrets get 429 + Retry-After and the
+ * correct one still gets a token; an unknown id is throttled with the same body. */
+static void test_correct_secret_is_never_throttled(void **state)
+{
+    const char *addr = "198.51.100.7";
+    json_t *body = NULL, *known = NULL, *unknown = NULL;
+    int retry = 0;
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(grant_from(addr, "tdc_a2", "secret-old", &body, &retry), 401);
+        assert_int_equal(retry, 0);
+        json_decref(body);
+    }
+    assert_int_equal(grant_from(addr, "tdc_a2", "secret-old", &known, &retry), 429);
+    assert_true(retry >= 1 && retry <= 60);
+    assert_string_equal(error_of(known), "too_many_requests");
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(grant_from(addr, "tdc_a2", "secret-a2", &body, &retry), 200);
+        assert_non_null(json_object_get(body, "access_token"));
+        json_decref(body);
+        assert_int_equal(grant_from(addr, "tdc_a2", "secret-old", &body, &retry), 429);
+        assert_true(retry >= 1);
+        json_decref(body);
+    }
+    /* unknown id, same address: same counting, same 429 body */
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(grant_from(addr, "tdc_nobody_throttle", "secret-a2", &body, &retry), 401);
+        json_decref(body);
+    }
+    assert_int_equal(grant_from(addr, "tdc_nobody_throttle", "secret-a2", &unknown, &retry), 429);
+    assert_true(json_equal(known, unknown));
+    json_decref(known);
+    json_decref(unknown);
+    /* another address is unaffected */
+    assert_int_equal(grant_from("198.51.100.8", "tdc_a2", "secret-old", &body, &retry), 401);
+    json_decref(body);
+}
+
 static void test_invalidation_reaches_next_request(void **state)
 {
     char *token = NULL;
@@ -726,6 +784,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grant_and_verify),
         cmocka_unit_test(test_authentication_failures_look_alike),
+        cmocka_unit_test(test_correct_secret_is_never_throttled),
         cmocka_unit_test(test_invalidation_reaches_next_request),
         cmocka_unit_test(test_feed_applies_changes_without_invalidation),
         cmocka_unit_test(test_unknown_ids_are_bounded),
