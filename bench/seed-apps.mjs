@@ -16,8 +16,8 @@
 //
 // Phase 1 only creates (POST /api/v1/tenants/{tid}/apps), so its rates are the
 // create path's alone; phase 2 assigns the plan (PUT .../plan) so the tokens carry
-// entitlements. A 503 (database_busy) is retried after a short pause and counted;
-// any other failure stops the run. Output: one line per chunk,
+// entitlements. A 503 (database_busy) is retried after a short pause and counted,
+// as is a connection closed without a reply; any other failure stops the run. Output: one line per chunk,
 //   create  apps 1-200     200 apps  0.31 s   645 apps/s  p50 11.8 ms  p99 32.0 ms
 // then a summary line per phase ("create-summary: ...").
 import { writeFileSync } from 'node:fs';
@@ -44,10 +44,24 @@ const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/j
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let retries503 = 0;
 
+let socketErrors = 0;
+/*
+ * One admin call. A connection closed without a reply is retried (a create with a
+ * fresh name: the first attempt may have committed, and its secret is lost then) and
+ * counted; a 503 is retried after a short pause and counted.
+ */
 async function call(method, path, body) {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(URL_ + path, { method, headers, body: body && JSON.stringify(body) });
-    const text = await res.text();
+    let res, text;
+    try {
+      res = await fetch(URL_ + path, { method, headers, body: body && JSON.stringify(body) });
+      text = await res.text();
+    } catch (e) {
+      socketErrors++;
+      if (attempt >= 5) throw e;
+      if (method === 'POST' && body?.name) body = { ...body, name: `${body.name} retry ${attempt + 1}` };
+      continue;
+    }
     if (res.status === 503 && attempt < 20) {
       retries503++;
       await sleep(20 + Math.random() * 30);
@@ -102,7 +116,7 @@ async function phase(label, n, work) {
   console.log(`${label}-summary: n=${n} writers=${WRITERS} secs=${secs.toFixed(1)} rate=${(n / secs).toFixed(0)}/s ` +
     `first_chunk=${first.toFixed(0)}/s last_chunk=${last.toFixed(0)}/s last_over_first=${(last / first).toFixed(2)} ` +
     `p50_ms=${pct(all, 50).toFixed(1)} p99_ms=${pct(all, 99).toFixed(1)} max_ms=${all[all.length - 1].toFixed(1)} ` +
-    `retried_503=${retries503}`);
+    `retried_503=${retries503} socket_errors_retried=${socketErrors}`);
 }
 
 const apps = new Array(N);
@@ -117,6 +131,7 @@ await phase('create', N, async (i) => {
   apps[i] = { tenant, id: r.app.id, clientId: r.client_id, secret: r.client_secret };
 });
 retries503 = 0;
+socketErrors = 0;
 if (PLAN) {
   await phase('plan', N, async (i) => {
     const a = apps[i];
