@@ -16,6 +16,7 @@
 #include "crypto/password.h"
 #include "domain/secret_format.h"
 #include "service.h"
+#include "store/apps.h"
 #include "store/db.h"
 #include "store/ids.h"
 #include "store/users.h"
@@ -153,13 +154,23 @@ static int demo_seed(struct db_conn *c, const struct config *cfg, char client_id
     }
     if (store_new_id(app_id) != 0 || credential_new_client_id(client_id) != 0)
         return -1;
-    const char *app[] = {app_id, tenant_id, DEMO_APP_NAME, "demo app", client_id, hash, now};
-    return demo_exec(c,
-                     "INSERT INTO apps (id, tenant_id, name, name_folded, client_id, secret_hash, "
-                     "license_region_code, db_code, enabled, plan_code, allowed_domains, "
-                     "created_at, updated_at, secret_rotated_at) VALUES ($1, $2, $3, $4, $5, $6, "
-                     "'eu-west', 'eu-west-db1', 1, 'free', '[\"localhost:3000\"]', $7, $7, $7)",
-                     7, app);
+    /* Through the store, which also counts the app for its tenant and database. */
+    struct app_row app = {0};
+    snprintf(app.id, sizeof app.id, "%s", app_id);
+    snprintf(app.tenant_id, sizeof app.tenant_id, "%s", tenant_id);
+    snprintf(app.name, sizeof app.name, "%s", DEMO_APP_NAME);
+    snprintf(app.name_folded, sizeof app.name_folded, "demo app");
+    snprintf(app.client_id, sizeof app.client_id, "%s", client_id);
+    snprintf(app.license_region_code, sizeof app.license_region_code, "eu-west");
+    snprintf(app.db_code, sizeof app.db_code, "eu-west-db1");
+    snprintf(app.plan_code, sizeof app.plan_code, "free");
+    app.enabled = true;
+    app.created_at = app.updated_at = app.secret_rotated_at = time_now();
+    int rc = store_app_row_set_json(&app.allowed_domains, "[\"localhost:3000\"]") == 0
+                 ? store_app_insert(c, &app, hash)
+                 : DB_ERROR;
+    store_app_row_clear(&app);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 int cli_demo(int argc, char **argv)

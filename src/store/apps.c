@@ -98,9 +98,10 @@ static int64_t apps_count(struct db_conn *c, const char *sql, int nparams,
 
 int64_t store_app_count(struct db_conn *c, const char *tenant_id)
 {
+    /* Kept by store_app_insert / store_app_soft_delete (migration 4): one row read
+     * however many apps the tenant has. */
     const char *p[] = {tenant_id};
-    return apps_count(c, "SELECT COUNT(*) FROM apps WHERE tenant_id = $1 AND deleted_at IS NULL", 1,
-                      p);
+    return apps_count(c, "SELECT app_count FROM tenants WHERE id = $1", 1, p);
 }
 
 int store_app_name_taken(struct db_conn *c, const char *tenant_id, const char *name_folded,
@@ -118,11 +119,37 @@ int64_t store_app_count_on_free_plan(struct db_conn *c, const char *tenant_id,
                                      const char *except_app_id)
 {
     const char *p[] = {tenant_id, except_app_id ? except_app_id : ""};
+    /* Probes apps_tenant_plan once per free plan: the work is the number of free
+     * plans plus the (at most one) app on them, not the tenant's apps. */
     return apps_count(c,
-                      "SELECT COUNT(*) FROM apps a JOIN plans p ON p.code = a.plan_code "
-                      "WHERE a.tenant_id = $1 AND a.deleted_at IS NULL AND a.id <> $2 "
-                      "AND p.tier = 'free'",
+                      "SELECT COUNT(*) FROM apps WHERE tenant_id = $1 AND deleted_at IS NULL "
+                      "AND id <> $2 AND plan_code IN (SELECT code FROM plans WHERE tier = 'free')",
                       2, p);
+}
+
+/* Adds delta to the app_count of the app's tenant and region database. */
+static int apps_adjust_counts(struct db_conn *c, const char *tenant_id, const char *db_code,
+                              int delta)
+{
+    static const char *const sql[] = {
+        "UPDATE tenants SET app_count = app_count + $2 WHERE id = $1",
+        "UPDATE region_databases SET app_count = app_count + $2 WHERE db_code = $1"};
+    const char *keys[] = {tenant_id, db_code};
+    for (int i = 0; i < 2; i++) {
+        struct db_stmt *s = db_prepare(c, sql[i]);
+        if (!s)
+            return DB_ERROR;
+        db_bind_text(s, 1, keys[i]);
+        db_bind_int(s, 2, delta);
+        int rc = db_step(s);
+        int64_t changed = rc == DB_DONE ? db_changes(s) : 0;
+        db_finalize(s);
+        if (rc != DB_DONE)
+            return rc;
+        if (changed != 1)
+            return DB_ERROR;
+    }
+    return DB_DONE;
 }
 
 int store_app_insert(struct db_conn *c, const struct app_row *a, const char *secret_hash)
@@ -153,7 +180,9 @@ int store_app_insert(struct db_conn *c, const struct app_row *a, const char *sec
     db_bind_int(s, 16, a->secret_rotated_at);
     int rc = db_step(s);
     db_finalize(s);
-    return rc;
+    if (rc != DB_DONE)
+        return rc;
+    return apps_adjust_counts(c, a->tenant_id, a->db_code, 1);
 }
 
 int store_app_update(struct db_conn *c, const struct app_row *a)
@@ -237,15 +266,25 @@ int store_app_touch(struct db_conn *c, const char *app_id, int64_t now)
 
 int store_app_soft_delete(struct db_conn *c, const char *app_id, int64_t now)
 {
+    /* RETURNING names the counters to decrement, and only when this call deleted it. */
     struct db_stmt *s = db_prepare(c, "UPDATE apps SET deleted_at = $2, updated_at = $2 "
-                                      "WHERE id = $1 AND deleted_at IS NULL");
+                                      "WHERE id = $1 AND deleted_at IS NULL "
+                                      "RETURNING tenant_id, db_code");
     if (!s)
         return DB_ERROR;
     db_bind_text(s, 1, app_id);
     db_bind_int(s, 2, now);
+    char tenant_id[37] = "", db_code[APP_DB_CODE_SIZE] = "";
     int rc = db_step(s);
+    if (rc == DB_ROW) {
+        store_rows_copy_text(tenant_id, sizeof tenant_id, db_column_text(s, 0));
+        store_rows_copy_text(db_code, sizeof db_code, db_column_text(s, 1));
+        rc = db_step(s);
+    }
     db_finalize(s);
-    return rc;
+    if (rc != DB_DONE || !tenant_id[0])
+        return rc;
+    return apps_adjust_counts(c, tenant_id, db_code, -1);
 }
 
 int store_app_list(struct db_conn *c, const char *tenant_id, const char *after_id, int limit,

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "store/apps.h"
 #include "store/db.h"
 #include "store/migrations.h"
 #include "store/regions.h"
@@ -89,25 +90,32 @@ static void add_database(struct fixture *f, const char *region, const char *db_c
     assert_int_equal(store_region_database_insert(f->c, &d), DB_DONE);
 }
 
-/* Inserts an app row directly (deleted when deleted != 0). */
+/* Inserts an app through the store (which counts it for its database), then
+ * soft-deletes it when deleted != 0. Writes its id to id_out when not NULL. */
+static void add_app_id(struct fixture *f, const char *region, const char *db_code, bool deleted,
+                       char id_out[37])
+{
+    struct app_row a = {0};
+    int n = ++f->next_app;
+    snprintf(a.id, sizeof a.id, "00000000-0000-7000-8000-%012d", n);
+    snprintf(a.tenant_id, sizeof a.tenant_id, "00000000-0000-7000-8000-000000000001");
+    snprintf(a.name, sizeof a.name, "app %d", n);
+    snprintf(a.name_folded, sizeof a.name_folded, "app %d", n);
+    snprintf(a.client_id, sizeof a.client_id, "tdc_test%d", n);
+    snprintf(a.license_region_code, sizeof a.license_region_code, "%s", region);
+    snprintf(a.db_code, sizeof a.db_code, "%s", db_code);
+    a.enabled = true;
+    a.created_at = a.updated_at = a.secret_rotated_at = 1;
+    assert_int_equal(store_app_insert(f->c, &a, "h"), DB_DONE);
+    if (deleted)
+        assert_int_equal(store_app_soft_delete(f->c, a.id, 5), DB_DONE);
+    if (id_out)
+        memcpy(id_out, a.id, sizeof a.id);
+}
+
 static void add_app(struct fixture *f, const char *region, const char *db_code, bool deleted)
 {
-    char id[37], name[32], client[32];
-    int n = ++f->next_app;
-    snprintf(id, sizeof id, "00000000-0000-7000-8000-%012d", n);
-    snprintf(name, sizeof name, "app %d", n);
-    snprintf(client, sizeof client, "tdc_test%d", n);
-    const char *params[] = {id, name, client, region, db_code, deleted ? "1" : NULL};
-    struct db_stmt *s = db_prepare(
-        f->c, "INSERT INTO apps (id, tenant_id, name, name_folded, client_id, secret_hash, "
-              "license_region_code, db_code, created_at, updated_at, secret_rotated_at, "
-              "deleted_at) VALUES ($1, '00000000-0000-7000-8000-000000000001', $2, $2, $3, "
-              "'h', $4, $5, 1, 1, 1, $6)");
-    assert_non_null(s);
-    for (int i = 0; i < 6; i++)
-        db_bind_text(s, i + 1, params[i]);
-    assert_int_equal(db_step(s), DB_DONE);
-    db_finalize(s);
+    add_app_id(f, region, db_code, deleted, NULL);
 }
 
 static void expect_pick(struct fixture *f, const char *region, const char *want)
@@ -310,14 +318,19 @@ static void test_pick_least_loaded(void **state)
         add_app(f, "eu-west", "eu-a", false);
     for (int i = 0; i < 2; i++)
         add_app(f, "eu-west", "eu-b", false);
+    char eu_c[4][37];
     for (int i = 0; i < 4; i++)
-        add_app(f, "eu-west", "eu-c", false);
+        add_app_id(f, "eu-west", "eu-c", false, eu_c[i]);
     expect_pick(f, "eu-west", "eu-b"); /* 3 / 2 / 4 */
     /* deleted apps do not count */
     for (int i = 0; i < 2; i++)
         add_app(f, "eu-west", "eu-a", true);
-    assert_int_equal(db_exec(f->c, "UPDATE apps SET deleted_at = 5 WHERE db_code = 'eu-c'"), DB_OK);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(store_app_soft_delete(f->c, eu_c[i], 5), DB_DONE);
     expect_pick(f, "eu-west", "eu-c"); /* 3 / 2 / 0 live */
+    /* deleting a deleted app again changes nothing */
+    assert_int_equal(store_app_soft_delete(f->c, eu_c[0], 6), DB_DONE);
+    expect_pick(f, "eu-west", "eu-c");
     /* another region's database never answers, however empty */
     expect_pick(f, "us-east", "us-a");
     add_app(f, "us-east", "us-a", false);
