@@ -12,6 +12,13 @@
 # tests/integration/lib/harness.mjs) and PGHOST/PGUSER set. The cluster is stopped
 # and deleted when the command ends, fails or is interrupted.
 #
+# A command that takes the database away and brings it back (outage tests and
+# benchmarks) also gets TENANTD_TEST_POSTGRES_CTL, a pg_ctl for this cluster that runs
+# as its owner (`"$TENANTD_TEST_POSTGRES_CTL" stop -m fast`, later
+# `"$TENANTD_TEST_POSTGRES_CTL" start`), and TENANTD_TEST_POSTGRES_DATA, the data
+# directory. The settings live in the cluster's postgresql.conf, so a restarted server
+# listens on the same socket with the same options; the data survives a stop.
+#
 # PostgreSQL refuses to run as root: as root the cluster belongs to the `postgres`
 # system user (created by Debian's postgresql package); otherwise to the caller.
 set -euo pipefail
@@ -50,11 +57,28 @@ trap 'exit 130' INT TERM
 
 "${as_owner[@]}" "$PG_BINDIR/initdb" -D "$data" -U postgres --auth=trust --locale=C \
   --encoding=UTF8 >"$base/initdb.log" 2>&1 || { cat "$base/initdb.log" >&2; exit 1; }
-"${as_owner[@]}" "$PG_BINDIR/pg_ctl" -D "$data" -l "$base/server.log" -w -t 30 \
-  -o "-k $sock -c listen_addresses= -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c log_checkpoints=off -c max_connections=200" \
-  start >/dev/null || { cat "$base/server.log" >&2; exit 1; }
+{
+  echo "# scripts/with-postgres.sh: throwaway cluster, Unix socket only, no durability"
+  echo "unix_socket_directories = '$sock'"
+  echo "listen_addresses = ''"
+  echo "fsync = off"
+  echo "full_page_writes = off"
+  echo "synchronous_commit = off"
+  echo "log_checkpoints = off"
+  echo "max_connections = 200"
+} >>"$data/postgresql.conf"
+# pg_ctl for this cluster, run as its owner; exported for commands that stop/start it.
+ctl="$base/pg_ctl"
+{
+  echo '#!/bin/sh'
+  printf 'exec %s %q -D %q -l %q -w -t 30 "$@"\n' "${as_owner[*]}" "$PG_BINDIR/pg_ctl" "$data" \
+    "$base/server.log"
+} >"$ctl"
+chmod 755 "$ctl"
+"$ctl" start >/dev/null || { cat "$base/server.log" >&2; exit 1; }
 
 export TENANTD_TEST_POSTGRES_HOST="$sock" PGHOST="$sock" PGUSER=postgres
+export TENANTD_TEST_POSTGRES_CTL="$ctl" TENANTD_TEST_POSTGRES_DATA="$data"
 set +e
 "$@"
 rc=$?
