@@ -84,7 +84,11 @@ echo "seeding: N=$N writers=$WRITERS tenants=$TENANTS app_limit=$APP_LIMIT regio
 HEADERS=$WORK/clients.headers
 URL=$URL KEY=$KEY N=$N WRITERS=$WRITERS PLAN=$PLAN OUT=$HEADERS APPS_OUT=$WORK/apps.tsv \
   TENANTS=$(IFS=,; echo "${TENANT_IDS[*]}") node "$HERE/seed-apps.mjs"
-echo "database after seeding: $(du -sh "$WORK" | cut -f1) in $WORK (SQLite files and data dir)"
+if [[ $BACKEND == postgres ]]; then
+  echo "database after seeding: $(psql -h "$TENANTD_TEST_POSTGRES_HOST" -U postgres -Atc "SELECT pg_size_pretty(pg_database_size('bench_many_$$'))" postgres)"
+else
+  echo "database after seeding: $(du -ch "$WORK"/tenantd.db* | tail -n 1 | cut -f1) (SQLite files)"
+fi
 [[ -n ${SEED_ONLY:-} ]] && exit 0
 
 # One token by hand, checked against the JWKS (plan claims present).

@@ -17,6 +17,10 @@
 #   bench_api URL KEY METHOD PATH [JSON]    one admin API call (fails on HTTP >= 400)
 #   bench_seed_catalog URL KEY  region bench-eu (+ BENCH_DBS databases), plan bench-pro
 #   bench_seed_tenant URL KEY NAME APP_LIMIT   an active tenant; prints its id
+#   bench_start_two_nodes DB    nodes A and B on one new PostgreSQL database, catalogue
+#                               and one tenant seeded through A; sets KEY and TENANT
+#   bench_new_app NAME          an app (with plan) in $TENANT through A; prints
+#                               "APP_ID<TAB>Basic base64(client_id:secret)"
 #   bench_rss_kb PID            VmRSS of a process, in kB
 #   bench_metric URL NAME       one unlabelled value from /metrics
 #   bench_basic ID SECRET       "Basic base64(ID:SECRET)"
@@ -129,6 +133,35 @@ bench_seed_tenant() {
   bench_api "$url" "$key" PATCH "/api/v1/tenants/$id" "{\"app_limit\":$limit}" >/dev/null
   bench_api "$url" "$key" POST "/api/v1/tenants/$id/activate" >/dev/null
   echo "$id"
+}
+
+# Two nodes, A and B, on one new PostgreSQL database with the same data dir (master
+# key) and issuer, as a load-balanced deployment runs them (bench_use_postgres first).
+# Seeds the catalogue and one active tenant through A; sets KEY and TENANT.
+bench_start_two_nodes() {
+  export TENANTD_DATA_DIR=$WORK/data
+  export TENANTD_ISSUER=http://tenantd.bench.test
+  export TENANTD_THREADS=${THREADS_SERVER:-4}
+  TENANTD_DATABASE=$(bench_pg_database "$1")
+  export TENANTD_DATABASE
+  bench_admin_create
+  bench_start_node A
+  bench_start_node B
+  KEY=$(bench_login "${NODE_URL[A]}")
+  bench_seed_catalog "${NODE_URL[A]}" "$KEY"
+  TENANT=$(bench_seed_tenant "${NODE_URL[A]}" "$KEY" "Bench Tenant" 1000)
+}
+
+# Creates an app in $TENANT through node A with the bench plan; prints
+# "APP_ID<TAB>Basic base64(client_id:secret)".
+bench_new_app() {
+  local url=${NODE_URL[A]} app id auth
+  app=$(bench_api "$url" "$KEY" POST "/api/v1/tenants/$TENANT/apps" \
+    "{\"name\":\"$1\",\"region_code\":\"bench-eu\",\"allowed_domains\":[\"https://app.example.com\"]}")
+  id=$(echo "$app" | jq -r .app.id)
+  auth=$(bench_basic "$(echo "$app" | jq -r .client_id)" "$(echo "$app" | jq -r .client_secret)")
+  bench_api "$url" "$KEY" PUT "/api/v1/tenants/$TENANT/apps/$id/plan" '{"plan_code":"bench-pro"}' >/dev/null
+  printf '%s\t%s\n' "$id" "$auth"
 }
 
 bench_rss_kb() {
