@@ -99,9 +99,12 @@ static int64_t apps_count(struct db_conn *c, const char *sql, int nparams,
 int64_t store_app_count(struct db_conn *c, const char *tenant_id)
 {
     /* Kept by store_app_insert / store_app_soft_delete (migration 4): one row read
-     * however many apps the tenant has. */
+     * however many apps the tenant has (no row yet: none). */
     const char *p[] = {tenant_id};
-    return apps_count(c, "SELECT app_count FROM tenants WHERE id = $1", 1, p);
+    return apps_count(c,
+                      "SELECT COALESCE((SELECT live_apps FROM tenant_app_counts "
+                      "WHERE tenant_id = $1), 0)",
+                      1, p);
 }
 
 int store_app_name_taken(struct db_conn *c, const char *tenant_id, const char *name_folded,
@@ -127,25 +130,32 @@ int64_t store_app_count_on_free_plan(struct db_conn *c, const char *tenant_id,
                       2, p);
 }
 
-/* Adds delta to the app_count of the app's tenant and region database. */
+/* Adds one to (delta > 0) or takes one from the live-app counts of a tenant and a
+ * region database; the first app of either creates its row. */
 static int apps_adjust_counts(struct db_conn *c, const char *tenant_id, const char *db_code,
                               int delta)
 {
-    static const char *const sql[] = {
-        "UPDATE tenants SET app_count = app_count + $2 WHERE id = $1",
-        "UPDATE region_databases SET app_count = app_count + $2 WHERE db_code = $1"};
+    static const char *const add[] = {
+        "INSERT INTO tenant_app_counts (tenant_id, live_apps) VALUES ($1, 1) "
+        "ON CONFLICT (tenant_id) DO UPDATE SET live_apps = tenant_app_counts.live_apps + 1",
+        "INSERT INTO database_app_counts (db_code, live_apps) VALUES ($1, 1) "
+        "ON CONFLICT (db_code) DO UPDATE SET live_apps = database_app_counts.live_apps + 1"};
+    static const char *const take[] = {
+        "UPDATE tenant_app_counts SET live_apps = live_apps - 1 WHERE tenant_id = $1",
+        "UPDATE database_app_counts SET live_apps = live_apps - 1 WHERE db_code = $1"};
     const char *keys[] = {tenant_id, db_code};
     for (int i = 0; i < 2; i++) {
-        struct db_stmt *s = db_prepare(c, sql[i]);
+        struct db_stmt *s = db_prepare(c, delta > 0 ? add[i] : take[i]);
         if (!s)
             return DB_ERROR;
         db_bind_text(s, 1, keys[i]);
-        db_bind_int(s, 2, delta);
         int rc = db_step(s);
         int64_t changed = rc == DB_DONE ? db_changes(s) : 0;
         db_finalize(s);
+        /* A count that disagrees with the table (no row, or below zero: a CHECK
+         * violation) fails the write rather than going wrong. */
         if (rc != DB_DONE)
-            return rc;
+            return rc == DB_CONSTRAINT ? DB_ERROR : rc;
         if (changed != 1)
             return DB_ERROR;
     }

@@ -12,11 +12,11 @@
  * (tenant_id, name_folded) is partial on deleted_at IS NULL), but its client_id is
  * never reused.
  *
- * The number of non-deleted apps is kept per tenant (tenants.app_count, read by
- * store_app_count for app_limit) and per region database (region_databases.app_count,
- * read by store_region_pick_database): store_app_insert and store_app_soft_delete
- * adjust both in the caller's transaction, so neither check walks the apps table. Any
- * other writer of apps rows must keep them the same way.
+ * The number of non-deleted apps is kept per tenant (tenant_app_counts, read by
+ * store_app_count for app_limit) and per region database (database_app_counts, read
+ * by store_region_pick_database): store_app_insert and store_app_soft_delete adjust
+ * both in the caller's transaction, so neither check walks the apps table. Any other
+ * writer of apps rows must keep them the same way.
  *
  * Values are bound, never spliced into SQL. Lookups return 1 found, 0 not found, -1
  * database error. Writes return the DB_* status of their statement (DB_DONE on
@@ -74,7 +74,7 @@ int store_app_row_set_json(char **field, const char *json_text);
 int store_app_get(struct db_conn *c, const char *tenant_id, const char *app_id,
                   struct app_row *out);
 
-/* Number of non-deleted apps of the tenant (its app_count: one row read), or -1. */
+/* Number of non-deleted apps of the tenant (one counter row read), or -1. */
 int64_t store_app_count(struct db_conn *c, const char *tenant_id);
 
 /*
@@ -92,7 +92,7 @@ int64_t store_app_count_on_free_plan(struct db_conn *c, const char *tenant_id,
                                      const char *except_app_id);
 
 /* Inserts a (every column; secret_hash is the SHA-256 hex of the client secret) and
- * adds one to the app_count of its tenant and region database. */
+ * adds one to the live-app counts of its tenant and region database. */
 int store_app_insert(struct db_conn *c, const struct app_row *a, const char *secret_hash);
 
 /* Updates name, name_folded, the three lists and updated_at of a->id. */
@@ -111,8 +111,8 @@ int store_app_set_plan(struct db_conn *c, const char *app_id, const char *plan_c
 /* Sets updated_at only (storage changes). */
 int store_app_touch(struct db_conn *c, const char *app_id, int64_t now);
 
-/* Soft delete: deleted_at = updated_at = now, and one less in the app_count of its
- * tenant and region database (only when this call deleted it). */
+/* Soft delete: deleted_at = updated_at = now, and one less in the live-app counts of
+ * its tenant and region database (only when this call deleted it). */
 int store_app_soft_delete(struct db_conn *c, const char *app_id, int64_t now);
 
 /* Called once per row (with its storage); return 0 to continue, non-zero to stop. */

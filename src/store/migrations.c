@@ -189,17 +189,23 @@ static const struct migration migration_scripts[] = {
      .postgres = change_log_schema_postgres},
     /* 5: constant-cost app creation (issue 9 item 2). Creating an app counted the
      * tenant's live apps (app_limit) and every live app of the region's databases (the
-     * least-loaded pick): work that grew with the table. Both counts are now kept in
-     * the rows they describe, maintained by store/apps.c in the transaction that
-     * inserts or soft-deletes the app (apps never move between tenants or databases),
-     * and backfilled here. The free-plan rule (one free-plan app per tenant) probes
+     * least-loaded pick): work that grew with the table. Both counts now live in two
+     * small tables of their own, kept by store/apps.c in the transaction that inserts
+     * or soft-deletes the app (apps never move between tenants or databases) and
+     * backfilled here. Their own tables, not columns of tenants / region_databases:
+     * the change feed logs every write to tenants, and a create is not a tenant
+     * change. The free-plan rule (one free-plan app per tenant) probes
      * (tenant_id, plan_code) instead of walking the tenant's apps. */
-    {.sql = "ALTER TABLE tenants ADD COLUMN app_count INTEGER NOT NULL DEFAULT 0;"
-            "ALTER TABLE region_databases ADD COLUMN app_count INTEGER NOT NULL DEFAULT 0;"
-            "UPDATE tenants SET app_count = (SELECT COUNT(*) FROM apps a"
-            "  WHERE a.tenant_id = tenants.id AND a.deleted_at IS NULL);"
-            "UPDATE region_databases SET app_count = (SELECT COUNT(*) FROM apps a"
-            "  WHERE a.db_code = region_databases.db_code AND a.deleted_at IS NULL);"
+    {.sql = "CREATE TABLE tenant_app_counts ("
+            "  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),"
+            "  live_apps INTEGER NOT NULL CHECK (live_apps >= 0));"
+            "CREATE TABLE database_app_counts ("
+            "  db_code TEXT PRIMARY KEY REFERENCES region_databases(db_code),"
+            "  live_apps INTEGER NOT NULL CHECK (live_apps >= 0));"
+            "INSERT INTO tenant_app_counts (tenant_id, live_apps)"
+            "  SELECT tenant_id, COUNT(*) FROM apps WHERE deleted_at IS NULL GROUP BY tenant_id;"
+            "INSERT INTO database_app_counts (db_code, live_apps)"
+            "  SELECT db_code, COUNT(*) FROM apps WHERE deleted_at IS NULL GROUP BY db_code;"
             "CREATE INDEX region_databases_region ON region_databases (region_code, db_code);"
             "CREATE INDEX apps_tenant_plan ON apps (tenant_id, plan_code) WHERE deleted_at IS NULL;"},
 };

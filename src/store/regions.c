@@ -46,11 +46,13 @@ int store_region_get_for_update(struct db_conn *c, const char *code, struct regi
 int store_region_pick_database(struct db_conn *c, const char *region_code,
                                char db_code_out[DB_CODE_SIZE])
 {
-    /* app_count is kept by store/apps.c with every insert and soft delete (migration
-     * 4), so the pick reads the region's few database rows, never its apps. */
-    struct db_stmt *s = db_prepare(c, "SELECT db_code FROM region_databases "
-                                      "WHERE region_code = $1 AND active = 1 "
-                                      "ORDER BY app_count, db_code LIMIT 1");
+    /* database_app_counts is kept by store/apps.c with every insert and soft delete
+     * (migration 4), so the pick reads the region's few database rows and one count
+     * each, never its apps. A database without a count row holds no apps. */
+    struct db_stmt *s = db_prepare(c, "SELECT d.db_code FROM region_databases d "
+                                      "LEFT JOIN database_app_counts n ON n.db_code = d.db_code "
+                                      "WHERE d.region_code = $1 AND d.active = 1 "
+                                      "ORDER BY COALESCE(n.live_apps, 0), d.db_code LIMIT 1");
     if (!s)
         return -1;
     db_bind_text(s, 1, region_code);

@@ -50,10 +50,11 @@ int store_region_get_for_update(struct db_conn *c, const char *code, struct regi
 
 /*
  * The ACTIVE database of region_code that holds the fewest non-deleted apps (ties:
- * lowest db_code), in one query over the region's database rows (their app_count,
- * kept by store_app_insert / store_app_soft_delete). Returns 1 and writes db_code_out, 0 when the
- * region has no active database (or does not exist), -1 on a database error. Call it inside the
- * app-creating write transaction so the count and the insert are serialised.
+ * lowest db_code), in one query over the region's database rows and their counts
+ * (database_app_counts, kept by store_app_insert / store_app_soft_delete). Returns 1 and writes
+ * db_code_out, 0 when the region has no active database (or does not exist), -1 on a database
+ * error. Call it inside the app-creating write transaction so the count and the insert are
+ * serialised.
  */
 int store_region_pick_database(struct db_conn *c, const char *region_code,
                                char db_code_out[DB_CODE_SIZE]);

@@ -3,9 +3,9 @@
  * with the apps table (issue 9 item 2), on a real (temporary) SQLite database with
  * the real schema:
  *   - the live-app counts that app_limit and the database pick read
- *     (tenants.app_count, region_databases.app_count) follow every insert and soft
- *     delete, agree with a COUNT(*) of the table, and are backfilled by the migration
- *     for apps that existed before it;
+ *     (tenant_app_counts, database_app_counts) follow every insert and soft delete,
+ *     agree with a COUNT(*) of the table, and are backfilled by the migration for
+ *     apps that existed before it;
  *   - the one-free-plan-app rule still counts exactly the other live apps on a free
  *     plan;
  *   - every statement the create path (and the plan rule and the delete) prepares is
@@ -143,7 +143,10 @@ static void expect_counts_match_table(struct fixture *f)
     const char *dbs[] = {"eu-db1", "eu-db2"};
     for (int i = 0; i < 2; i++)
         assert_int_equal(
-            query_int(f, "SELECT app_count FROM region_databases WHERE db_code = $1", dbs[i]),
+            query_int(f,
+                      "SELECT COALESCE((SELECT live_apps FROM database_app_counts "
+                      "WHERE db_code = $1), 0)",
+                      dbs[i]),
             query_int(f, "SELECT COUNT(*) FROM apps WHERE db_code = $1 AND deleted_at IS NULL",
                       dbs[i]));
 }
@@ -218,8 +221,7 @@ static void test_migration_backfills_counts(void **state)
     assert_int_equal(store_app_soft_delete(f->c, gone, 2), DB_DONE);
     char sql[512];
     snprintf(sql, sizeof sql,
-             "ALTER TABLE tenants DROP COLUMN app_count;"
-             "ALTER TABLE region_databases DROP COLUMN app_count;"
+             "DROP TABLE tenant_app_counts; DROP TABLE database_app_counts;"
              "DROP INDEX region_databases_region; DROP INDEX apps_tenant_plan;"
              "DELETE FROM schema_migrations WHERE version = %d;",
              migrations_latest());
@@ -301,7 +303,7 @@ static int check_plan(struct fixture *f, const char *sql)
         lines++;
         char table[64] = "";
         sscanf(detail, "%*s %63s", table);
-        bool scan = strncmp(detail, "SCAN ", 5) == 0;
+        bool scan = strncmp(detail, "SCAN ", 5) == 0 && strcmp(detail, "SCAN CONSTANT ROW") != 0;
         if (scan && strcmp(table, "plans") != 0)
             fail_msg("table scan in \"%s\":\n  %s", sql, detail);
         /* apps by name, or under an alias through one of its indexes */
