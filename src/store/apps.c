@@ -98,7 +98,7 @@ static int64_t apps_count(struct db_conn *c, const char *sql, int nparams,
 
 int64_t store_app_count(struct db_conn *c, const char *tenant_id)
 {
-    /* Kept by store_app_insert / store_app_soft_delete (migration 4): one row read
+    /* Kept by store_app_insert / store_app_soft_delete (migration 5): one row read
      * however many apps the tenant has (no row yet: none). */
     const char *p[] = {tenant_id};
     return apps_count(c,

@@ -196,18 +196,19 @@ static const struct migration migration_scripts[] = {
      * the change feed logs every write to tenants, and a create is not a tenant
      * change. The free-plan rule (one free-plan app per tenant) probes
      * (tenant_id, plan_code) instead of walking the tenant's apps. */
-    {.sql = "CREATE TABLE tenant_app_counts ("
-            "  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),"
-            "  live_apps INTEGER NOT NULL CHECK (live_apps >= 0));"
-            "CREATE TABLE database_app_counts ("
-            "  db_code TEXT PRIMARY KEY REFERENCES region_databases(db_code),"
-            "  live_apps INTEGER NOT NULL CHECK (live_apps >= 0));"
-            "INSERT INTO tenant_app_counts (tenant_id, live_apps)"
-            "  SELECT tenant_id, COUNT(*) FROM apps WHERE deleted_at IS NULL GROUP BY tenant_id;"
-            "INSERT INTO database_app_counts (db_code, live_apps)"
-            "  SELECT db_code, COUNT(*) FROM apps WHERE deleted_at IS NULL GROUP BY db_code;"
-            "CREATE INDEX region_databases_region ON region_databases (region_code, db_code);"
-            "CREATE INDEX apps_tenant_plan ON apps (tenant_id, plan_code) WHERE deleted_at IS NULL;"},
+    {.sql =
+         "CREATE TABLE tenant_app_counts ("
+         "  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),"
+         "  live_apps INTEGER NOT NULL CHECK (live_apps >= 0));"
+         "CREATE TABLE database_app_counts ("
+         "  db_code TEXT PRIMARY KEY REFERENCES region_databases(db_code),"
+         "  live_apps INTEGER NOT NULL CHECK (live_apps >= 0));"
+         "INSERT INTO tenant_app_counts (tenant_id, live_apps)"
+         "  SELECT tenant_id, COUNT(*) FROM apps WHERE deleted_at IS NULL GROUP BY tenant_id;"
+         "INSERT INTO database_app_counts (db_code, live_apps)"
+         "  SELECT db_code, COUNT(*) FROM apps WHERE deleted_at IS NULL GROUP BY db_code;"
+         "CREATE INDEX region_databases_region ON region_databases (region_code, db_code);"
+         "CREATE INDEX apps_tenant_plan ON apps (tenant_id, plan_code) WHERE deleted_at IS NULL;"},
 };
 
 #define MIGRATION_COUNT (int)(sizeof migration_scripts / sizeof migration_scripts[0])

@@ -47,7 +47,7 @@ int store_region_pick_database(struct db_conn *c, const char *region_code,
                                char db_code_out[DB_CODE_SIZE])
 {
     /* database_app_counts is kept by store/apps.c with every insert and soft delete
-     * (migration 4), so the pick reads the region's few database rows and one count
+     * (migration 5), so the pick reads the region's few database rows and one count
      * each, never its apps. A database without a count row holds no apps. */
     struct db_stmt *s = db_prepare(c, "SELECT d.db_code FROM region_databases d "
                                       "LEFT JOIN database_app_counts n ON n.db_code = d.db_code "

@@ -4,8 +4,9 @@
  * the real schema:
  *   - the live-app counts that app_limit and the database pick read
  *     (tenant_app_counts, database_app_counts) follow every insert and soft delete,
- *     agree with a COUNT(*) of the table, and are backfilled by the migration for
- *     apps that existed before it;
+ *     agree with a COUNT(*) of the table, are backfilled by the migration for apps
+ *     that existed before it, and never write the tenant row (the change feed would
+ *     log a tenant change for every create);
  *   - the one-free-plan-app rule still counts exactly the other live apps on a free
  *     plan;
  *   - every statement the create path (and the plan rule and the delete) prepares is
@@ -151,10 +152,17 @@ static void expect_counts_match_table(struct fixture *f)
                       dbs[i]));
 }
 
+/* Rows of the change feed (store/change_log.h) of one kind. */
+static int64_t changes_of_kind(struct fixture *f, const char *kind)
+{
+    return query_int(f, "SELECT COUNT(*) FROM change_log WHERE kind = $1", kind);
+}
+
 static void test_counts_follow_insert_and_delete(void **state)
 {
     struct fixture *f = *state;
     char ids[6][37];
+    int64_t tenant_changes = changes_of_kind(f, "tenant");
     assert_int_equal(store_app_count(f->c, T1), 0);
     insert_app(f, T1, "eu-db1", ids[0]);
     insert_app(f, T1, "eu-db1", ids[1]);
@@ -179,6 +187,10 @@ static void test_counts_follow_insert_and_delete(void **state)
     assert_int_equal(store_app_count(f->c, T1), 3);
     assert_int_equal(store_app_count(f->c, T2), 0);
     expect_counts_match_table(f);
+    /* keeping the counts never writes a tenant row: the change feed saw app changes
+     * only, so no node drops a whole tenant's cache entries because of a create */
+    assert_int_equal(changes_of_kind(f, "tenant"), tenant_changes);
+    assert_true(changes_of_kind(f, "client") >= 9);
     assert_int_equal(store_region_pick_database(f->c, "eu", pick), 1);
     assert_string_equal(pick, "eu-db2"); /* 2 vs 1 */
 
