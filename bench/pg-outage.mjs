@@ -99,7 +99,7 @@ const ok = (r) => r.status === 200 && !r.error;
 const fmt = (n) => (Number.isFinite(n) ? n.toFixed(1) : 'na');
 console.log(`outage: pg stop begun ${fmt(events.stopBegin)} s, down ${fmt(events.down)} s, ` +
   `start begun ${fmt(events.startBegin)} s, up ${fmt(events.up)} s (since the load began)`);
-console.log(' sec  sent   ok  ok%  p99_ms  max_ms  other answers              readyz   cold client');
+console.log(' sec  sent   ok  ok%  p99_ms  max_ms  other answers              readyz         cold client');
 for (let s = 0; s < Math.ceil(DURATION); s++) {
   const b = results.filter((r) => r.t >= s && r.t < s + 1);
   const lat = b.map((r) => r.ms).sort((x, y) => x - y);
@@ -111,7 +111,7 @@ for (let s = 0; s < Math.ceil(DURATION); s++) {
   console.log(`${String(s).padStart(3)}${mark} ${String(b.length).padStart(5)} ${String(good).padStart(4)} ` +
     `${(b.length ? (100 * good) / b.length : 0).toFixed(0).padStart(4)} ${fmt(pct(lat, 99)).padStart(7)} ` +
     `${fmt(lat[lat.length - 1]).padStart(7)}  ${(other === 'none' ? '' : other).padEnd(26)} ` +
-    `${rz ? `${rz.status}/${rz.state}` : '-'}`.padEnd(8) +
+    `${rz ? `${rz.status}/${rz.state}` : '-'}`.padEnd(14) +
     `   ${c ? `${c.status}${c.error ? '/' + c.error : ''} ${c.ms.toFixed(0)} ms` : ''}`);
 }
 console.log('(* = the database was being stopped, down, or starting during that second)');

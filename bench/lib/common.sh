@@ -169,7 +169,8 @@ bench_rss_kb() {
 }
 
 bench_metric() {
-  curl -fsS "$1/metrics" | awk -v n="$2" '$1 == n { print $2; exit }'
+  # awk reads to the end: exiting early would make curl fail writing (and pipefail)
+  curl -fsS "$1/metrics" | awk -v n="$2" '$1 == n && !seen { print $2; seen = 1 }'
 }
 
 bench_basic() {
