@@ -148,6 +148,11 @@ static const char *entry_claims(const struct app_cache_entry *e)
 
 /* ---- encoded segments --------------------------------------------------- */
 
+/* Scratch for a segment's JSON while it is compiled: per thread, so a fill makes
+ * no large temporary allocation (which would fragment the heap the entries live
+ * in). */
+static _Thread_local char app_cache_json_scratch[CLAIMS_PREFIX_JSON_MAX + 1];
+
 /* malloc'd base64url of json[0..len); NULL on failure. */
 static char *app_cache_encode(const char *json, size_t len, size_t *b64_len)
 {
@@ -179,21 +184,17 @@ static struct plan_segment *plan_segment_acquire(struct app_cache *cache, const 
     }
     pthread_mutex_unlock(&cache->plans_lock);
 
-    char *json = malloc(CLAIMS_PREFIX_JSON_MAX + 1);
-    if (!json)
-        return NULL;
+    char *json = app_cache_json_scratch;
     size_t len = claims_plan_segment(entitlements, plan_code, json, CLAIMS_PREFIX_JSON_MAX + 1);
     size_t b64_len = len ? base64url_encoded_len(len) : 0;
     struct plan_segment *seg = len ? malloc(sizeof *seg + b64_len + 1) : NULL;
     char *source = seg ? malloc(source_len + 1) : NULL;
     if (!seg || !source ||
         base64url_encode((const unsigned char *)json, len, seg->b64, b64_len + 1) != b64_len) {
-        free(json);
         free(seg);
         free(source);
         return NULL;
     }
-    free(json);
     memcpy(source, plan_code, code_len + 1);
     memcpy(source + code_len + 1, ent, source_len - code_len);
     seg->source = source;
@@ -253,23 +254,19 @@ static struct app_cache_entry *app_cache_compile(struct app_cache *cache, const 
     char scopes[APP_CACHE_SCOPES_MAX] = "";
     if (row->platform && !scope_list_from_stored(row->scopes, scopes, sizeof scopes))
         return NULL;
-    char *json = malloc(CLAIMS_PREFIX_JSON_MAX + 1);
-    if (!json)
-        return NULL;
+    char *json = app_cache_json_scratch;
     size_t json_len = claims_app_segment(row, client_id, json, CLAIMS_PREFIX_JSON_MAX + 1);
-    size_t b64_len = 0;
-    char *b64 = json_len ? app_cache_encode(json, json_len, &b64_len) : NULL;
-    free(json);
-    if (!b64)
+    if (!json_len)
         return NULL;
+    size_t b64_len = base64url_encoded_len(json_len);
     const char *plan_code = row->platform ? "" : row->plan_code;
     size_t id_len = strlen(client_id), plan_len = strlen(plan_code), scopes_len = strlen(scopes);
     struct app_cache_entry *e = NULL;
     if (b64_len > UINT16_MAX || plan_len >= 65 || strlen(row->secret_hash) != 64)
-        goto fail;
+        return NULL;
     e = calloc(1, sizeof *e + id_len + 1 + plan_len + 1 + scopes_len + 1 + b64_len + 1);
     if (!e)
-        goto fail;
+        return NULL;
     if (!crypto_hex_decode(row->secret_hash, 64, e->secret_sha256, sizeof e->secret_sha256))
         goto fail;
     e->hash = h;
@@ -284,7 +281,9 @@ static struct app_cache_entry *app_cache_compile(struct app_cache *cache, const 
     w += plan_len + 1;
     memcpy(w, scopes, scopes_len + 1);
     w += scopes_len + 1;
-    memcpy(w, b64, b64_len + 1);
+    /* the client's own claims segment, encoded straight into the entry */
+    if (base64url_encode((const unsigned char *)json, json_len, w, b64_len + 1) != b64_len)
+        goto fail;
     snprintf(e->id, sizeof e->id, "%s", row->id);
     if (row->platform) {
         e->kind = APP_KIND_PLATFORM_CLIENT;
@@ -305,10 +304,8 @@ static struct app_cache_entry *app_cache_compile(struct app_cache *cache, const 
     }
     if (cache->global_len + b64_len + (e->plan ? e->plan->b64_len : 0) > APP_CACHE_CLAIMS_MAX)
         goto fail;
-    free(b64);
     return e;
 fail:
-    free(b64);
     app_cache_entry_free(cache, e);
     return NULL;
 }
