@@ -252,3 +252,9 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
     cfg->cookie_secure = strncmp(cfg->issuer, "https://", 8) == 0;
     return 0;
 }
+
+unsigned config_write_workers(const struct config *cfg)
+{
+    unsigned n = cfg->threads;
+    return n < 2 ? 2 : n > 8 ? 8 : n;
+}

@@ -50,4 +50,9 @@ struct config {
  */
 int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err_size);
 
+/* How many write workers run admin mutations (http/server.h): as many as HTTP threads,
+ * at least 2 (one waiting for the writer turn must not hold up a sign-in), at most 8
+ * (writes are serialised anyway; each worker may hold a database connection). */
+unsigned config_write_workers(const struct config *cfg);
+
 #endif

@@ -13,6 +13,7 @@
 #include "http/router.h"
 #include "ops/metrics.h"
 #include "service.h"
+#include "store/db.h"
 
 #define ROUTE_MODULE(name)                                                                         \
     extern const struct http_route name##_routes[];                                                \
@@ -57,6 +58,8 @@ static const struct {
 
 void routes_dispatch(struct http_request *req, struct http_reply *reply)
 {
+    /* A handler's database failures are classified per request (api_reply_db_error). */
+    db_thread_failure_reset();
     bool path_known = false;
     for (size_t m = 0; m < sizeof route_modules / sizeof route_modules[0]; m++) {
         bool known = false;
@@ -73,6 +76,13 @@ void routes_dispatch(struct http_request *req, struct http_reply *reply)
         return;
     }
     reply_error(reply, 404, "not_found", NULL, "no such endpoint");
+}
+
+bool routes_offload(const struct http_request *req)
+{
+    bool mutation = req->method == HTTP_POST || req->method == HTTP_PUT ||
+                    req->method == HTTP_PATCH || req->method == HTTP_DELETE;
+    return mutation && strncmp(req->path, "/api/v1/", 8) == 0;
 }
 
 const struct http_route *routes_module(size_t i, size_t *count)

@@ -51,7 +51,10 @@ int service_open(struct service *svc, const struct config *cfg, bool for_server,
         service_make_parents(cfg->database + 7, err, err_size))
         return -1;
 
-    svc->db = db_open(cfg->database, cfg->threads + 2, err, err_size);
+    /* One connection per HTTP thread and per write worker (a worker waiting for the
+     * writer turn holds one, and must not starve the readers), plus two spare (the
+     * outbox sender, signing-key refreshes). */
+    svc->db = db_open(cfg->database, cfg->threads + config_write_workers(cfg) + 2, err, err_size);
     if (!svc->db)
         return -1;
     if (migrations_apply(svc->db, err, err_size))

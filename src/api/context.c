@@ -48,11 +48,19 @@ bool api_is_mutation(const struct http_request *req)
 
 void api_reply_db_error(struct http_reply *reply, int db_status, const char *what)
 {
-    fprintf(stderr, "tenantd: database error while %s (status %d)\n", what, db_status);
-    if (db_status == DB_BUSY)
+    int failure = db_failure_class(db_status);
+    fprintf(stderr, "tenantd: database error while %s (status %d, class %d)\n", what, db_status,
+            failure);
+    if (failure == DB_BUSY) {
         reply_error(reply, 503, "database_busy", NULL, "the database is busy; retry shortly");
-    else
+        reply_header(reply, "Retry-After", API_RETRY_AFTER_BUSY);
+    } else if (failure == DB_UNAVAILABLE) {
+        reply_error(reply, 503, "database_unavailable", NULL,
+                    "the database is unavailable (unreachable, full or read-only); retry later");
+        reply_header(reply, "Retry-After", API_RETRY_AFTER_UNAVAILABLE);
+    } else {
         reply_error(reply, 500, "internal", NULL, "internal error while %s", what);
+    }
 }
 
 static void context_fill(struct principal *who)

@@ -47,7 +47,18 @@ bool api_require_host(struct http_reply *reply, const struct principal *who);
 bool api_authorize_tenant(struct http_request *req, struct http_reply *reply,
                           const struct principal *who, const char *tenant_id, enum role min_role);
 
-/* Runs a store/db failure out as 503 (busy) or 500 and logs the context. */
+/* Retry-After seconds of the two database answers. */
+#define API_RETRY_AFTER_BUSY "1"
+#define API_RETRY_AFTER_UNAVAILABLE "5"
+
+/*
+ * Answers a store/db failure and logs the context (SPEC §4.5: database failures are
+ * 503 with Retry-After, never 500). The class comes from db_failure_class(db_status):
+ * a status that lost its class on the way up (store functions that return -1 or
+ * DB_ERROR) is refined by the failures this thread saw during the request.
+ * DB_BUSY -> 503 database_busy; DB_UNAVAILABLE -> 503 database_unavailable; anything
+ * else (a bug, not the database's state) -> 500 internal.
+ */
 void api_reply_db_error(struct http_reply *reply, int db_status, const char *what);
 
 /* Ends a failed write transaction on c: rolls it back, releases c to the pool and

@@ -12,6 +12,7 @@
 #include "routes.h"
 #include "oauth/app_cache.h"
 #include "service.h"
+#include "store/db.h"
 
 int cli_serve(int argc, char **argv)
 {
@@ -40,6 +41,8 @@ int cli_serve(int argc, char **argv)
         .threads = cfg.threads,
         .dispatch = routes_dispatch,
         .observe = routes_observe,
+        .offload = routes_offload,
+        .workers = config_write_workers(&cfg),
         .service = &svc,
         .hsts = cfg.cookie_secure,
     };
@@ -65,9 +68,13 @@ int cli_serve(int argc, char **argv)
         service_close(&svc);
         return 1;
     }
-    printf("tenantd: listening on http://%s:%u (issuer %s, database %s)\n", cfg.listen_host,
-           (unsigned)http_server_port(server), svc.cfg.issuer,
-           strncmp(cfg.database, "sqlite:", 7) == 0 ? cfg.database : "postgres");
+    /* "database <backend>" names the driver really in use (tests check it against the
+     * backend they expect); a SQLite URL also names its file. */
+    const char *backend = db_backend(svc.db);
+    bool sqlite = strcmp(backend, "sqlite") == 0;
+    printf("tenantd: listening on http://%s:%u (issuer %s, database %s%s)\n", cfg.listen_host,
+           (unsigned)http_server_port(server), svc.cfg.issuer, backend,
+           sqlite ? cfg.database + strlen("sqlite") : "");
     fflush(stdout);
     struct outbox_sender *mailer = outbox_sender_start(&svc);
     int sig = 0;

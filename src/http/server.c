@@ -4,6 +4,15 @@
  *
  * Why a thread pool over epoll: it is libmicrohttpd's fastest mode here (see
  * DESIGN "Performance facts") and keeps the token path free of hand-offs.
+ *
+ * Why write workers as well: an HTTP thread serves hundreds of keep-alive
+ * connections, so a handler that waits (an admin write queued for the writer turn or
+ * the database lock, for up to 5 s; an Argon2id hash) would stall every one of them,
+ * token requests included. Requests that opt.offload names are suspended on the
+ * HTTP thread and queued (FIFO) for a small fixed pool of workers; a worker runs the
+ * whole dispatch and resumes the connection with the reply. The queue needs no cap
+ * of its own: each connection has at most one request in flight and the number of
+ * connections is capped (MHD_OPTION_CONNECTION_LIMIT).
  */
 #include "http/server.h"
 
@@ -24,10 +33,21 @@
 /* At most this many deferred jobs run at once; more get 429 (see reply.h). */
 #define HTTP_MAX_DEFERRED 8
 
+#define HTTP_MAX_WORKERS 16
+
+struct offload_job;
+
 struct http_server {
     pthread_mutex_t jobs_lock;
     pthread_cond_t jobs_done;
     unsigned jobs_running;
+    /* Write workers: a FIFO of offloaded requests. */
+    pthread_mutex_t work_lock;
+    pthread_cond_t work_ready;
+    struct offload_job *work_head, *work_tail;
+    bool work_stopping; /* set by http_server_stop: drain, then exit */
+    pthread_t workers[HTTP_MAX_WORKERS];
+    unsigned worker_count;
     struct MHD_Daemon *daemons[HTTP_SERVER_MAX_THREADS];
     int fds[HTTP_SERVER_MAX_THREADS];
     unsigned count;
@@ -55,6 +75,14 @@ struct deferred_job {
     void *ctx;
 };
 
+/* A request waiting for (or running on) a write worker; its connection is suspended. */
+struct offload_job {
+    struct offload_job *next;
+    struct MHD_Connection *connection;
+    struct request_state *st;
+    struct http_request req; /* path and body point into the suspended connection */
+};
+
 static void *server_deferred_thread(void *arg)
 {
     struct deferred_job *job = arg;
@@ -72,10 +100,13 @@ static void *server_deferred_thread(void *arg)
     return NULL;
 }
 
-/* Starts reply->deferred for this connection. Returns false (and frees the job's
- * context) when the cap is reached or no thread can be started. */
+/* Starts reply->deferred for this connection (suspending it unless a write worker
+ * already did). Returns false when the cap is reached or out of memory; the caller
+ * then frees the job's context (reply->deferred_free) and answers 429. reply may be
+ * st->deferred_reply itself (a handler run by a write worker). */
 static bool server_start_deferred(struct http_server *srv, struct MHD_Connection *c,
-                                  struct request_state *st, struct http_reply *reply)
+                                  struct request_state *st, struct http_reply *reply,
+                                  bool suspended)
 {
     struct deferred_job *job = calloc(1, sizeof *job);
     pthread_mutex_lock(&srv->jobs_lock);
@@ -92,9 +123,12 @@ static bool server_start_deferred(struct http_server *srv, struct MHD_Connection
     job->st = st;
     job->fn = reply->deferred;
     job->ctx = reply->deferred_ctx;
+    if (reply == &st->deferred_reply)
+        reply_release(reply);
     reply_init(&st->deferred_reply);
     st->deferred_state = 1;
-    MHD_suspend_connection(c);
+    if (!suspended)
+        MHD_suspend_connection(c);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -105,6 +139,101 @@ static bool server_start_deferred(struct http_server *srv, struct MHD_Connection
         /* Run it here rather than drop it: correctness over latency. */
         server_deferred_thread(job);
     }
+    return true;
+}
+
+/* The 429 a refused deferred job gets. */
+static void server_refuse_deferred(struct http_reply *reply)
+{
+    if (reply->deferred_free)
+        reply->deferred_free(reply->deferred_ctx);
+    reply->deferred = NULL;
+    reply_error(reply, 429, "too_many_requests", NULL,
+                "too many slow operations are running; retry shortly");
+    reply_header(reply, "Retry-After", "5");
+}
+
+static int64_t server_elapsed_us(const struct request_state *st)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - st->started.tv_sec) * 1000000 +
+           (now.tv_nsec - st->started.tv_nsec) / 1000;
+}
+
+/* On a write worker: dispatches job's request into st->deferred_reply and resumes
+ * the connection (or passes it on to a deferred job). Frees job. */
+static void server_run_offloaded(struct http_server *srv, struct offload_job *job)
+{
+    struct request_state *st = job->st;
+    struct http_reply *reply = &st->deferred_reply;
+    srv->opt.dispatch(&job->req, reply);
+    if (reply->deferred) {
+        if (server_start_deferred(srv, job->connection, st, reply, true)) {
+            free(job);
+            return; /* the deferred job resumes the connection */
+        }
+        server_refuse_deferred(reply);
+    }
+    if (srv->opt.observe)
+        srv->opt.observe(&job->req, reply->status, server_elapsed_us(st));
+    st->deferred_state = 2;
+    /* As for deferred jobs: libmicrohttpd's lock orders our writes before the access
+     * handler runs again and sends the reply. */
+    MHD_resume_connection(job->connection);
+    free(job);
+}
+
+static void *server_worker_thread(void *arg)
+{
+    struct http_server *srv = arg;
+    for (;;) {
+        pthread_mutex_lock(&srv->work_lock);
+        while (!srv->work_head && !srv->work_stopping)
+            pthread_cond_wait(&srv->work_ready, &srv->work_lock);
+        struct offload_job *job = srv->work_head;
+        if (job) {
+            srv->work_head = job->next;
+            if (!srv->work_head)
+                srv->work_tail = NULL;
+        }
+        pthread_mutex_unlock(&srv->work_lock);
+        if (!job)
+            return NULL; /* stopping, and the queue is drained */
+        server_run_offloaded(srv, job);
+    }
+}
+
+/* On the HTTP thread: suspends c and queues req for a write worker. false (nothing
+ * done) when there are no workers, the server is stopping, or out of memory: the
+ * caller then dispatches inline. */
+static bool server_offload(struct http_server *srv, struct MHD_Connection *c,
+                           struct request_state *st, const struct http_request *req)
+{
+    if (srv->worker_count == 0)
+        return false;
+    struct offload_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return false;
+    job->connection = c;
+    job->st = st;
+    job->req = *req;
+    pthread_mutex_lock(&srv->work_lock);
+    if (srv->work_stopping) {
+        pthread_mutex_unlock(&srv->work_lock);
+        free(job);
+        return false;
+    }
+    reply_init(&st->deferred_reply);
+    st->deferred_state = 1;
+    MHD_suspend_connection(c);
+    if (srv->work_tail)
+        srv->work_tail->next = job;
+    else
+        srv->work_head = job;
+    srv->work_tail = job;
+    pthread_cond_signal(&srv->work_ready);
+    pthread_mutex_unlock(&srv->work_lock);
     return true;
 }
 
@@ -323,18 +452,16 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
     req.service = srv->opt.service;
     server_remote_addr(c, req.remote_addr, sizeof req.remote_addr);
 
+    if (srv->opt.offload && srv->opt.offload(&req) && server_offload(srv, c, st, &req))
+        return MHD_YES; /* a write worker answers */
+
     struct http_reply reply;
     reply_init(&reply);
     srv->opt.dispatch(&req, &reply);
     if (reply.deferred) {
-        if (server_start_deferred(srv, c, st, &reply))
+        if (server_start_deferred(srv, c, st, &reply, false))
             return MHD_YES;
-        if (reply.deferred_free)
-            reply.deferred_free(reply.deferred_ctx);
-        reply.deferred = NULL;
-        reply_error(&reply, 429, "too_many_requests", NULL,
-                    "too many slow operations are running; retry shortly");
-        reply_header(&reply, "Retry-After", "5");
+        server_refuse_deferred(&reply);
     }
     if (req.method == HTTP_HEAD && reply.body && !reply.body_static) {
         free(reply.body);
@@ -342,13 +469,8 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
         reply.body_len = 0;
     }
     enum MHD_Result r = server_queue(srv, c, &reply);
-    if (srv->opt.observe) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        int64_t us = (int64_t)(now.tv_sec - st->started.tv_sec) * 1000000 +
-                     (now.tv_nsec - st->started.tv_nsec) / 1000;
-        srv->opt.observe(&req, reply.status, us);
-    }
+    if (srv->opt.observe)
+        srv->opt.observe(&req, reply.status, server_elapsed_us(st));
     reply_release(&reply);
     return r;
 }
@@ -427,6 +549,8 @@ struct http_server *http_server_listen(const struct http_server_options *opt, ch
     srv->opt = *opt;
     pthread_mutex_init(&srv->jobs_lock, NULL);
     pthread_cond_init(&srv->jobs_done, NULL);
+    pthread_mutex_init(&srv->work_lock, NULL);
+    pthread_cond_init(&srv->work_ready, NULL);
     srv->count = opt->threads ? opt->threads : 2;
     if (srv->count > HTTP_SERVER_MAX_THREADS)
         srv->count = HTTP_SERVER_MAX_THREADS;
@@ -459,6 +583,18 @@ struct http_server *http_server_listen(const struct http_server_options *opt, ch
 
 int http_server_run(struct http_server *srv, char *err, size_t err_size)
 {
+    if (srv->opt.offload) {
+        unsigned want = srv->opt.workers ? srv->opt.workers : 2;
+        if (want > HTTP_MAX_WORKERS)
+            want = HTTP_MAX_WORKERS;
+        for (; srv->worker_count < want; srv->worker_count++) {
+            if (pthread_create(&srv->workers[srv->worker_count], NULL, server_worker_thread, srv) !=
+                0) {
+                snprintf(err, err_size, "cannot start write worker %u", srv->worker_count);
+                return -1;
+            }
+        }
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME;
     for (unsigned i = 0; i < srv->count; i++) {
@@ -499,8 +635,15 @@ void http_server_stop(struct http_server *s)
 {
     if (!s)
         return;
-    /* Suspended connections must be resumed before their daemon stops: let running
+    /* Suspended connections must be resumed before their daemon stops: the write
+     * workers drain their queue (requests arriving meanwhile run inline), then running
      * deferred jobs finish (they are bounded by their own timeouts). */
+    pthread_mutex_lock(&s->work_lock);
+    s->work_stopping = true;
+    pthread_cond_broadcast(&s->work_ready);
+    pthread_mutex_unlock(&s->work_lock);
+    for (unsigned i = 0; i < s->worker_count; i++)
+        pthread_join(s->workers[i], NULL);
     pthread_mutex_lock(&s->jobs_lock);
     while (s->jobs_running > 0)
         pthread_cond_wait(&s->jobs_done, &s->jobs_lock);
@@ -513,5 +656,7 @@ void http_server_stop(struct http_server *s)
     }
     pthread_mutex_destroy(&s->jobs_lock);
     pthread_cond_destroy(&s->jobs_done);
+    pthread_mutex_destroy(&s->work_lock);
+    pthread_cond_destroy(&s->work_ready);
     free(s);
 }

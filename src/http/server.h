@@ -4,10 +4,17 @@
  * Owns sockets, threads, keep-alive, reading bodies (413 above HTTP_BODY_LIMIT),
  * and turning a struct http_reply into a response with the security headers every
  * answer carries. What a request means is decided by the dispatch callback.
+ *
+ * Threads: one epoll daemon per HTTP thread (opt.threads) reads, parses and
+ * dispatches; requests that may block (opt.offload) are handed, connection
+ * suspended, to a small pool of write workers (opt.workers) and resumed with their
+ * reply, so an HTTP thread never waits on a lock while its other connections wait.
+ * Deferred replies (reply.h) get a thread of their own.
  */
 #ifndef TENANTD_HTTP_SERVER_H
 #define TENANTD_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "http/reply.h"
@@ -15,8 +22,13 @@
 
 struct http_server;
 
-/* Called once per complete request on a pool thread. */
+/* Called once per complete request: on the HTTP thread that read it, or on a write
+ * worker when offload said so. */
 typedef void (*http_dispatch_fn)(struct http_request *req, struct http_reply *reply);
+/* Called on the HTTP thread with method, path and remote address filled in (not yet
+ * routed): true when the request may wait (for the writer turn, the database lock,
+ * Argon2id) and must therefore run on a write worker, not on the HTTP thread. */
+typedef bool (*http_offload_fn)(const struct http_request *req);
 /* Called after the response is queued (metrics). route may be NULL. */
 typedef void (*http_observe_fn)(const struct http_request *req, int status, int64_t micros);
 
@@ -26,6 +38,8 @@ struct http_server_options {
     unsigned threads;
     http_dispatch_fn dispatch;
     http_observe_fn observe;
+    http_offload_fn offload; /* NULL: everything runs on the HTTP threads */
+    unsigned workers;        /* write workers for offloaded requests (0: 2) */
     struct service *service;
     int hsts; /* add Strict-Transport-Security (issuer is https) */
 };

@@ -1,13 +1,33 @@
 /*
- * db.c — backend selection and the connection pool (see db.h).
+ * db.c — backend selection, the connection pool, and writer turns (see db.h).
+ *
+ * Writer turns: the writers of one process queue in arrival order in front of the
+ * database's own write lock. SQLite's busy handler polls (sleep, retry), so with
+ * many writers a waiting one could lose every race for the lock until its 5 s ran
+ * out; PostgreSQL's advisory lock queues fairly but every waiter holds a server
+ * backend. Here each waiter sleeps on its own condition variable and the finishing
+ * writer hands the turn directly to the oldest waiter (no thundering herd, no
+ * barging). A waiter that gives up (DB_WRITER_WAIT_MS) unlinks itself. The database
+ * lock is still taken after the turn: it is what serialises writers of different
+ * processes (other nodes, the CLI).
  */
 #include "store/db.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* How long a writer waits for its turn before DB_BUSY (like the database lock). */
+#define DB_WRITER_WAIT_MS 5000
+
+struct db_writer_waiter {
+    pthread_cond_t wake;
+    bool granted; /* the turn was handed to this waiter */
+    struct db_writer_waiter *next;
+};
 
 struct db {
     const struct db_driver *driver;
@@ -20,7 +40,56 @@ struct db {
     unsigned pool_size;
     db_commit_hook commit_hook;
     void *commit_hook_arg;
+    /* Writer turns. Invariant: when writer_active is false the queue is empty. */
+    pthread_mutex_t writer_lock;
+    bool writer_active; /* some connection holds the turn */
+    struct db_writer_waiter *writer_head, *writer_tail;
+    unsigned writers_waiting;
 };
+
+/* The gravest failure of this thread since the last reset (see db.h). */
+static _Thread_local int db_thread_seen = DB_OK;
+
+static int db_failure_rank(int status)
+{
+    switch (status) {
+    case DB_UNAVAILABLE:
+        return 3;
+    case DB_BUSY:
+        return 2;
+    case DB_ERROR:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Remembers status when it is a failure; returns it unchanged. */
+static int db_note(int status)
+{
+    if (db_failure_rank(status) > db_failure_rank(db_thread_seen))
+        db_thread_seen = status;
+    return status;
+}
+
+int db_thread_failure(void)
+{
+    return db_thread_seen;
+}
+
+void db_thread_failure_reset(void)
+{
+    db_thread_seen = DB_OK;
+}
+
+int db_failure_class(int status)
+{
+    if (status == DB_BUSY || status == DB_UNAVAILABLE)
+        return status;
+    if (db_thread_seen == DB_BUSY || db_thread_seen == DB_UNAVAILABLE)
+        return db_thread_seen;
+    return DB_ERROR;
+}
 
 struct db *db_open(const char *url, unsigned pool_size, char *err, size_t err_size)
 {
@@ -44,6 +113,7 @@ struct db *db_open(const char *url, unsigned pool_size, char *err, size_t err_si
     db->idle = calloc(db->pool_size, sizeof *db->idle);
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->available, NULL);
+    pthread_mutex_init(&db->writer_lock, NULL);
     /* Open one connection now so a bad URL fails at start-up, not on first use. */
     struct db_conn *c = driver->connect(url, err, err_size);
     if (!c) {
@@ -66,6 +136,7 @@ void db_close(struct db *db)
     free(db->url);
     pthread_mutex_destroy(&db->lock);
     pthread_cond_destroy(&db->available);
+    pthread_mutex_destroy(&db->writer_lock);
     free(db);
 }
 
@@ -102,10 +173,105 @@ struct db_conn *db_acquire(struct db *db)
     }
 }
 
+/* Waits (FIFO) for the writer turn of db. DB_OK: the caller holds it; DB_BUSY after
+ * DB_WRITER_WAIT_MS. */
+static int db_writer_turn_take(struct db *db)
+{
+    pthread_mutex_lock(&db->writer_lock);
+    if (!db->writer_active) {
+        db->writer_active = true;
+        pthread_mutex_unlock(&db->writer_lock);
+        return DB_OK;
+    }
+    struct db_writer_waiter me = {.granted = false, .next = NULL};
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&me.wake, &attr);
+    pthread_condattr_destroy(&attr);
+    if (db->writer_tail)
+        db->writer_tail->next = &me;
+    else
+        db->writer_head = &me;
+    db->writer_tail = &me;
+    db->writers_waiting++;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += DB_WRITER_WAIT_MS / 1000;
+    deadline.tv_nsec += (long)(DB_WRITER_WAIT_MS % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    int rc = DB_OK;
+    while (!me.granted) {
+        if (pthread_cond_timedwait(&me.wake, &db->writer_lock, &deadline) == ETIMEDOUT &&
+            !me.granted) {
+            /* Give up: unlink (the turn was not handed to us, so we are still queued). */
+            struct db_writer_waiter **p = &db->writer_head, *prev = NULL;
+            while (*p != &me) {
+                prev = *p;
+                p = &(*p)->next;
+            }
+            *p = me.next;
+            if (db->writer_tail == &me)
+                db->writer_tail = prev;
+            db->writers_waiting--;
+            rc = DB_BUSY;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&db->writer_lock);
+    pthread_cond_destroy(&me.wake);
+    return rc;
+}
+
+/* Hands the turn to the oldest waiter, or frees it. */
+static void db_writer_turn_give(struct db *db)
+{
+    pthread_mutex_lock(&db->writer_lock);
+    struct db_writer_waiter *next = db->writer_head;
+    if (next) {
+        db->writer_head = next->next;
+        if (!db->writer_head)
+            db->writer_tail = NULL;
+        db->writers_waiting--;
+        next->granted = true; /* writer_active stays true: the turn passes directly */
+        pthread_cond_signal(&next->wake);
+    } else {
+        db->writer_active = false;
+    }
+    pthread_mutex_unlock(&db->writer_lock);
+}
+
+/* Gives back c's turn if it holds one. */
+static void db_write_turn_end(struct db_conn *c)
+{
+    if (c->holds_write_turn) {
+        c->holds_write_turn = false;
+        db_writer_turn_give(c->pool);
+    }
+}
+
+unsigned db_writers_waiting(struct db *db)
+{
+    pthread_mutex_lock(&db->writer_lock);
+    unsigned n = db->writers_waiting;
+    pthread_mutex_unlock(&db->writer_lock);
+    return n;
+}
+
 void db_release(struct db *db, struct db_conn *c)
 {
     if (!c)
         return;
+    if (c->holds_write_turn) {
+        /* A caller left its write transaction open: end it so the turn (and the
+         * database lock) cannot leak with the connection. */
+        fprintf(stderr, "tenantd: database: a connection came back inside a write "
+                        "transaction; rolled back\n");
+        db_rollback(c);
+    }
     pthread_mutex_lock(&db->lock);
     db->idle[db->idle_count++] = c;
     pthread_cond_signal(&db->available);
@@ -156,17 +322,25 @@ int db_wait_notify(struct db_conn *c, int timeout_ms)
 
 int db_exec(struct db_conn *c, const char *sql)
 {
-    return c->driver->exec(c, sql);
+    return db_note(c->driver->exec(c, sql));
 }
 int db_begin_write(struct db_conn *c)
 {
+    if (c->pool && !c->holds_write_turn) {
+        int rc = db_writer_turn_take(c->pool);
+        if (rc != DB_OK)
+            return db_note(rc);
+        c->holds_write_turn = true;
+    }
     int rc = c->driver->begin_write(c);
     c->writing = rc == DB_OK;
-    return rc;
+    if (rc != DB_OK)
+        db_write_turn_end(c); /* the backend left no transaction open */
+    return db_note(rc);
 }
 int db_begin_read(struct db_conn *c)
 {
-    return c->driver->begin_read(c);
+    return db_note(c->driver->begin_read(c));
 }
 int db_commit(struct db_conn *c)
 {
@@ -182,13 +356,17 @@ int db_commit(struct db_conn *c)
         if (hook)
             hook(arg, c);
     }
-    return rc;
+    /* After the hook: hooks see this node's commits in the order they were made. */
+    if (rc == DB_OK)
+        db_write_turn_end(c);
+    return db_note(rc);
 }
 
 void db_rollback(struct db_conn *c)
 {
     c->writing = false;
     c->driver->rollback(c);
+    db_write_turn_end(c);
 }
 
 const char *db_error_message(struct db_conn *c)
@@ -201,7 +379,11 @@ const char *db_lock_suffix(struct db_conn *c)
 }
 struct db_stmt *db_prepare(struct db_conn *c, const char *sql)
 {
-    return c->driver->prepare(c, sql);
+    c->prepare_failure = DB_OK;
+    struct db_stmt *s = c->driver->prepare(c, sql);
+    if (!s)
+        db_note(c->prepare_failure != DB_OK ? c->prepare_failure : DB_ERROR);
+    return s;
 }
 void db_bind_text(struct db_stmt *s, int index, const char *value)
 {
@@ -224,7 +406,7 @@ void db_bind_null(struct db_stmt *s, int index)
 }
 int db_step(struct db_stmt *s)
 {
-    return s->driver->step(s);
+    return db_note(s->driver->step(s));
 }
 const char *db_column_text(struct db_stmt *s, int col)
 {

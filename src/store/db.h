@@ -11,7 +11,21 @@
  * (db_begin_write) are serialised against other writers by the backend (SQLite:
  * BEGIN IMMEDIATE; PostgreSQL: one transaction-scoped advisory lock shared by every
  * node), which is what makes app_limit and name uniqueness hold under concurrency.
- * Both give up after about 5 s with DB_BUSY.
+ * In front of that database lock, the writers of one process take turns in a fair
+ * FIFO (db.c, "writer turns"): a writer waits on a condition variable for its turn
+ * instead of polling the database lock against every other writer of the process,
+ * so no writer can lose every race. The database lock stays the guard between
+ * processes. The turn is taken by db_begin_write and given back by db_commit (when
+ * it succeeds), db_rollback, a failed db_begin_write, or at the latest by
+ * db_release. Waiting for the turn and waiting for the database lock each give up
+ * after about 5 s with DB_BUSY.
+ *
+ * Failures are classified so callers can answer truthfully (SPEC §4.5):
+ * DB_BUSY — another writer held the lock too long (retry shortly); DB_UNAVAILABLE —
+ * the database cannot serve at all (connection refused or lost, I/O error, disk
+ * full, read-only, cannot open); DB_ERROR — anything else (a bug, a refused value).
+ * Statuses often travel up through store functions that only say "failed", so each
+ * thread also remembers the gravest failure it has seen (db_thread_failure).
  */
 #ifndef TENANTD_STORE_DB_H
 #define TENANTD_STORE_DB_H
@@ -25,20 +39,27 @@ enum db_status {
     DB_ROW,        /* db_step: a row is available */
     DB_DONE,       /* db_step: statement finished */
     DB_CONSTRAINT, /* unique / foreign key / check violation */
-    DB_BUSY,       /* could not get the write lock in time, or the database server is
-                      (briefly) unreachable: retrying later may succeed */
-    DB_ERROR
+    DB_BUSY,       /* could not get the write lock (or the writer turn) in time, or the
+                      statement was cancelled by a lock timeout: retry shortly */
+    DB_ERROR,      /* anything else: bad SQL, a refused value, out of range */
+    DB_UNAVAILABLE /* the database cannot serve: connection refused or lost, I/O error,
+                      disk full, read-only, cannot open, corrupt: retry later (appended
+                      last so the values above keep their meaning) */
 };
 
 struct db;
 struct db_driver;
 
 /* Backends embed these as their first member and add their own state after it
- * (zero-initialised: db.c fills pool and writing). */
+(zero-initialised: the members after driver belong to db.c, except prepare_failure,
+ * which the backend sets). */
 struct db_conn {
     const struct db_driver *driver;
-    struct db *pool; /* the pool it belongs to; NULL for a dedicated connection */
-    bool writing;    /* inside a write transaction (db_begin_write succeeded) */
+    struct db *pool;       /* the pool it belongs to; NULL for a dedicated connection
+                              (whose writes skip the writer turns) */
+    bool writing;          /* inside a write transaction (db_begin_write succeeded) */
+    bool holds_write_turn; /* between db_begin_write and commit/rollback */
+    int prepare_failure;   /* backend: DB_* class of the last failed prepare */
 };
 struct db_stmt {
     const struct db_driver *driver;
@@ -88,6 +109,8 @@ const char *db_backend(const struct db *db);
  * failures are retried by the next call; a connection the server dropped is
  * reconnected before it is handed out). */
 struct db_conn *db_acquire(struct db *db);
+/* Returns c to the pool. A connection still holding the writer turn (a caller that
+ * forgot to end its transaction) is rolled back and its turn given back first. */
 void db_release(struct db *db, struct db_conn *c);
 
 /* Name of the backend a connection talks to ("sqlite" or "postgres"). */
@@ -113,11 +136,31 @@ int db_listen(struct db_conn *c, const char *channel);
 /* Waits up to timeout_ms for a notification: 1 arrived, 0 none (or the backend has
  * no notifications: it then just sleeps), -1 the connection failed. */
 int db_wait_notify(struct db_conn *c, int timeout_ms);
+/*
+ * The gravest failure (DB_UNAVAILABLE > DB_BUSY > DB_ERROR) any db_* call of the
+ * calling thread returned since db_thread_failure_reset(); DB_OK when none. The HTTP
+ * dispatcher resets it before each request, so a handler whose store call only says
+ * "failed" can still answer 503 database_unavailable / database_busy rather than 500.
+ */
+int db_thread_failure(void);
+void db_thread_failure_reset(void);
+/* Classifies a status for an answer: status itself when it is DB_BUSY or
+ * DB_UNAVAILABLE, else db_thread_failure() when that is one of them, else DB_ERROR. */
+int db_failure_class(int status);
+
+/* How many writers of this process wait for their turn right now (metrics). */
+unsigned db_writers_waiting(struct db *db);
 
 int db_exec(struct db_conn *c, const char *sql);
+/* Waits for this process's writer turn (FIFO, at most ~5 s: DB_BUSY), then opens a
+ * write transaction (which takes the database lock). On any failure the turn is
+ * given back before returning. After DB_OK, end with db_commit or db_rollback. */
 int db_begin_write(struct db_conn *c);
 int db_begin_read(struct db_conn *c);
+/* A successful commit gives the writer turn back; after a failed one the transaction
+ * may still be open: db_rollback it (which gives the turn back). */
 int db_commit(struct db_conn *c);
+/* Rolls back an open transaction (nothing when none) and gives back the turn. */
 void db_rollback(struct db_conn *c);
 const char *db_error_message(struct db_conn *c);
 const char *db_lock_suffix(struct db_conn *c);

@@ -22,8 +22,8 @@
  * backend says FATAL and closes — and re-establishes a dead connection with
  * PQreset. A BEGIN that fails because the connection died is retried once on a
  * fresh one (nothing has run yet). A statement that fails mid-way is not retried
- * (it may have committed); it reports DB_BUSY, the caller answers 503, and the next
- * acquire reconnects.
+ * (it may have committed); it reports DB_UNAVAILABLE, the caller answers 503, and
+ * the next acquire reconnects.
  */
 #include <libpq-fe.h>
 #include <poll.h>
@@ -166,10 +166,25 @@ static void pg_disconnect(struct db_conn *c)
     free(PG_CONN(c));
 }
 
+/* True when SQLSTATE state says the database cannot serve (rather than that this
+ * statement is wrong): connection exceptions (08), operator intervention such as
+ * shutdown or a dropped database (57, except 57014 query_canceled), insufficient
+ * resources such as disk full or too many connections (53), system/I/O errors (58),
+ * a read-only transaction on a standby (25006), corrupted data (XX001, XX002). */
+static bool pg_state_unavailable(const char *state)
+{
+    return strncmp(state, "08", 2) == 0 ||
+           (strncmp(state, "57", 2) == 0 && strcmp(state, "57014") != 0) ||
+           strncmp(state, "53", 2) == 0 || strncmp(state, "58", 2) == 0 ||
+           strcmp(state, "25006") == 0 || strcmp(state, "XX001") == 0 ||
+           strcmp(state, "XX002") == 0;
+}
+
 /* Maps a failed result to a DB_* status, remembering the message. Serialisation
- * failures, deadlocks and lock timeouts are DB_BUSY (retry later); so is a lost
- * connection (SQLSTATE class 08, the 57P0x shutdown codes, or libpq's own "server
- * closed the connection" with no SQLSTATE), which the next db_acquire re-establishes. */
+ * failures, deadlocks, lock timeouts and cancelled statements are DB_BUSY (retry
+ * shortly). A lost connection (libpq's own "server closed the connection" with no
+ * SQLSTATE, or a dead handle) and the states of pg_state_unavailable are
+ * DB_UNAVAILABLE; the next db_acquire re-establishes a lost connection. */
 static int pg_failure(struct pg_conn *c, PGresult *r)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
@@ -178,13 +193,12 @@ static int pg_failure(struct pg_conn *c, PGresult *r)
     c->error[strcspn(c->error, "\n")] = 0;
     if (state && strncmp(state, "23", 2) == 0)
         return DB_CONSTRAINT;
-    if (state &&
-        (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0))
+    if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+                  strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0))
         return DB_BUSY;
     fprintf(stderr, "tenantd: postgres: %s\n", c->error);
-    if (pg_is_dead(c) || (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
-                                    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)))
-        return DB_BUSY;
+    if (pg_is_dead(c) || (state && pg_state_unavailable(state)))
+        return DB_UNAVAILABLE;
     return DB_ERROR;
 }
 

@@ -44,6 +44,19 @@ static int sqlite_map(int rc)
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return DB_BUSY;
+    /* The database cannot serve until an operator acts (disk full, read-only mount,
+     * file gone or unreadable, I/O error) — not a bug in the statement. */
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_NOMEM:
+    case SQLITE_NOLFS:
+    case SQLITE_PROTOCOL:
+        return DB_UNAVAILABLE;
     default:
         return DB_ERROR;
     }
@@ -127,8 +140,10 @@ static struct db_stmt *sqlite_prepare(struct db_conn *c, const char *sql)
         return NULL;
     s->base.driver = &db_sqlite_driver;
     s->conn = SQLITE_CONN(c);
-    if (sqlite3_prepare_v2(s->conn->handle, sql, -1, &s->stmt, NULL) != SQLITE_OK) {
+    int rc = sqlite3_prepare_v2(s->conn->handle, sql, -1, &s->stmt, NULL);
+    if (rc != SQLITE_OK) {
         fprintf(stderr, "tenantd: sqlite prepare failed: %s\n", sqlite3_errmsg(s->conn->handle));
+        c->prepare_failure = sqlite_map(rc); /* reading the schema can hit I/O errors */
         free(s);
         return NULL;
     }
