@@ -13,6 +13,7 @@
 #include "crypto/master_key.h"
 #include "oauth/signing_keys.h"
 #include "ops/metrics.h"
+#include "ops/readiness.h"
 #include "store/db.h"
 #include "store/migrations.h"
 #include "util/throttle.h"
@@ -100,6 +101,11 @@ int service_open(struct service *svc, const struct config *cfg, bool for_server,
         svc->signing_keys = signing_keys_open(svc, err, err_size);
         if (!svc->signing_keys)
             goto fail;
+        svc->readiness = readiness_start(svc->db);
+        if (!svc->readiness) {
+            snprintf(err, err_size, "cannot start the readiness prober");
+            goto fail;
+        }
     }
     return 0;
 fail:
@@ -109,6 +115,7 @@ fail:
 
 void service_close(struct service *svc)
 {
+    readiness_stop(svc->readiness);
     signing_keys_close(svc->signing_keys);
     change_feed_stop(svc->change_feed);
     app_cache_free(svc->app_cache);

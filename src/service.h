@@ -19,6 +19,7 @@ struct throttle;
 struct app_cache;
 struct signing_keys;
 struct change_feed;
+struct readiness;
 
 struct service {
     struct config cfg;
@@ -32,6 +33,7 @@ struct service {
     struct app_cache *app_cache;             /* token path: client_id -> compiled facts */
     struct change_feed *change_feed;         /* keeps app_cache in step with the store */
     struct signing_keys *signing_keys;
+    struct readiness *readiness; /* /readyz's degraded checks (servers only) */
 };
 
 /*

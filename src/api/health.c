@@ -1,6 +1,8 @@
 /*
  * health.c — operations endpoints: /healthz (process up), /readyz (database
- * reachable and migrated), /metrics (Prometheus text).
+ * reachable and migrated; "status":"ok" or "degraded" with the reasons, those of
+ * ops/readiness.h included; ?strict=1 makes degraded a 503), /metrics (Prometheus
+ * text).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "oauth/change_feed.h"
 #include "http/router.h"
 #include "ops/metrics.h"
+#include "ops/readiness.h"
 #include "service.h"
 #include "store/db.h"
 #include "store/migrations.h"
@@ -66,6 +69,8 @@ static void health_ready(struct http_request *req, struct http_reply *reply)
     }
     if (version >= 0 && cache.since_feed_ok_ms > HEALTH_FEED_BEHIND_MS)
         json_array_append_new(reasons, json_string("change feed behind"));
+    if (version >= 0) /* reachable: can it also take writes? (ops/readiness.h) */
+        readiness_degraded_reasons(svc, reasons);
     bool degraded = json_array_size(reasons) > 0;
     json_t *doc =
         json_pack("{s:s,s:o,s:s,s:i,s:{s:b,s:I,s:f,s:I}}", "status", degraded ? "degraded" : "ok",

@@ -42,6 +42,7 @@ struct db {
     void *commit_hook_arg;
     /* Writer turns. Invariant: when writer_active is false the queue is empty. */
     pthread_mutex_t writer_lock;
+    unsigned writer_wait_ms;
     bool writer_active; /* some connection holds the turn */
     struct db_writer_waiter *writer_head, *writer_tail;
     unsigned writers_waiting;
@@ -114,6 +115,7 @@ struct db *db_open(const char *url, unsigned pool_size, char *err, size_t err_si
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->available, NULL);
     pthread_mutex_init(&db->writer_lock, NULL);
+    db->writer_wait_ms = DB_WRITER_WAIT_MS;
     /* Open one connection now so a bad URL fails at start-up, not on first use. */
     struct db_conn *c = driver->connect(url, err, err_size);
     if (!c) {
@@ -174,7 +176,7 @@ struct db_conn *db_acquire(struct db *db)
 }
 
 /* Waits (FIFO) for the writer turn of db. DB_OK: the caller holds it; DB_BUSY after
- * DB_WRITER_WAIT_MS. */
+ * writer_wait_ms. */
 static int db_writer_turn_take(struct db *db)
 {
     pthread_mutex_lock(&db->writer_lock);
@@ -197,8 +199,8 @@ static int db_writer_turn_take(struct db *db)
     db->writers_waiting++;
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += DB_WRITER_WAIT_MS / 1000;
-    deadline.tv_nsec += (long)(DB_WRITER_WAIT_MS % 1000) * 1000000L;
+    deadline.tv_sec += db->writer_wait_ms / 1000;
+    deadline.tv_nsec += (long)(db->writer_wait_ms % 1000) * 1000000L;
     if (deadline.tv_nsec >= 1000000000L) {
         deadline.tv_sec++;
         deadline.tv_nsec -= 1000000000L;
@@ -251,6 +253,13 @@ static void db_write_turn_end(struct db_conn *c)
         c->holds_write_turn = false;
         db_writer_turn_give(c->pool);
     }
+}
+
+void db_set_writer_wait_ms(struct db *db, unsigned ms)
+{
+    pthread_mutex_lock(&db->writer_lock);
+    db->writer_wait_ms = ms;
+    pthread_mutex_unlock(&db->writer_lock);
 }
 
 unsigned db_writers_waiting(struct db *db)

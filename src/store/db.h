@@ -148,8 +148,10 @@ void db_thread_failure_reset(void);
  * DB_UNAVAILABLE, else db_thread_failure() when that is one of them, else DB_ERROR. */
 int db_failure_class(int status);
 
-/* How many writers of this process wait for their turn right now (metrics). */
+/* How many writers of this process wait for their turn right now (metrics, tests). */
 unsigned db_writers_waiting(struct db *db);
+/* How long db_begin_write waits for the turn before DB_BUSY (default 5000; tests). */
+void db_set_writer_wait_ms(struct db *db, unsigned ms);
 
 int db_exec(struct db_conn *c, const char *sql);
 /* Waits for this process's writer turn (FIFO, at most ~5 s: DB_BUSY), then opens a

@@ -1,5 +1,5 @@
 // Operations endpoints (SPEC §4.5): /healthz (process up), /readyz (database reachable
-// and migrated), /metrics (Prometheus text with the named series), optionally guarded
+// and migrated; "ok" here — the degraded cases are in database_failures.test.mjs), /metrics (Prometheus text with the named series), optionally guarded
 // by TENANTD_METRICS_TOKEN.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,8 +21,12 @@ test('healthz and readyz', async () => {
   const ready = await call(server, 'GET', '/readyz');
   assert.equal(ready.status, 200);
   assert.equal(ready.body.status, 'ok');
+  assert.deepEqual(ready.body.reasons, []);
   assert.ok(ready.body.schema_version >= 1);
   assert.equal(ready.body.database, server.backend);
+  const strict = await call(server, 'GET', '/readyz?strict=1');
+  assert.equal(strict.status, 200, 'nothing is degraded');
+  assert.equal(strict.body.status, 'ok');
 });
 
 test('metrics count requests, tokens, auth failures and the cache', async () => {
