@@ -55,8 +55,16 @@ static int config_apply(struct config *cfg, const char *name, const char *value,
 {
     if (strcmp(name, "listen") == 0)
         return config_parse_listen(cfg, value, err, err_size);
-    if (strcmp(name, "database") == 0)
+    if (strcmp(name, "database") == 0) {
+        /* The same schemes db_open accepts: a wrong one is a configuration error (exit 2),
+         * not a failure to reach the database. */
+        if (strncmp(value, "sqlite:", 7) != 0 && strncmp(value, "postgres://", 11) != 0 &&
+            strncmp(value, "postgresql://", 13) != 0) {
+            snprintf(err, err_size, "database must be sqlite:PATH or a postgres:// URL");
+            return -1;
+        }
         return config_copy(cfg->database, sizeof cfg->database, value, "database", err, err_size);
+    }
     if (strcmp(name, "issuer") == 0) {
         if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0) {
             snprintf(err, err_size, "issuer must be an http(s) URL");

@@ -29,23 +29,32 @@ function assertProblem(res, status, code, field) {
   if (field !== undefined) assert.equal(res.body.errors?.[0]?.field, field, res.text);
 }
 
-/** POST /api/v1/auth/login from a chosen loopback source address (127.0.0.x). */
-function loginFrom(server, localAddress, email, password) {
+/** POSTs body as JSON to path from a chosen loopback source address (127.0.0.x). */
+function postFrom(server, localAddress, path, body) {
   const url = new URL(server.url);
-  const payload = JSON.stringify({ email, password });
+  const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: url.hostname, port: url.port, path: '/api/v1/auth/login', method: 'POST', localAddress,
+      host: url.hostname, port: url.port, path, method: 'POST', localAddress,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
     }, (res) => {
       let text = '';
       res.on('data', (d) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : null }));
+      res.on('end', () => {
+        const parsed = text ? JSON.parse(text) : null;
+        // Same shape as call(): {status, headers (with get()), body, text}.
+        const headers = { ...res.headers, get: (name) => res.headers[name.toLowerCase()] ?? null };
+        resolve({ status: res.statusCode, headers, body: parsed, text });
+      });
     });
     req.on('error', reject);
     req.end(payload);
   });
 }
+
+/** POST /api/v1/auth/login from a chosen loopback source address (127.0.0.x). */
+const loginFrom = (server, localAddress, email, password) =>
+  postFrom(server, localAddress, '/api/v1/auth/login', { email, password });
 
 async function auditActions(server, auth, tenantId) {
   const res = await call(server, 'GET', `/api/v1/tenants/${tenantId}/audit?limit=200`, { auth });
@@ -379,27 +388,33 @@ describe('throttling (own server: it poisons 127.0.0.1)', () => {
     assert.match(elsewhere.headers['set-cookie'][0], /^tenantd_session=/);
   });
 
+  // Each test below counts from its own source address, so none depends on the
+  // failures or sign-ups the others (or an earlier run order) left behind.
   test('100 failures from one address block every login from it (password spraying), not from others', async () => {
     const { body } = await signup(server);
-    // 9 + 9 + 10 failures so far; malformed emails skip Argon2 but count for the address
-    for (let i = 0; i < 72; i++) {
-      assertProblem(await call(server, 'POST', '/api/v1/auth/login', { body: { email: `spray-${i}`, password: 'x' } }), 401, 'invalid_credentials');
+    const SPRAYER = '127.0.0.4';
+    // malformed emails skip Argon2 but count for the address
+    for (let i = 0; i < 100; i++) {
+      assertProblem(await loginFrom(server, SPRAYER, `spray-${i}`, 'x'), 401, 'invalid_credentials');
     }
-    const blocked = await call(server, 'POST', '/api/v1/auth/login', { body: { email: body.email, password: PASSWORD } });
+    const blocked = await loginFrom(server, SPRAYER, body.email, PASSWORD);
     assertProblem(blocked, 429, 'too_many_attempts');
     assert.ok(Number(blocked.headers.get('retry-after')) > 0);
-    const other = await loginFrom(server, '127.0.0.3', body.email, PASSWORD);
-    assert.equal(other.status, 200, JSON.stringify(other.body));
+    const other = await loginFrom(server, '127.0.0.5', body.email, PASSWORD);
+    assert.equal(other.status, 200, other.text);
   });
 
   test('sign-ups: 30 attempts per address per hour, valid or not, then 429', async () => {
-    // the 4 sign-ups above already counted
-    for (let i = 0; i < 26; i++) {
-      assertProblem((await signup(server, { email: 'invalid' })).res, 400, 'invalid_email');
+    const SIGNER = '127.0.0.6';
+    const form = (overrides = {}) => ({ email: `${uniq('user')}@example.com`, password: PASSWORD, display_name: 'Someone', tenant_name: uniq('Tenant '), ...overrides });
+    assert.equal((await postFrom(server, SIGNER, '/api/v1/auth/signup', form())).status, 201);
+    for (let i = 0; i < 29; i++) {
+      assertProblem(await postFrom(server, SIGNER, '/api/v1/auth/signup', form({ email: 'invalid' })), 400, 'invalid_email');
     }
-    const { res } = await signup(server);
+    const res = await postFrom(server, SIGNER, '/api/v1/auth/signup', form());
     assertProblem(res, 429, 'too_many_attempts');
     assert.ok(Number(res.headers.get('retry-after')) > 0);
+    assert.equal((await postFrom(server, '127.0.0.7', '/api/v1/auth/signup', form())).status, 201, 'other addresses may still sign up');
   });
 });
 

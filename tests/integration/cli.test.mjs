@@ -1,6 +1,8 @@
 // The tenantd CLI (SPEC §5): demo seeding (idempotent, working credentials), migrate,
 // admin create, keys, and the exit-status contract: 0 on success, non-zero with one
-// line on stderr otherwise.
+// line on stderr otherwise — exactly 2 for a usage or configuration error and 1 for a
+// failure to do the work. Exact statuses, so a crash (a sanitizer exits 86, and the
+// harness's cli() throws on any sanitizer report or signal) can never pass.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cli, call, sql, login } from './lib/harness.mjs';
@@ -65,16 +67,16 @@ test('migrate, admin create and keys follow the exit-status contract', () => {
   assert.match(migrate.stdout, /schema is at version \d+/);
 
   const dup = cli(server, ['admin', 'create', '--email', 'admin@test.local', '--password-stdin'], 'another-password-1\n');
-  assert.notEqual(dup.status, 0);
+  assert.equal(dup.status, 1, dup.stderr);
   assert.equal(dup.stderr.trim().split('\n').length, 1);
   assert.match(dup.stderr, /already exists/);
 
   const weak = cli(server, ['admin', 'create', '--email', 'new@test.local', '--password-stdin'], 'short\n');
-  assert.notEqual(weak.status, 0);
+  assert.equal(weak.status, 2, weak.stderr);
   assert.equal(weak.stderr.trim().split('\n').length, 1);
 
   const badEmail = cli(server, ['admin', 'create', '--email', 'not-an-email', '--password-stdin'], 'long-enough-password\n');
-  assert.notEqual(badEmail.status, 0);
+  assert.equal(badEmail.status, 2, badEmail.stderr);
 
   const ok = cli(server, ['admin', 'create', '--email', 'Second@Test.local', '--password-stdin'], 'long-enough-password\n');
   assert.equal(ok.status, 0, ok.stderr);
@@ -84,14 +86,20 @@ test('migrate, admin create and keys follow the exit-status contract', () => {
   assert.equal(list.status, 0, list.stderr);
 
   const unknown = cli(server, ['frobnicate']);
-  assert.notEqual(unknown.status, 0);
+  assert.equal(unknown.status, 2, unknown.stderr);
   assert.equal(unknown.stderr.trim().split('\n').length, 1);
 });
 
 test('invalid configuration is refused with one line on stderr', () => {
   for (const [name, value] of [['TENANTD_LISTEN', 'nonsense'], ['TENANTD_SIGNING_ALG', 'HS256'], ['TENANTD_ISSUER', 'ftp://x'], ['TENANTD_DATABASE', 'mysql://x'], ['TENANTD_SMTP_URL', 'http://mail']]) {
     const r = cli({ env: { ...server.env, [name]: value } }, ['migrate']);
-    assert.notEqual(r.status, 0, `${name}=${value}`);
+    assert.equal(r.status, 2, `${name}=${value}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
+});
+
+test('a valid configuration whose database cannot be opened fails with status 1 and one line', () => {
+  const r = cli({ env: { ...server.env, TENANTD_DATABASE: 'sqlite:/proc/tenantd/nowhere.db' } }, ['migrate']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
 });

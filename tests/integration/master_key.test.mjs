@@ -15,11 +15,10 @@
 //     file is touched.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { BIN, call, cli, loginAdmin, schemaColumns, seedTenant, sql as dbSql, startServer, uniq } from './lib/harness.mjs';
+import { call, cli, loginAdmin, schemaColumns, seedTenant, sql as dbSql, startServer, uniq } from './lib/harness.mjs';
 import { startS3 } from './lib/s3.mjs';
 
 const STORAGE_KEY = { id: 'AKIDMASTERKEYTEST1', secret: 'master-key-test-storage-secret-0123456789' };
@@ -32,7 +31,6 @@ const SEALED = [
 ];
 
 let s3, server, admin, T, app, workspaceApp, oldToken;
-let running = null; // the current server process once the harness's first one is stopped
 
 const dataDir = () => server.env.TENANTD_DATA_DIR;
 const keyFile = () => `${dataDir()}/master.key`;
@@ -62,30 +60,12 @@ function envelopes() {
 
 const kidsOf = (list) => [...new Set(list.map((e) => e.kid))];
 
-async function stopServer() {
-  const child = running ?? server.child;
-  if (child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-}
+/** Stops the server (the harness checks its exit status and output). */
+const stopServer = () => server.halt();
 
 /** Starts `tenantd serve` again on the same data dir and database. */
 async function restartServer() {
-  const child = spawn(BIN, ['serve'], { env: server.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running = child;
-  child.stderr.on('data', (d) => { server.stderr += d.toString(); });
-  server.url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`restart: ${out} ${server.stderr}`)), 15000);
-    child.stdout.on('data', (d) => {
-      out += d.toString();
-      const m = out.match(/listening on (http:\/\/[0-9.]+:\d+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${server.stderr}`)); });
-  });
+  await server.resume();
   admin = await loginAdmin(server);
 }
 
@@ -146,7 +126,6 @@ before(async () => {
 });
 
 after(async () => {
-  if (running && running.exitCode === null) await stopServer();
   await server?.stop();
   await s3?.stop();
 });

@@ -1,6 +1,7 @@
 // Operations endpoints (SPEC §4.5): /healthz (process up), /readyz (database reachable
-// and migrated; "ok" here — the degraded cases are in database_failures.test.mjs), /metrics (Prometheus text with the named series), optionally guarded
-// by TENANTD_METRICS_TOKEN.
+// and migrated; "ok" here, the degraded cases are in database_failures.test.mjs),
+// /metrics (Prometheus text with the named series), optionally guarded by
+// TENANTD_METRICS_TOKEN.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, call, loginAdmin, seedTenant, uniq } from './lib/harness.mjs';

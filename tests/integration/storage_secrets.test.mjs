@@ -11,9 +11,8 @@
 // AEAD envelope bound to its row: copied onto another app's row it does not open.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { BIN, call, databaseBytes, loginAdmin, seedTenant, sql as dbSql, startServer, uniq } from './lib/harness.mjs';
+import { call, databaseBytes, loginAdmin, seedTenant, sql as dbSql, startServer, uniq } from './lib/harness.mjs';
 import { startS3 } from './lib/s3.mjs';
 
 // Distinctive secrets (valid storage secrets: printable ASCII, no spaces).
@@ -25,7 +24,7 @@ const SECRETS = {
 };
 const KEY_IDS = { tenant: 'AKIDSECRETSTENANT1', managed: 'AKIDSECRETSPLATFORM' };
 
-let s3, server, admin, T, stdout = '', stderr = '';
+let s3, server, admin, T;
 const responses = []; // every API answer's text, searched at the end
 
 function must(r, want) {
@@ -38,28 +37,6 @@ const containsAnySecret = (text) => Object.values(SECRETS).filter((s) => text.in
 
 const sql = (query, opts) => dbSql(server, query, opts);
 
-/**
- * Replaces the harness's server process with one whose stdout is captured from its
- * first byte (the harness keeps only stderr). Same environment, database and keys.
- */
-async function captureFromStart() {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  await exited;
-  const child = spawn(BIN, ['serve'], { env: server.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d) => { stdout += d.toString(); });
-  child.stderr.on('data', (d) => { stderr += d.toString(); server.stderr += d.toString(); });
-  server.url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`restart failed: ${stdout} ${stderr}`)), 15000);
-    const poll = setInterval(() => {
-      const m = stdout.match(/listening on (http:\/\/[0-9.]+:\d+)/);
-      if (m) { clearTimeout(timer); clearInterval(poll); resolve(m[1]); }
-    }, 20);
-    child.once('exit', (code) => { clearTimeout(timer); clearInterval(poll); reject(new Error(`exited ${code}: ${stderr}`)); });
-  });
-  server.captured = child;
-}
-
 before(async () => {
   s3 = await startS3({ buckets: ['secret-bucket', 'platform-bucket'], keys: { [KEY_IDS.tenant]: SECRETS.created, [KEY_IDS.managed]: SECRETS.managed } });
   server = await startServer({
@@ -68,17 +45,11 @@ before(async () => {
     TENANTD_MANAGED_STORAGE_ACCESS_KEY_ID: KEY_IDS.managed,
     TENANTD_MANAGED_STORAGE_SECRET_ACCESS_KEY: SECRETS.managed,
   });
-  await captureFromStart();
   admin = await loginAdmin(server);
   T = await seedTenant(server, admin, { appLimit: 10 });
 });
 
 after(async () => {
-  if (server?.captured && server.captured.exitCode === null) {
-    const exited = new Promise((r) => server.captured.once('exit', r));
-    server.captured.kill('SIGTERM');
-    await exited;
-  }
   await server?.stop();
   await s3?.stop();
 });
@@ -146,11 +117,10 @@ test('the storage secret never appears in an answer, the logs or the database fi
   for (const text of responses) assert.deepEqual(containsAnySecret(text), [], `an answer carries a secret: ${text.slice(0, 300)}`);
   assert.ok(responses.length > 25);
 
-  // The logs, from the first byte of each stream.
-  assert.match(stdout, /listening on/);
-  assert.deepEqual(containsAnySecret(stdout), [], 'stdout');
-  assert.deepEqual(containsAnySecret(stderr), [], 'stderr');
-  assert.deepEqual(containsAnySecret(server.stderr), [], 'stderr (harness)');
+  // The logs, from the first byte of each stream (the harness keeps both).
+  assert.match(server.stdout, /listening on/);
+  assert.deepEqual(containsAnySecret(server.stdout), [], 'stdout');
+  assert.deepEqual(containsAnySecret(server.stderr), [], 'stderr');
 
   // The database at rest (the server is still running: on SQLite the WAL is live).
   const bytes = databaseBytes(server);

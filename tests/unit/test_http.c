@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "http/form.h"
 #include "http/router.h"
@@ -159,16 +160,40 @@ static void test_throttle_blocks_after_limit_per_key(void **state)
     throttle_free(t);
 }
 
+/* At most max_entries keys (rounded up per shard: 16 shards of 32/16 + 1 = 3) are
+ * tracked; beyond that the oldest windows are evicted, never the newest. */
 static void test_throttle_bounded_memory(void **state)
 {
+    enum { KEYS = 10000, MAX_TRACKED = 16 * (32 / 16 + 1) };
     struct throttle *t = throttle_new(1, 60, 32);
     char key[32];
-    for (int i = 0; i < 10000; i++) {
+    for (int i = 0; i < KEYS; i++) {
+        if (i == KEYS - 1000) { /* the last 1000 open strictly newer windows */
+            struct timespec pause = {0, 3 * 1000000L};
+            nanosleep(&pause, NULL);
+        }
         snprintf(key, sizeof key, "k%d", i);
         throttle_record_failure(t, key);
     }
-    /* Still answers; the newest keys are tracked. */
+    /* Still answers; the newest key is tracked. */
     assert_true(throttle_check(t, "k9999") > 0);
+    /* Eviction happened: the first key is forgotten, and no more keys are remembered
+     * (blocked: max_failures is 1) than the table holds. */
+    assert_int_equal(throttle_check(t, "k0"), 0);
+    int tracked = 0;
+    for (int i = 0; i < KEYS; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        tracked += throttle_check(t, key) > 0;
+    }
+    assert_int_equal(tracked, MAX_TRACKED); /* full, never more */
+    /* The keys still tracked are recent ones: each shard evicts its oldest window, so
+     * none of the first 9000 keys survived (each shard saw dozens of newer keys). */
+    int recent = 0;
+    for (int i = KEYS - 1000; i < KEYS; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        recent += throttle_check(t, key) > 0;
+    }
+    assert_int_equal(recent, tracked);
     throttle_free(t);
 }
 

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,7 +62,7 @@ struct fake_server {
     int listen_fd;
     int port;
     pthread_t thread;
-    volatile bool stop;
+    atomic_bool stop; /* set by fake_stop, read by the server thread */
     enum fake_mode mode;
     bool object_exists;
     char object_key[512];

@@ -20,6 +20,18 @@ export const ADMIN_PASSWORD = 'admin-password-123';
 export const PG_HOST = process.env.TENANTD_TEST_POSTGRES_HOST || '';
 export const BACKEND = PG_HOST ? 'postgres' : 'sqlite';
 
+// The backend a CI stage means to test (the Makefile's integration targets set it).
+// If the variable that selects PostgreSQL were lost on the way, the PostgreSQL stage
+// would otherwise run — and pass — on SQLite: refuse to run at all instead. Every
+// server's own word on its backend is checked as well (startServer).
+export const EXPECTED_BACKEND = process.env.TENANTD_TEST_BACKEND || '';
+if (EXPECTED_BACKEND && EXPECTED_BACKEND !== BACKEND) {
+  throw new Error(`TENANTD_TEST_BACKEND=${EXPECTED_BACKEND} but the tests would run on ${BACKEND} (TENANTD_TEST_POSTGRES_HOST ${PG_HOST ? 'set' : 'unset'})`);
+}
+
+// What a sanitizer prints when it finds something (ASan, LSan, UBSan, TSan).
+export const SANITIZER_REPORT = /ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|runtime error:|SUMMARY: \w+Sanitizer/;
+
 // Byte-order collation, as tenantd expects (docs/POSTGRES.md "Collation"): codes and
 // ids are ordered and tie-broken ("lowest db_code") by the column collation, and
 // SQLite's TEXT order is byte order. template0 because template1 may carry another
@@ -111,16 +123,56 @@ function baseEnv(dir, extra, pgName) {
       : `sqlite:${dir}/tenantd.db`,
     TENANTD_DATA_DIR: `${dir}/data`,
     TENANTD_LISTEN: '127.0.0.1:0',
-    ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0',
-    UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+    // A sanitizer report exits 86, an exit status no tenantd command uses, so a
+    // report can never pass for an expected failure (1, 2).
+    ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86',
+    UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1:exitcode=86',
     ...extra,
   };
 }
 
-/** Runs a tenantd CLI command against the server's database; returns {status, stdout, stderr}. */
+/**
+ * Runs a tenantd CLI command against the server's database; returns {status, stdout,
+ * stderr}. Throws when the command printed a sanitizer report or died of a signal:
+ * callers assert exact exit statuses, and a crash is never an expected one.
+ */
 export function cli(server, args, input) {
   const r = spawnSync(BIN, args, { env: server.env, input: input ?? '', encoding: 'utf8' });
+  if (r.error) throw new Error(`tenantd ${args.join(' ')}: ${r.error.message}`);
+  if (r.signal || SANITIZER_REPORT.test(r.stderr)) {
+    throw new Error(`tenantd ${args.join(' ')} crashed (${r.signal ?? `exit ${r.status}`}):\n${r.stderr}`);
+  }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Spawns `tenantd serve` for server (its env) and resolves once it listens, with
+ * server.url set. stdout and stderr accumulate in server.stdout / server.stderr from
+ * the first byte; server.closed resolves with {code, signal} once the process has
+ * exited AND both streams are closed (so nothing it printed is missed). Fails when the
+ * server does not name the backend it was given ("database <backend>" in its
+ * listening line).
+ */
+async function launch(server) {
+  const child = spawn(BIN, ['serve'], { env: server.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  server.child = child;
+  server.closed = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  child.stderr.on('data', (d) => { server.stderr += d.toString(); });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d.toString(); server.stdout += d.toString(); });
+  const line = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${server.stderr}`)), 15000);
+    child.stdout.on('data', () => {
+      const m = out.match(/listening on (http:\/\/[0-9.]+:\d+) \(issuer \S+, database (\w+)/);
+      if (m) { clearTimeout(timer); resolve(m); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${server.stderr}`)); });
+  });
+  server.url = line[1];
+  if (line[2] !== server.backend) {
+    child.kill('SIGKILL');
+    throw new Error(`the server says it uses ${line[2]}, the test expected ${server.backend}`);
+  }
 }
 
 /**
@@ -139,33 +191,46 @@ export async function startServer(extraEnv = {}, { createAdmin = true } = {}) {
     const made = cli(server, ['admin', 'create', '--email', ADMIN_EMAIL, '--password-stdin'], ADMIN_PASSWORD + '\n');
     if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
   }
-  const child = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.child = child;
+  server.stdout = '';
   server.stderr = '';
-  child.stderr.on('data', (d) => { server.stderr += d.toString(); });
-  server.url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${server.stderr}`)), 15000);
-    child.stdout.on('data', (d) => {
-      out += d.toString();
-      const m = out.match(/listening on (http:\/\/[0-9.]+:\d+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${server.stderr}`)); });
-  });
-  server.stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.on('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    // Sanitizer reports go to stderr; surface them so a leak or UB fails loudly.
-    if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(server.stderr)) {
+  /**
+   * Stops the server process (SIGTERM) and waits until it has exited and its output
+   * streams are closed. Throws when it exited non-zero or by a signal (a crash, or a
+   * sanitizer's exit at shutdown — leaks are found then) or printed a sanitizer report.
+   * Also fails a server that died on its own earlier. The data dir and database stay.
+   */
+  server.halt = async () => {
+    const child = server.child;
+    if (!child) return;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const { code, signal } = await server.closed;
+    server.child = null;
+    if (SANITIZER_REPORT.test(server.stderr)) {
       throw new Error(`sanitizer report from tenantd:\n${server.stderr}`);
     }
+    if (code !== 0 || signal) {
+      throw new Error(`tenantd serve exited ${signal ?? code} instead of 0:\n${server.stderr}`);
+    }
+  };
+  /** Starts the server again after halt(), on the same database and data dir. */
+  server.resume = () => launch(server);
+  /** halt(), then removes the data dir and (PostgreSQL) drops the database. */
+  server.stop = async () => {
+    try {
+      await server.halt();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      if (pgName) spawnSync('dropdb', ['-h', PG_HOST, '--if-exists', '--force', pgName]);
+    }
+  };
+  try {
+    await launch(server);
+  } catch (e) {
+    server.child?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     if (pgName) spawnSync('dropdb', ['-h', PG_HOST, '--if-exists', '--force', pgName]);
-  };
+    throw e;
+  }
   return server;
 }
 
