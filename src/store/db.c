@@ -85,10 +85,10 @@ void db_thread_failure_reset(void)
 
 int db_failure_class(int status)
 {
-    if (status == DB_BUSY || status == DB_UNAVAILABLE)
-        return status;
-    if (db_thread_seen == DB_BUSY || db_thread_seen == DB_UNAVAILABLE)
-        return db_thread_seen;
+    if (status == DB_UNAVAILABLE || db_thread_seen == DB_UNAVAILABLE)
+        return DB_UNAVAILABLE;
+    if (status == DB_BUSY || db_thread_seen == DB_BUSY)
+        return DB_BUSY;
     return DB_ERROR;
 }
 

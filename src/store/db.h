@@ -144,8 +144,10 @@ int db_wait_notify(struct db_conn *c, int timeout_ms);
  */
 int db_thread_failure(void);
 void db_thread_failure_reset(void);
-/* Classifies a status for an answer: status itself when it is DB_BUSY or
- * DB_UNAVAILABLE, else db_thread_failure() when that is one of them, else DB_ERROR. */
+/* Classifies a failure for an answer from status and db_thread_failure():
+ * DB_UNAVAILABLE when either is, else DB_BUSY when either is, else DB_ERROR. (Some
+ * callers pass a fixed DB_BUSY or DB_ERROR for "the transaction could not start or
+ * finish"; what the thread saw says why.) */
 int db_failure_class(int status);
 
 /* How many writers of this process wait for their turn right now (metrics, tests). */
