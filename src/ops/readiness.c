@@ -150,8 +150,7 @@ static void readiness_check_database_writable(struct service *svc, json_t *reaso
     snprintf(detail, sizeof detail, "%s", r->write_detail);
     pthread_mutex_unlock(&r->lock);
     if (status != DB_OK)
-        readiness_add_reason(reasons,
-                             "database not writable (disk full, read-only or failing): %s",
+        readiness_add_reason(reasons, "database not writable (disk full, read-only or failing): %s",
                              detail[0] ? detail : "no detail");
 }
 
