@@ -52,12 +52,18 @@ function rawRequest(server, method, path, headers = [], body = '') {
   return rawBytes(server, Buffer.concat([head, payload]));
 }
 
-/** Writes bytes to a fresh connection and parses the one answer (see rawRequest). */
+/**
+ * Writes bytes to a fresh connection and parses the one answer (see rawRequest).
+ * The request says Connection: close, so the server closes once it has answered. The
+ * socket is not half-closed before that: a client that shuts its sending side down
+ * before the answer of an admin mutation (run on a write worker) is taken for gone
+ * (docs/ARCHITECTURE.md "Threads").
+ */
 function rawBytes(server, bytes) {
   const { hostname, port } = new URL(server.url);
   return new Promise((resolve, reject) => {
     const chunks = [];
-    const sock = net.connect(Number(port), hostname, () => sock.end(bytes));
+    const sock = net.connect(Number(port), hostname, () => sock.write(bytes));
     sock.on('data', (d) => chunks.push(d));
     sock.on('error', reject);
     sock.on('close', () => {
