@@ -18,11 +18,24 @@ static int config_copy(char *dst, size_t size, const char *value, const char *na
     return 0;
 }
 
+/* HOST:PORT with an IPv4 host, or [IPv6]:PORT; the brackets are not kept. */
 static int config_parse_listen(struct config *cfg, const char *value, char *err, size_t err_size)
 {
-    const char *colon = strrchr(value, ':');
-    if (!colon || colon == value || (size_t)(colon - value) >= sizeof cfg->listen_host) {
-        snprintf(err, err_size, "--listen must be HOST:PORT (got \"%.64s\")", value);
+    const char *host = value, *colon;
+    size_t host_len;
+    if (value[0] == '[') {
+        const char *close = strchr(value, ']');
+        colon = close && close[1] == ':' ? close + 1 : NULL;
+        host = value + 1;
+        host_len = close ? (size_t)(close - host) : 0;
+    } else {
+        colon = strrchr(value, ':');
+        host_len = colon ? (size_t)(colon - value) : 0;
+        if (colon && memchr(value, ':', host_len))
+            colon = NULL; /* an IPv6 host needs brackets */
+    }
+    if (!colon || host_len == 0 || host_len >= sizeof cfg->listen_host) {
+        snprintf(err, err_size, "--listen must be HOST:PORT or [IPv6]:PORT (got \"%.64s\")", value);
         return -1;
     }
     char *end;
@@ -31,10 +44,17 @@ static int config_parse_listen(struct config *cfg, const char *value, char *err,
         snprintf(err, err_size, "--listen port must be 0-65535 (got \"%.16s\")", colon + 1);
         return -1;
     }
-    memcpy(cfg->listen_host, value, (size_t)(colon - value));
-    cfg->listen_host[colon - value] = 0;
+    memcpy(cfg->listen_host, host, host_len);
+    cfg->listen_host[host_len] = 0;
     cfg->listen_port = (uint16_t)port;
     return 0;
+}
+
+void config_default_issuer(struct config *cfg, unsigned port)
+{
+    bool v6 = strchr(cfg->listen_host, ':') != NULL;
+    snprintf(cfg->issuer, sizeof cfg->issuer, "http://%s%s%s:%u", v6 ? "[" : "", cfg->listen_host,
+             v6 ? "]" : "", port);
 }
 
 static int config_parse_int(const char *value, const char *name, long min, long max, int *out,
@@ -166,6 +186,9 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
         config_parse_int(v, "TENANTD_KEY_PUBLISH_LEAD_SECONDS", 0, 86400,
                          &cfg->key_publish_lead_seconds, err, err_size))
         return -1;
+    if ((v = getenv("TENANTD_TRUSTED_PROXIES")) && *v &&
+        trusted_proxies_parse(v, &cfg->trusted_proxies, err, err_size) != 0)
+        return -1;
     if ((v = getenv("TENANTD_APP_CACHE_MAX")) && *v &&
         config_parse_int(v, "TENANTD_APP_CACHE_MAX", 64, 100000000, &cfg->app_cache_max, err,
                          err_size))
@@ -255,8 +278,7 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
     }
 
     if (!cfg->issuer[0])
-        snprintf(cfg->issuer, sizeof cfg->issuer, "http://%s:%u", cfg->listen_host,
-                 (unsigned)cfg->listen_port);
+        config_default_issuer(cfg, cfg->listen_port);
     cfg->cookie_secure = strncmp(cfg->issuer, "https://", 8) == 0;
     return 0;
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/client_address.h"
+
 struct config {
     char listen_host[64];
     uint16_t listen_port;
@@ -30,6 +32,7 @@ struct config {
     int app_cache_max;                /* TENANTD_APP_CACHE_MAX: clients cached at most */
     int stale_max_seconds;            /* TENANTD_STALE_MAX_SECONDS: SPEC §3.2a, default 300 */
     int change_log_retention_seconds; /* TENANTD_CHANGE_LOG_RETENTION_SECONDS */
+    struct trusted_proxies trusted_proxies; /* TENANTD_TRUSTED_PROXIES (SPEC §3.6) */
     char metrics_token[129]; /* TENANTD_METRICS_TOKEN: when set, /metrics needs it as Bearer */
     char smtp_url[512];
     char smtp_from[256]; /* envelope and header From: (TENANTD_SMTP_FROM) */
@@ -49,6 +52,10 @@ struct config {
  * Returns 0, or -1 with a one-line message in err.
  */
 int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err_size);
+
+/* Sets the issuer to http://HOST:PORT (an IPv6 host in brackets): the default when
+ * none is configured. */
+void config_default_issuer(struct config *cfg, unsigned port);
 
 /* How many write workers run admin mutations (http/server.h): as many as HTTP threads,
  * at least 2 (one waiting for the writer turn must not hold up a sign-in), at most 8

@@ -45,6 +45,7 @@ int cli_serve(int argc, char **argv)
         .workers = config_write_workers(&cfg),
         .service = &svc,
         .hsts = cfg.cookie_secure,
+        .trusted_proxies = &svc.cfg.trusted_proxies,
     };
     struct http_server *server = http_server_listen(&opt, err, sizeof err);
     if (!server) {
@@ -54,8 +55,7 @@ int cli_serve(int argc, char **argv)
     }
     /* The default issuer names the bound port; set it before any request is served. */
     if (!cfg.issuer_explicit)
-        snprintf(svc.cfg.issuer, sizeof svc.cfg.issuer, "http://%s:%u", cfg.listen_host,
-                 (unsigned)http_server_port(server));
+        config_default_issuer(&svc.cfg, http_server_port(server));
     if (app_cache_set_issuer(svc.app_cache, svc.cfg.issuer, svc.cfg.audience) != 0) {
         fprintf(stderr, "tenantd: cannot encode the issuer claims\n");
         http_server_stop(server);
@@ -72,9 +72,10 @@ int cli_serve(int argc, char **argv)
      * backend they expect); a SQLite URL also names its file. */
     const char *backend = db_backend(svc.db);
     bool sqlite = strcmp(backend, "sqlite") == 0;
-    printf("tenantd: listening on http://%s:%u (issuer %s, database %s%s)\n", cfg.listen_host,
-           (unsigned)http_server_port(server), svc.cfg.issuer, backend,
-           sqlite ? cfg.database + strlen("sqlite") : "");
+    bool v6 = strchr(cfg.listen_host, ':') != NULL;
+    printf("tenantd: listening on http://%s%s%s:%u (issuer %s, database %s%s)\n", v6 ? "[" : "",
+           cfg.listen_host, v6 ? "]" : "", (unsigned)http_server_port(server), svc.cfg.issuer,
+           backend, sqlite ? cfg.database + strlen("sqlite") : "");
     fflush(stdout);
     struct outbox_sender *mailer = outbox_sender_start(&svc);
     int sig = 0;

@@ -39,7 +39,8 @@ struct http_request {
     const char *params[HTTP_MAX_PARAMS]; /* path parameters, in pattern order */
     size_t param_count;
     char param_storage[512]; /* backing store for params */
-    char remote_addr[64];
+    char remote_addr[64];    /* the client: the peer, or who a trusted proxy names */
+    char peer_addr[64];      /* the TCP peer */
     struct service *service; /* process-wide context */
     const char *route;       /* the matched pattern, for metrics */
 };

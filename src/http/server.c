@@ -28,6 +28,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "http/client_address.h"
+
 #define HTTP_SERVER_MAX_THREADS 64
 
 /* At most this many deferred jobs run at once; more get 429 (see reply.h). */
@@ -261,6 +263,50 @@ static enum http_method server_method(const char *m)
     }
 }
 
+/* Appends every occurrence of one header to a buffer, comma-separated (the
+ * forwarding headers may legitimately come several times). */
+struct server_joined_header {
+    const char *name;
+    char text[2048];
+    size_t len;
+    bool truncated;
+};
+
+static enum MHD_Result server_join_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                          const char *value)
+{
+    struct server_joined_header *j = cls;
+    if (!key || !value || strcasecmp(key, j->name) != 0)
+        return MHD_YES;
+    size_t n = strlen(value);
+    if (j->len + n + 2 > sizeof j->text) {
+        j->truncated = true;
+        return MHD_NO;
+    }
+    if (j->len)
+        j->text[j->len++] = ',';
+    memcpy(j->text + j->len, value, n);
+    j->len += n;
+    j->text[j->len] = 0;
+    return MHD_YES;
+}
+
+/* The client's address: the peer, or behind trusted proxies the client they name. */
+static void server_client_addr(const struct http_server *srv, struct MHD_Connection *c,
+                               const char *peer, char *out, size_t size)
+{
+    const struct trusted_proxies *proxies = srv->opt.trusted_proxies;
+    snprintf(out, size, "%s", peer);
+    if (!proxies || proxies->count == 0 || !trusted_proxies_contains(proxies, peer))
+        return;
+    struct server_joined_header fwd = {.name = "Forwarded"}, xff = {.name = "X-Forwarded-For"};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, server_join_header, &fwd);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, server_join_header, &xff);
+    /* An oversized chain is not believed: the proxy's own address stays. */
+    client_address_resolve(proxies, peer, fwd.truncated ? NULL : fwd.text,
+                           xff.truncated ? NULL : xff.text, out, size);
+}
+
 static void server_remote_addr(struct MHD_Connection *c, char *out, size_t size)
 {
     snprintf(out, size, "unknown");
@@ -450,7 +496,8 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
     req.body = st->body;
     req.body_len = st->len;
     req.service = srv->opt.service;
-    server_remote_addr(c, req.remote_addr, sizeof req.remote_addr);
+    server_remote_addr(c, req.peer_addr, sizeof req.peer_addr);
+    server_client_addr(srv, c, req.peer_addr, req.remote_addr, sizeof req.remote_addr);
 
     if (srv->opt.offload && srv->opt.offload(&req) && server_offload(srv, c, st, &req))
         return MHD_YES; /* a write worker answers */
@@ -506,10 +553,16 @@ static void server_log(void *cls, const char *fmt, va_list ap)
  * workers race for accepts and was seen to park all keep-alive connections on one
  * thread (one core busy, the other idle).
  */
-static int server_listen_socket(const struct sockaddr_in *addr, bool reuse_port, char *err,
-                                size_t err_size)
+static uint16_t server_sockaddr_port(const struct sockaddr_storage *addr)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    return ntohs(addr->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)addr)->sin6_port
+                                             : ((const struct sockaddr_in *)addr)->sin_port);
+}
+
+static int server_listen_socket(const struct sockaddr_storage *addr, socklen_t addr_len,
+                                bool reuse_port, char *err, size_t err_size)
+{
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         snprintf(err, err_size, "socket: %s", strerror(errno));
         return -1;
@@ -518,10 +571,17 @@ static int server_listen_socket(const struct sockaddr_in *addr, bool reuse_port,
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (reuse_port)
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    if (bind(fd, (const struct sockaddr *)addr, sizeof *addr) != 0 || listen(fd, 1024) != 0) {
-        char host[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &addr->sin_addr, host, sizeof host);
-        snprintf(err, err_size, "cannot listen on %s:%u: %s", host, ntohs(addr->sin_port),
+    if (addr->ss_family == AF_INET6) /* [::] means IPv6 only, as written */
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)addr, addr_len) != 0 || listen(fd, 1024) != 0) {
+        char host[INET6_ADDRSTRLEN] = "?";
+        const void *raw = addr->ss_family == AF_INET6
+                              ? (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr
+                              : (const void *)&((const struct sockaddr_in *)addr)->sin_addr;
+        inet_ntop(addr->ss_family, raw, host, sizeof host);
+        snprintf(err, err_size, "cannot listen on %s%s%s:%u: %s",
+                 addr->ss_family == AF_INET6 ? "[" : "", host,
+                 addr->ss_family == AF_INET6 ? "]" : "", server_sockaddr_port(addr),
                  strerror(errno));
         close(fd);
         return -1;
@@ -532,13 +592,22 @@ static int server_listen_socket(const struct sockaddr_in *addr, bool reuse_port,
 struct http_server *http_server_listen(const struct http_server_options *opt, char *err,
                                        size_t err_size)
 {
-    struct sockaddr_in addr;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
     memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(opt->port);
     const char *host = strcmp(opt->host, "localhost") == 0 ? "127.0.0.1" : opt->host;
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-        snprintf(err, err_size, "listen address %s is not an IPv4 literal", opt->host);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(opt->port);
+        addr_len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(opt->port);
+        addr_len = sizeof *v6;
+    } else {
+        snprintf(err, err_size, "listen address %s is not an IPv4 or IPv6 literal", opt->host);
         return NULL;
     }
     struct http_server *srv = calloc(1, sizeof *srv);
@@ -557,7 +626,7 @@ struct http_server *http_server_listen(const struct http_server_options *opt, ch
     /* A fixed port must be free: SO_REUSEPORT would otherwise let a second tenantd
      * silently share it. Probe with a plain socket first. */
     if (opt->port != 0) {
-        int probe = server_listen_socket(&addr, false, err, err_size);
+        int probe = server_listen_socket(&addr, addr_len, false, err, err_size);
         if (probe < 0) {
             free(srv);
             return NULL;
@@ -565,7 +634,7 @@ struct http_server *http_server_listen(const struct http_server_options *opt, ch
         close(probe);
     }
     for (unsigned i = 0; i < srv->count; i++) {
-        srv->fds[i] = server_listen_socket(&addr, true, err, err_size);
+        srv->fds[i] = server_listen_socket(&addr, addr_len, true, err, err_size);
         if (srv->fds[i] < 0) {
             while (i-- > 0)
                 close(srv->fds[i]);
@@ -575,7 +644,7 @@ struct http_server *http_server_listen(const struct http_server_options *opt, ch
         if (i == 0) { /* port 0: every socket joins the port the first one got */
             socklen_t len = sizeof addr;
             getsockname(srv->fds[0], (struct sockaddr *)&addr, &len);
-            srv->port = ntohs(addr.sin_port);
+            srv->port = server_sockaddr_port(&addr);
         }
     }
     return srv;

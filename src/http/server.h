@@ -32,6 +32,8 @@ typedef bool (*http_offload_fn)(const struct http_request *req);
 /* Called after the response is queued (metrics). route may be NULL. */
 typedef void (*http_observe_fn)(const struct http_request *req, int status, int64_t micros);
 
+struct trusted_proxies;
+
 struct http_server_options {
     const char *host; /* IPv4 literal or "localhost" */
     uint16_t port;
@@ -42,6 +44,9 @@ struct http_server_options {
     unsigned workers;        /* write workers for offloaded requests (0: 2) */
     struct service *service;
     int hsts; /* add Strict-Transport-Security (issuer is https) */
+    /* Peers whose Forwarded / X-Forwarded-For are believed (NULL or empty: none);
+     * http_request.remote_addr is then the client they name (http/client_address.h). */
+    const struct trusted_proxies *trusted_proxies;
 };
 
 /* Binds the listening sockets (port known from here on) without serving yet; NULL with

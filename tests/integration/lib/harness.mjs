@@ -163,7 +163,7 @@ async function launch(server) {
   const line = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${server.stderr}`)), 15000);
     child.stdout.on('data', () => {
-      const m = out.match(/listening on (http:\/\/[0-9.]+:\d+) \(issuer \S+, database (\w+)/);
+      const m = out.match(/listening on (http:\/\/(?:[0-9.]+|\[[0-9a-f:]+\]):\d+) \(issuer \S+, database (\w+)/);
       if (m) { clearTimeout(timer); resolve(m); }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${server.stderr}`)); });
