@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int config_copy(char *dst, size_t size, const char *value, const char *name, char *err,
                        size_t err_size)
@@ -120,6 +121,8 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
     cfg->token_ttl_seconds = 900;
     cfg->invitation_ttl_seconds = 72 * 3600;
     cfg->app_cache_max = 1000000;
+    cfg->log_format = isatty(STDERR_FILENO) ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON;
+    cfg->log_level = LOG_INFO;
     cfg->stale_max_seconds = 300;
     cfg->change_log_retention_seconds = 3600;
 
@@ -186,6 +189,14 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
         config_parse_int(v, "TENANTD_KEY_PUBLISH_LEAD_SECONDS", 0, 86400,
                          &cfg->key_publish_lead_seconds, err, err_size))
         return -1;
+    if ((v = getenv("TENANTD_LOG_FORMAT")) && *v && !log_parse_format(v, &cfg->log_format)) {
+        snprintf(err, err_size, "TENANTD_LOG_FORMAT must be json or text");
+        return -1;
+    }
+    if ((v = getenv("TENANTD_LOG_LEVEL")) && *v && !log_parse_level(v, &cfg->log_level)) {
+        snprintf(err, err_size, "TENANTD_LOG_LEVEL must be debug, info, warn or error");
+        return -1;
+    }
     if ((v = getenv("TENANTD_TRUSTED_PROXIES")) && *v &&
         trusted_proxies_parse(v, &cfg->trusted_proxies, err, err_size) != 0)
         return -1;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "http/client_address.h"
+#include "util/log.h"
 
 struct config {
     char listen_host[64];
@@ -33,6 +34,8 @@ struct config {
     int stale_max_seconds;            /* TENANTD_STALE_MAX_SECONDS: SPEC §3.2a, default 300 */
     int change_log_retention_seconds; /* TENANTD_CHANGE_LOG_RETENTION_SECONDS */
     struct trusted_proxies trusted_proxies; /* TENANTD_TRUSTED_PROXIES (SPEC §3.6) */
+    enum log_format log_format;             /* TENANTD_LOG_FORMAT (json if stderr is no tty) */
+    enum log_level log_level;               /* TENANTD_LOG_LEVEL (info) */
     char metrics_token[129]; /* TENANTD_METRICS_TOKEN: when set, /metrics needs it as Bearer */
     char smtp_url[512];
     char smtp_from[256]; /* envelope and header From: (TENANTD_SMTP_FROM) */

@@ -14,6 +14,7 @@
 #include "ops/metrics.h"
 #include "service.h"
 #include "store/db.h"
+#include "util/log.h"
 
 #define ROUTE_MODULE(name)                                                                         \
     extern const struct http_route name##_routes[];                                                \
@@ -93,7 +94,55 @@ const struct http_route *routes_module(size_t i, size_t *count)
     return route_modules[i].routes;
 }
 
+/* The path parameter that follows `segment` ("/tenants/") in the matched route
+ * (patterns write parameters as "{}"), or NULL. */
+static const char *routes_param(const struct http_request *req, const char *segment)
+{
+    const char *at = req->route ? strstr(req->route, segment) : NULL;
+    if (!at || strncmp(at + strlen(segment), "{}", 2) != 0)
+        return NULL;
+    size_t index = 0;
+    for (const char *p = req->route; (p = strchr(p, '{')) && p < at + strlen(segment); p++)
+        index++;
+    return index < req->param_count ? req->params[index] : NULL;
+}
+
+static const char *routes_method_name(enum http_method method)
+{
+    switch (method) {
+    case HTTP_GET:
+        return "GET";
+    case HTTP_HEAD:
+        return "HEAD";
+    case HTTP_POST:
+        return "POST";
+    case HTTP_PUT:
+        return "PUT";
+    case HTTP_PATCH:
+        return "PATCH";
+    case HTTP_DELETE:
+        return "DELETE";
+    case HTTP_OPTIONS:
+        return "OPTIONS";
+    default:
+        return "OTHER";
+    }
+}
+
 void routes_observe(const struct http_request *req, int status, int64_t micros)
 {
     metrics_observe_request(req->service->metrics, req->route, status);
+    struct log_access entry = {
+        .method = routes_method_name(req->method),
+        .route = req->route,
+        .status = status,
+        .micros = micros,
+        .client = req->remote_addr,
+        .request_id = req->request_id,
+        .trace_id = req->trace_id,
+        .tenant_id = routes_param(req, "/tenants/"),
+        .app_id = routes_param(req, "/apps/"),
+        .client_id = req->client_id,
+    };
+    log_access(&entry);
 }

@@ -12,6 +12,7 @@
 #include "domain/secret_format.h"
 #include "service.h"
 #include "util/timeutil.h"
+#include "util/log.h"
 
 enum role role_parse(const char *s)
 {
@@ -49,8 +50,7 @@ bool api_is_mutation(const struct http_request *req)
 void api_reply_db_error(struct http_reply *reply, int db_status, const char *what)
 {
     int failure = db_failure_class(db_status);
-    fprintf(stderr, "tenantd: database error while %s (status %d, class %d)\n", what, db_status,
-            failure);
+    log_event(LOG_WARN, "database error while %s (status %d, class %d)", what, db_status, failure);
     if (failure == DB_BUSY) {
         reply_error(reply, 503, "database_busy", NULL, "the database is busy; retry shortly");
         reply_header(reply, "Retry-After", API_RETRY_AFTER_BUSY);

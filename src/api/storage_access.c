@@ -26,6 +26,7 @@
 #include "store/app_storage.h"
 #include "store/apps.h"
 #include "util/timeutil.h"
+#include "util/log.h"
 
 #define STORAGE_SECRET_MAX 300
 #define PLATFORM_STORAGE_SCOPE "platform:storage"
@@ -53,10 +54,10 @@ static int storage_resolve(struct service *svc, struct db_conn *c, const char *a
         return -1;
     }
     if (found == -2) {
-        fprintf(stderr,
-                "tenantd: storage secret of app %s cannot be decrypted "
-                "(master key missing?)\n",
-                app_id);
+        log_event(LOG_ERROR,
+                  "storage secret of app %s cannot be decrypted "
+                  "(master key missing?)",
+                  app_id);
         reply_error(reply, 500, "storage_secret_unreadable", NULL,
                     "the stored storage secret cannot be decrypted with the current master keys");
         return -1;

@@ -11,6 +11,7 @@
 #include "ops/outbox_sender.h"
 #include "routes.h"
 #include "oauth/app_cache.h"
+#include "util/log.h"
 #include "service.h"
 #include "store/db.h"
 
@@ -22,6 +23,7 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "tenantd: %s\n", err);
         return 2;
     }
+    log_configure(cfg.log_format, cfg.log_level);
     /* Block the stop signals in every thread; the main thread waits for them. */
     sigset_t stop;
     sigemptyset(&stop);
@@ -30,6 +32,10 @@ int cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (log_start() != 0) {
+        fprintf(stderr, "tenantd: cannot start the access log\n");
+        return 1;
+    }
     static struct service svc;
     if (service_open(&svc, &cfg, true, err, sizeof err) != 0) {
         fprintf(stderr, "tenantd: %s\n", err);
@@ -84,5 +90,6 @@ int cli_serve(int argc, char **argv)
     http_server_stop(server);
     outbox_sender_stop(mailer);
     service_close(&svc);
+    log_stop();
     return 0;
 }

@@ -43,6 +43,9 @@ struct http_request {
     char peer_addr[64];      /* the TCP peer */
     struct service *service; /* process-wide context */
     const char *route;       /* the matched pattern, for metrics */
+    const char *request_id;  /* X-Request-Id of this request (also on the response) */
+    const char *trace_id;    /* W3C trace id from traceparent, or "" */
+    char client_id[64];      /* set by the OAuth endpoints for the access log */
 };
 
 const char *http_request_header(const struct http_request *req, const char *name);

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "http/client_address.h"
+#include "util/log.h"
 
 #define HTTP_SERVER_MAX_THREADS 64
 
@@ -64,7 +65,9 @@ struct request_state {
     int too_large;
     int refused; /* answered before the body (a repeated field) */
     struct timespec started;
-    int deferred_state; /* 0 none, 1 running, 2 reply ready */
+    int deferred_state;                      /* 0 none, 1 running, 2 reply ready */
+    char request_id[LOG_REQUEST_ID_MAX + 1]; /* X-Request-Id: the caller's, or made here */
+    char trace_id[LOG_TRACE_ID_LEN + 1];     /* from a well-formed traceparent, or "" */
     struct http_reply deferred_reply;
     char inline_body[1024];
 };
@@ -169,7 +172,9 @@ static void server_run_offloaded(struct http_server *srv, struct offload_job *jo
 {
     struct request_state *st = job->st;
     struct http_reply *reply = &st->deferred_reply;
+    log_set_request(st->request_id, st->trace_id);
     srv->opt.dispatch(&job->req, reply);
+    log_set_request(NULL, NULL);
     if (reply->deferred) {
         if (server_start_deferred(srv, job->connection, st, reply, true)) {
             free(job);
@@ -322,8 +327,10 @@ static void server_remote_addr(struct MHD_Connection *c, char *out, size_t size)
 }
 
 static enum MHD_Result server_queue(struct http_server *srv, struct MHD_Connection *c,
-                                    struct http_reply *reply)
+                                    const struct request_state *st, struct http_reply *reply)
 {
+    if (st && st->request_id[0])
+        reply_header(reply, "X-Request-Id", st->request_id);
     struct MHD_Response *resp;
     if (reply->body && !reply->body_static) {
         resp = MHD_create_response_from_buffer(reply->body_len, reply->body, MHD_RESPMEM_MUST_FREE);
@@ -366,12 +373,13 @@ static enum MHD_Result server_queue(struct http_server *srv, struct MHD_Connecti
 }
 
 static enum MHD_Result server_answer_error(struct http_server *srv, struct MHD_Connection *c,
-                                           int status, const char *code, const char *detail)
+                                           const struct request_state *st, int status,
+                                           const char *code, const char *detail)
 {
     struct http_reply reply;
     reply_init(&reply);
     reply_error(&reply, status, code, NULL, "%s", detail);
-    enum MHD_Result r = server_queue(srv, c, &reply);
+    enum MHD_Result r = server_queue(srv, c, st, &reply);
     reply_release(&reply);
     return r;
 }
@@ -383,7 +391,8 @@ static enum MHD_Result server_answer_error(struct http_server *srv, struct MHD_C
  * printable ASCII by http_connection_find_repeat.
  */
 static enum MHD_Result server_answer_repeat(struct http_server *srv, struct MHD_Connection *c,
-                                            const char *url, const struct http_repeat *repeat)
+                                            const struct request_state *st, const char *url,
+                                            const struct http_repeat *repeat)
 {
     const char *code = "duplicate_parameter", *what = "query parameter";
     if (repeat->kind == HTTP_REPEAT_HEADER) {
@@ -409,7 +418,7 @@ static enum MHD_Result server_answer_repeat(struct http_server *srv, struct MHD_
     else
         reply_error(&reply, 400, code, repeat->kind == HTTP_REPEAT_QUERY_MANY ? NULL : repeat->name,
                     "%s", detail);
-    enum MHD_Result r = server_queue(srv, c, &reply);
+    enum MHD_Result r = server_queue(srv, c, st, &reply);
     reply_release(&reply);
     return r;
 }
@@ -429,18 +438,21 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
         st->cap = sizeof st->inline_body - 1;
         clock_gettime(CLOCK_MONOTONIC, &st->started);
         *con_cls = st;
+        log_request_id(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id"),
+                       st->request_id);
+        log_trace_id(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "traceparent"), st->trace_id);
         /* Headers are parsed, the body not read yet: refuse repeated fields before
          * any layer reads one copy of them (request.h). */
         struct http_repeat repeat;
         if (http_connection_find_repeat(c, &repeat)) {
             st->refused = 1; /* answered: the body, if any, is skipped */
-            return server_answer_repeat(srv, c, url, &repeat);
+            return server_answer_repeat(srv, c, st, url, &repeat);
         }
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_LIMIT) {
             /* Refuse before reading the body; libmicrohttpd closes the connection. */
             st->too_large = 1;
-            return server_answer_error(srv, c, 413, "body_too_large",
+            return server_answer_error(srv, c, st, 413, "body_too_large",
                                        "request bodies are limited to 64 KiB");
         }
         return MHD_YES;
@@ -476,11 +488,11 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
     if (st->refused)
         return MHD_YES; /* the 400 is queued already */
     if (st->too_large)
-        return server_answer_error(srv, c, 413, "body_too_large",
+        return server_answer_error(srv, c, st, 413, "body_too_large",
                                    "request bodies are limited to 64 KiB");
     if (st->deferred_state == 2) { /* a deferred job finished: send its reply */
         st->deferred_state = 0;
-        enum MHD_Result done = server_queue(srv, c, &st->deferred_reply);
+        enum MHD_Result done = server_queue(srv, c, st, &st->deferred_reply);
         reply_release(&st->deferred_reply);
         return done;
     }
@@ -496,6 +508,8 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
     req.body = st->body;
     req.body_len = st->len;
     req.service = srv->opt.service;
+    req.request_id = st->request_id;
+    req.trace_id = st->trace_id;
     server_remote_addr(c, req.peer_addr, sizeof req.peer_addr);
     server_client_addr(srv, c, req.peer_addr, req.remote_addr, sizeof req.remote_addr);
 
@@ -504,7 +518,9 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
 
     struct http_reply reply;
     reply_init(&reply);
+    log_set_request(st->request_id, st->trace_id);
     srv->opt.dispatch(&req, &reply);
+    log_set_request(NULL, NULL);
     if (reply.deferred) {
         if (server_start_deferred(srv, c, st, &reply, false))
             return MHD_YES;
@@ -515,7 +531,7 @@ static enum MHD_Result server_on_request(void *cls, struct MHD_Connection *c, co
         reply.body = NULL;
         reply.body_len = 0;
     }
-    enum MHD_Result r = server_queue(srv, c, &reply);
+    enum MHD_Result r = server_queue(srv, c, st, &reply);
     if (srv->opt.observe)
         srv->opt.observe(&req, reply.status, server_elapsed_us(st));
     reply_release(&reply);
@@ -542,8 +558,10 @@ static void server_on_completed(void *cls, struct MHD_Connection *c, void **con_
 
 static void server_log(void *cls, const char *fmt, va_list ap)
 {
-    fprintf(stderr, "tenantd: http: ");
-    vfprintf(stderr, fmt, ap);
+    char message[512];
+    vsnprintf(message, sizeof message, fmt, ap);
+    message[strcspn(message, "\n")] = 0;
+    log_event(LOG_WARN, "http: %s", message);
 }
 
 /*

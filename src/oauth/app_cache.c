@@ -37,6 +37,7 @@
 #include "store/app_facts.h"
 #include "store/db.h"
 #include "util/timeutil.h"
+#include "util/log.h"
 
 /* A plan's entitlements claims, shared by every cached app on that plan. */
 struct plan_segment {
@@ -611,8 +612,7 @@ static int app_cache_fill(struct app_cache *cache, struct app_cache_shard *sh, u
     if (found == 1) {
         e = app_cache_compile(cache, client_id, h, &row);
         if (!e) {
-            fprintf(stderr, "tenantd: app cache: client %.64s has unusable stored data\n",
-                    client_id);
+            log_event(LOG_ERROR, "app cache: client %.64s has unusable stored data", client_id);
             atomic_fetch_add(&cache->fill_errors, 1);
         }
         rc = e ? app_cache_copy_out(cache, e, facts, claims_out, claims_cap) : -1;

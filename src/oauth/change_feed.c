@@ -14,6 +14,7 @@
 #include "store/change_log.h"
 #include "store/db.h"
 #include "util/timeutil.h"
+#include "util/log.h"
 
 struct change_feed {
     struct db *db;
@@ -87,10 +88,10 @@ static size_t change_feed_apply(struct change_feed *feed, const struct change_ba
             fresh++;
     if (reset) {
         atomic_fetch_add(&feed->resets, 1);
-        fprintf(stderr,
-                "tenantd: change feed: changes up to %lld were pruned before this node "
-                "read them; dropped the whole app cache\n",
-                (long long)batch->pruned_through);
+        log_event(LOG_WARN,
+                  "change feed: changes up to %lld were pruned before this node "
+                  "read them; dropped the whole app cache",
+                  (long long)batch->pruned_through);
     }
     if (fresh) {
         atomic_fetch_add(&feed->applied, fresh);
@@ -138,10 +139,10 @@ static void change_feed_mark_down(struct change_feed *feed, const char *why)
     atomic_fetch_add(&feed->read_errors, 1);
     app_cache_feed_failed(feed->cache);
     if (atomic_exchange(&feed->connected, false))
-        fprintf(stderr,
-                "tenantd: change feed: database unreachable (%s); serving cached apps "
-                "for at most the stale bound\n",
-                why);
+        log_event(LOG_WARN,
+                  "change feed: database unreachable (%s); serving cached apps "
+                  "for at most the stale bound",
+                  why);
 }
 
 static void *change_feed_main(void *arg)
@@ -174,15 +175,15 @@ static void *change_feed_main(void *arg)
         }
         app_cache_feed_ok(feed->cache);
         if (!atomic_exchange(&feed->connected, true))
-            fprintf(stderr, "tenantd: change feed: following the change log (seq %lld)\n",
-                    (long long)atomic_load(&feed->applied_seen));
+            log_event(LOG_INFO, "change feed: following the change log (seq %lld)",
+                      (long long)atomic_load(&feed->applied_seen));
         if (full)
             continue;
         int64_t now = time_monotonic_ms();
         if (now - last_prune >= feed->config.prune_every_ms) {
             last_prune = now;
             if (store_change_log_prune(c, wall_ms() - feed->config.retention_ms) != DB_OK)
-                fprintf(stderr, "tenantd: change feed: pruning failed: %s\n", db_error_message(c));
+                log_event(LOG_ERROR, "change feed: pruning failed: %s", db_error_message(c));
         }
         if (db_wait_notify(c, feed->config.poll_ms) < 0) {
             change_feed_mark_down(feed, "connection lost");

@@ -28,6 +28,7 @@
 #include "store/db.h"
 #include "store/revocations.h"
 #include "util/timeutil.h"
+#include "util/log.h"
 
 #define REVOCATION_CLEANUP_SECONDS 60
 
@@ -108,7 +109,7 @@ static void revocation_cleanup(struct db_conn *c)
         !atomic_compare_exchange_strong(&revocation_last_cleanup, &last, now))
         return;
     if (store_revocations_delete_expired(c, now) != DB_DONE)
-        fprintf(stderr, "tenantd: revocations: cannot delete expired records\n");
+        log_event(LOG_ERROR, "revocations: cannot delete expired records");
 }
 
 void oauth_revoke_endpoint(struct http_request *req, struct http_reply *reply)

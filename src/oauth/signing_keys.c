@@ -33,6 +33,7 @@
 #include "store/db.h"
 #include "store/signing_keys_store.h"
 #include "util/timeutil.h"
+#include "util/log.h"
 
 #define SIGNING_KEYS_RELOAD_MS 1000
 #define SIGNING_KEYS_STALE_WAIT_MS 3000
@@ -183,16 +184,14 @@ static struct jws_key *signing_keys_open_row(struct signing_keys *keys,
         struct jws_key *kept = signing_keys_copy_held(held, row->kid, family);
         if (kept)
             return kept;
-        fprintf(stderr,
-                "tenantd: signing key %s cannot be decrypted (wrong master key?); skipped\n",
-                row->kid);
+        log_event(LOG_ERROR, "signing key %s cannot be decrypted (wrong master key?); skipped",
+                  row->kid);
         return NULL;
     }
     struct jws_key *k = jws_key_from_private_pem((const char *)pem, family, row->kid);
     aead_free_plaintext(pem, pem_len);
     if (!k)
-        fprintf(stderr, "tenantd: signing key %s is not a valid %s key; skipped\n", row->kid,
-                row->alg);
+        log_event(LOG_WARN, "signing key %s is not a valid %s key; skipped", row->kid, row->alg);
     return k;
 }
 
@@ -214,8 +213,8 @@ static struct signing_key_set *signing_keys_build(struct signing_keys *keys,
     for (size_t i = 0; i < n; i++) {
         enum jws_alg family;
         if (!jws_alg_parse(rows[i].alg, &family)) {
-            fprintf(stderr, "tenantd: signing key %s has unknown alg %s; skipped\n", rows[i].kid,
-                    rows[i].alg);
+            log_event(LOG_WARN, "signing key %s has unknown alg %s; skipped", rows[i].kid,
+                      rows[i].alg);
             continue;
         }
         struct signing_key_slot *slot = &set->slots[set->count];
@@ -353,8 +352,8 @@ static void signing_keys_refresh(struct signing_keys *keys, int64_t max_age_ms)
     if (atomic_load(&keys->checked_ms) <= now - max_age_ms) {
         atomic_store(&keys->checked_ms, time_monotonic_ms());
         if (signing_keys_reload(keys) != 0)
-            fprintf(stderr, "tenantd: signing keys: cannot re-read the key set; keeping the "
-                            "current one\n");
+            log_event(LOG_ERROR, "signing keys: cannot re-read the key set; keeping the "
+                                 "current one");
     }
     pthread_mutex_unlock(&keys->reload_lock);
 }
@@ -561,11 +560,11 @@ bool signing_keys_acquire_signer(struct signing_keys *keys, struct signing_key_r
             continue;
         static _Atomic int64_t warned_at;
         if (now - atomic_exchange(&warned_at, now) >= 60)
-            fprintf(stderr,
-                    "tenantd: the active signing key cannot be decrypted; signing with "
-                    "retired key %s until it leaves JWKS — restart after "
-                    "`tenantd keys rotate-master`\n",
-                    s->kid);
+            log_event(LOG_ERROR,
+                      "the active signing key cannot be decrypted; signing with "
+                      "retired key %s until it leaves JWKS — restart after "
+                      "`tenantd keys rotate-master`",
+                      s->kid);
         ref->set = set;
         ref->key = s->key;
         ref->header_b64 = s->header_b64;

@@ -256,10 +256,13 @@ void oauth_token_endpoint(struct http_request *req, struct http_reply *reply)
                           "only client_credentials is supported");
     } else {
         struct client_credentials cred;
-        if (client_credentials_read(req, &form, &cred, reply))
+        if (client_credentials_read(req, &form, &cred, reply)) {
+            /* a client_id is public (RFC 6749 §2.2): it names the caller in the access log */
+            snprintf(req->client_id, sizeof req->client_id, "%s", cred.client_id);
             oauth_token_grant(req->service, cred.client_id, cred.client_secret,
                               form_get(&form, "scope"), req->remote_addr,
                               cred.method == CLIENT_AUTH_BASIC, reply);
+        }
         client_credentials_free(&cred);
     }
     form_free(&form);

@@ -34,6 +34,7 @@
 #include "store/db.h"
 #include "store/outbox.h"
 #include "util/timeutil.h"
+#include "util/log.h"
 
 struct outbox_sender {
     struct service *svc;
@@ -208,9 +209,9 @@ static void outbox_prune(struct service *svc)
     int changed = store_outbox_prune(c, time_now(), svc->cfg.invitation_ttl_seconds,
                                      OUTBOX_DONE_KEEP_SECONDS);
     if (changed < 0)
-        fprintf(stderr, "tenantd: outbox retention pass failed: %s\n", db_error_message(c));
+        log_event(LOG_ERROR, "outbox retention pass failed: %s", db_error_message(c));
     else if (changed > 0)
-        fprintf(stderr, "tenantd: outbox retention: %d message(s) expired or removed\n", changed);
+        log_event(LOG_WARN, "outbox retention: %d message(s) expired or removed", changed);
     db_release(svc->db, c);
 }
 
@@ -246,19 +247,19 @@ static void *outbox_loop(void *arg)
         int sent = outbox_send(&svc->cfg, &m, err, sizeof err, &permanent);
         c = db_acquire(svc->db);
         if (sent == 0) {
-            fprintf(stderr, "tenantd: email sent to %s: %s\n", m.recipient, m.subject);
+            log_event(LOG_WARN, "email sent to %s: %s", m.recipient, m.subject);
             /* If this fails the claim expires and the message is sent again: a
              * duplicate, never a loss. */
             if (store_outbox_mark_sent(c, m.id, time_now()) != DB_DONE)
-                fprintf(stderr, "tenantd: cannot record email %s as sent: %s\n", m.id,
-                        db_error_message(c));
+                log_event(LOG_ERROR, "cannot record email %s as sent: %s", m.id,
+                          db_error_message(c));
             delay_ms = 0;
         } else {
             if (store_outbox_mark_failed(c, m.id, err, permanent) != DB_DONE)
-                fprintf(stderr, "tenantd: cannot record the failure of email %s: %s\n", m.id,
-                        db_error_message(c));
-            fprintf(stderr, "tenantd: email to %s failed (attempt %d): %s\n", m.recipient,
-                    m.attempts + 1, err);
+                log_event(LOG_ERROR, "cannot record the failure of email %s: %s", m.id,
+                          db_error_message(c));
+            log_event(LOG_ERROR, "email to %s failed (attempt %d): %s", m.recipient, m.attempts + 1,
+                      err);
             delay_ms = 5000 * (m.attempts + 1);
             if (delay_ms > 60000)
                 delay_ms = 60000;

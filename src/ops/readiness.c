@@ -13,6 +13,7 @@
 #include "service.h"
 #include "store/db.h"
 #include "util/timeutil.h"
+#include "util/log.h"
 
 struct readiness {
     struct db *db;
@@ -62,10 +63,9 @@ static void readiness_probe(struct readiness *r)
     r->probed_at_ms = time_monotonic_ms();
     if (rc != DB_BUSY) {
         if (rc != DB_OK && r->write_status == DB_OK)
-            fprintf(stderr, "tenantd: readiness: the database does not accept writes: %s\n",
-                    detail);
+            log_event(LOG_WARN, "readiness: the database does not accept writes: %s", detail);
         else if (rc == DB_OK && r->write_status != DB_OK)
-            fprintf(stderr, "tenantd: readiness: the database accepts writes again\n");
+            log_event(LOG_WARN, "readiness: the database accepts writes again");
         r->write_status = rc;
         snprintf(r->write_detail, sizeof r->write_detail, "%s", detail);
     }

@@ -12,6 +12,7 @@
  * processes (other nodes, the CLI).
  */
 #include "store/db.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -167,7 +168,7 @@ struct db_conn *db_acquire(struct db *db)
                 c->pool = db;
                 return c;
             }
-            fprintf(stderr, "tenantd: database: %s\n", err);
+            log_event(LOG_WARN, "database: %s", err);
             pthread_mutex_lock(&db->lock);
             db->open_count--;
         }
@@ -277,8 +278,8 @@ void db_release(struct db *db, struct db_conn *c)
     if (c->holds_write_turn) {
         /* A caller left its write transaction open: end it so the turn (and the
          * database lock) cannot leak with the connection. */
-        fprintf(stderr, "tenantd: database: a connection came back inside a write "
-                        "transaction; rolled back\n");
+        log_event(LOG_WARN, "database: a connection came back inside a write "
+                            "transaction; rolled back");
         db_rollback(c);
     }
     pthread_mutex_lock(&db->lock);

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "util/log.h"
 
 #define PG_MAX_PARAMS 32
 #define PG_INT8_OID 20
@@ -117,10 +118,10 @@ static bool pg_reconnect(struct pg_conn *c)
     if (PQstatus(c->handle) != CONNECTION_OK) {
         snprintf(c->error, sizeof c->error, "reconnect failed: %s", PQerrorMessage(c->handle));
         c->error[strcspn(c->error, "\n")] = 0;
-        fprintf(stderr, "tenantd: postgres: %s\n", c->error);
+        log_event(LOG_WARN, "postgres: %s", c->error);
         return false;
     }
-    fprintf(stderr, "tenantd: postgres: reconnected a dropped database connection\n");
+    log_event(LOG_WARN, "postgres: reconnected a dropped database connection");
     pg_session_setup(c);
     return true;
 }
@@ -196,7 +197,7 @@ static int pg_failure(struct pg_conn *c, PGresult *r)
     if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                   strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0))
         return DB_BUSY;
-    fprintf(stderr, "tenantd: postgres: %s\n", c->error);
+    log_event(LOG_WARN, "postgres: %s", c->error);
     if (pg_is_dead(c) || (state && pg_state_unavailable(state)))
         return DB_UNAVAILABLE;
     return DB_ERROR;
@@ -273,7 +274,7 @@ static struct db_stmt *pg_prepare(struct db_conn *c, const char *sql)
 {
     int n = pg_count_params(sql);
     if (n > PG_MAX_PARAMS) {
-        fprintf(stderr, "tenantd: postgres: too many parameters in a statement\n");
+        log_event(LOG_WARN, "postgres: too many parameters in a statement");
         return NULL;
     }
     struct pg_stmt *s = calloc(1, sizeof *s);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "store/db.h"
+#include "util/log.h"
 
 struct sqlite_conn {
     struct db_conn base;
@@ -142,7 +143,7 @@ static struct db_stmt *sqlite_prepare(struct db_conn *c, const char *sql)
     s->conn = SQLITE_CONN(c);
     int rc = sqlite3_prepare_v2(s->conn->handle, sql, -1, &s->stmt, NULL);
     if (rc != SQLITE_OK) {
-        fprintf(stderr, "tenantd: sqlite prepare failed: %s\n", sqlite3_errmsg(s->conn->handle));
+        log_event(LOG_ERROR, "sqlite prepare failed: %s", sqlite3_errmsg(s->conn->handle));
         c->prepare_failure = sqlite_map(rc); /* reading the schema can hit I/O errors */
         free(s);
         return NULL;
@@ -185,7 +186,7 @@ static int sqlite_step(struct db_stmt *base)
     if (rc == SQLITE_DONE)
         s->changes = sqlite3_changes64(s->conn->handle);
     else if (rc != SQLITE_ROW && (rc & 0xff) != SQLITE_CONSTRAINT)
-        fprintf(stderr, "tenantd: sqlite step failed: %s\n", sqlite3_errmsg(s->conn->handle));
+        log_event(LOG_ERROR, "sqlite step failed: %s", sqlite3_errmsg(s->conn->handle));
     return sqlite_map(rc);
 }
 

@@ -15,6 +15,7 @@
 #include "store/ids.h"
 #include "store/rows.h"
 #include "util/timeutil.h"
+#include "util/log.h"
 
 #define OUTBOX_ELLIPSIS "\xe2\x80\xa6" /* U+2026 HORIZONTAL ELLIPSIS */
 #define OUTBOX_RECIPIENT_MAX 254
@@ -65,8 +66,8 @@ int store_outbox_enqueue(struct db_conn *c, const char *recipient, const char *s
     if (!recipient || !subject || !body || recipient_len > OUTBOX_RECIPIENT_MAX ||
         !outbox_text_is_clean(recipient, recipient_len) ||
         !outbox_subject_prepare(subject, clean_subject) || !utf8_is_valid(body, strlen(body))) {
-        fprintf(stderr, "tenantd: outbox refused a message with a malformed recipient, subject "
-                        "or body\n");
+        log_event(LOG_WARN, "outbox refused a message with a malformed recipient, subject "
+                            "or body");
         return DB_ERROR;
     }
     char id[37];
@@ -86,7 +87,7 @@ int store_outbox_enqueue(struct db_conn *c, const char *recipient, const char *s
     db_finalize(s);
     if (rc != DB_DONE)
         return DB_ERROR;
-    fprintf(stderr, "tenantd: email queued to %s: %s\n", recipient, clean_subject);
+    log_event(LOG_WARN, "email queued to %s: %s", recipient, clean_subject);
     return DB_DONE;
 }
 
