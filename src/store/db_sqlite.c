@@ -87,9 +87,14 @@ static struct db_conn *sqlite_connect(const char *url, char *err, size_t err_siz
     }
     sqlite3_busy_timeout(c->handle, 5000);
     char *msg = NULL;
+    /* cache_size: 512 KiB per connection instead of SQLite's 2 MiB. A server holds a
+     * dozen connections (HTTP threads, write workers, the change feed), the token path
+     * reads none of them in steady state, and the kernel's page cache keeps the file
+     * hot anyway; 2 MiB each let RSS creep up by ~20 MiB as the database grew
+     * (bench/soak.sh, docs/RELIABILITY.md). */
     rc = sqlite3_exec(c->handle,
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                      "PRAGMA secure_delete=ON;",
+                      "PRAGMA secure_delete=ON; PRAGMA cache_size=-512;",
                       NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, err_size, "sqlite: %s", msg ? msg : "cannot configure");
