@@ -145,11 +145,10 @@ int store_change_log_read(struct db_conn *c, int64_t after, size_t limit,
         return DB_ERROR;
     db_bind_int(s, 1, after);
     db_bind_int(s, 2, (int64_t)limit);
-    batch->rows = calloc(limit, sizeof *batch->rows);
-    if (!batch->rows) {
-        db_finalize(s);
-        return DB_ERROR;
-    }
+    /* Rows are allocated as they come: almost every read returns none or one, and a
+     * large buffer per read (the follower reads every 100 ms, the commit hook after
+     * every write) only churns the allocator. */
+    size_t capacity = 0;
     bool state_seen = false;
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
@@ -159,9 +158,22 @@ int store_change_log_read(struct db_conn *c, int64_t after, size_t limit,
             state_seen = true;
             continue;
         }
-        struct change_row *row = &batch->rows[batch->count];
-        if (batch->count >= limit || !change_kind_parse(db_column_text(s, 1), &row->kind))
+        enum change_kind kind;
+        if (batch->count >= limit || !change_kind_parse(db_column_text(s, 1), &kind))
             continue;
+        if (batch->count == capacity) {
+            size_t grown = capacity ? capacity * 2 : 4;
+            struct change_row *rows = realloc(batch->rows, grown * sizeof *rows);
+            if (!rows) {
+                db_finalize(s);
+                change_batch_free(batch);
+                return DB_ERROR;
+            }
+            batch->rows = rows;
+            capacity = grown;
+        }
+        struct change_row *row = &batch->rows[batch->count];
+        row->kind = kind;
         const char *key = db_column_text(s, 2);
         snprintf(row->key, sizeof row->key, "%s", key ? key : "");
         row->seq = seq;

@@ -18,6 +18,7 @@
 
 #define LOG_RING 8192 /* access records queued at most */
 #define LOG_FIELD 64
+#define LOG_OUT_SIZE (256 * 1024) /* the writer's output buffer */
 
 static enum log_format log_format_current = LOG_FORMAT_TEXT;
 static enum log_level log_level_current = LOG_INFO;
@@ -263,8 +264,12 @@ static void log_format_record(FILE *f, const struct log_record *r)
 static void *log_access_thread(void *arg)
 {
     struct log_record *batch = malloc(LOG_RING * sizeof *batch);
-    if (!batch)
+    char *out = malloc(LOG_OUT_SIZE);
+    if (!batch || !out) {
+        free(batch);
+        free(out);
         return NULL;
+    }
     for (;;) {
         pthread_mutex_lock(&log_access_queue.lock);
         while (log_access_queue.count == 0 && !log_access_queue.stop) {
@@ -287,17 +292,19 @@ static void *log_access_thread(void *arg)
         log_access_queue.count = 0;
         bool stop = log_access_queue.stop;
         pthread_mutex_unlock(&log_access_queue.lock);
-        if (n) {
-            char *buf = NULL;
+        /* One fixed buffer (fmemopen, flushed by hand): no allocation per batch. */
+        for (size_t i = 0; i < n; i++) {
             size_t len = 0;
-            FILE *f = open_memstream(&buf, &len);
-            if (f) {
-                for (size_t i = 0; i < n; i++)
-                    log_format_record(f, &batch[i]);
-                fclose(f);
-                log_emit(buf, len);
-                free(buf);
-            }
+            FILE *f = fmemopen(out, LOG_OUT_SIZE, "w");
+            if (!f)
+                break;
+            for (; i < n && ftell(f) < LOG_OUT_SIZE - 2048; i++)
+                log_format_record(f, &batch[i]);
+            i--;
+            fflush(f);
+            len = (size_t)ftell(f);
+            fclose(f);
+            log_emit(out, len);
         }
         if (stop && n == 0)
             break;
@@ -308,6 +315,7 @@ static void *log_access_thread(void *arg)
         }
     }
     free(batch);
+    free(out);
     return NULL;
 }
 
