@@ -7,6 +7,9 @@
  *   PATCH  /api/v1/tenants/{tid}/apps/{aid}           name, URIs, allowed domains
  *   POST   /api/v1/tenants/{tid}/apps/{aid}/disable   | enable
  *   POST   /api/v1/tenants/{tid}/apps/{aid}/secret    regenerate the client secret
+ *                                                     (optionally keeping the old one
+ *                                                     for a grace period, SPEC §3.7)
+ *   DELETE /api/v1/tenants/{tid}/apps/{aid}/secret/previous   end that grace period
  *   PUT    /api/v1/tenants/{tid}/apps/{aid}/plan      assign a plan
  *   DELETE /api/v1/tenants/{tid}/apps/{aid}/plan      unassign
  *   DELETE /api/v1/tenants/{tid}/apps/{aid}           soft delete (-> 204)
@@ -58,21 +61,33 @@ static json_t *apps_json_array(const char *text)
     return v;
 }
 
+/* Is the app's previous secret still accepted at `now` (SPEC §3.7)? */
+static bool apps_previous_secret_active(const struct app_row *a, int64_t now)
+{
+    return a->previous_secret_expires_at > now;
+}
+
 json_t *api_app_to_json(const struct app_row *a)
 {
     char created[32], updated[32], rotated[32];
     time_format_rfc3339(a->created_at, created);
     time_format_rfc3339(a->updated_at, updated);
     time_format_rfc3339(a->secret_rotated_at, rotated);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s}", "id", a->id,
-                     "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
+    /* previous_secret_expires_at: null unless a grace rotation is still running. */
+    char previous[32];
+    bool in_grace = apps_previous_secret_active(a, time_now());
+    if (in_grace)
+        time_format_rfc3339(a->previous_secret_expires_at, previous);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s?}", "id",
+                     a->id, "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
                      "license_region_code", a->license_region_code, "db_code", a->db_code,
                      "enabled", a->enabled, "plan_code", a->plan_code[0] ? a->plan_code : NULL,
                      "redirect_uris", apps_json_array(a->redirect_uris),
                      "post_logout_redirect_uris", apps_json_array(a->post_logout_redirect_uris),
                      "allowed_domains", apps_json_array(a->allowed_domains), "storage",
                      api_app_storage_to_json(a->has_storage ? &a->storage : NULL), "created_at",
-                     created, "updated_at", updated, "secret_rotated_at", rotated);
+                     created, "updated_at", updated, "secret_rotated_at", rotated,
+                     "previous_secret_expires_at", in_grace ? previous : NULL);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -753,12 +768,46 @@ static void apps_disable(struct http_request *req, struct http_reply *reply)
     apps_set_enabled(req, reply, false);
 }
 
-/* POST .../apps/{aid}/secret — the old secret stops working at the commit. */
+/*
+ * Contract: the body is untrusted. Reads the optional regeneration body: nothing,
+ * {} or {"previous_secret_expires_in": null} -> *keep_seconds = 0 (the old secret
+ * dies at the commit); {"previous_secret_expires_in": S} with an integer S in
+ * 1..APPS_PREVIOUS_SECRET_MAX_SECONDS -> *keep_seconds = S. Errors: 400
+ * unknown_field, invalid_type (not an integer), invalid_value (out of range),
+ * invalid_json.
+ */
+#define APPS_PREVIOUS_SECRET_MAX_SECONDS 86400
+static bool apps_regenerate_parse(struct http_request *req, long long *keep_seconds,
+                                  struct problem *p)
+{
+    static const char *const fields[] = {"previous_secret_expires_in", NULL};
+    *keep_seconds = 0;
+    json_t *body = json_input_object(req, true, p);
+    bool ok = body && json_input_reject_unknown(body, fields, p);
+    if (ok && !json_is_null(json_object_get(body, "previous_secret_expires_in")))
+        ok = json_input_get_int(body, "previous_secret_expires_in", false, NULL, 1,
+                                APPS_PREVIOUS_SECRET_MAX_SECONDS, keep_seconds, p);
+    json_decref(body);
+    return ok;
+}
+
+/*
+ * POST .../apps/{aid}/secret [{"previous_secret_expires_in": S}] — without S the
+ * old secret stops working at the commit (the seed's rule); with S it stays valid
+ * for S more seconds as the app's one previous secret (replacing any earlier one).
+ * Answers {client_id, client_secret, previous_secret_expires_at (null without S)}.
+ */
 static void apps_regenerate_secret(struct http_request *req, struct http_reply *reply)
 {
     struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN) || !apps_empty_body(req, reply))
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
         return;
+    struct problem p = {0};
+    long long keep_seconds = 0;
+    if (!apps_regenerate_parse(req, &keep_seconds, &p)) {
+        reply_problem(reply, &p);
+        return;
+    }
     char secret[64] = "", secret_hash[65] = "";
     if (credential_new_secret(CLIENT_SECRET_PREFIX, secret, secret_hash) != 0) {
         reply_error(reply, 500, "internal", NULL, "cannot generate a secret");
@@ -770,19 +819,64 @@ static void apps_regenerate_secret(struct http_request *req, struct http_reply *
         crypto_wipe(secret, sizeof secret);
         return;
     }
-    int rc = store_app_set_secret(c, app.id, secret_hash, time_now());
+    int64_t now = time_now();
+    int64_t keep_until = keep_seconds > 0 ? now + keep_seconds : 0;
+    char until[32] = "";
+    if (keep_until)
+        time_format_rfc3339(keep_until, until);
+    int rc = store_app_set_secret(c, app.id, secret_hash, now, keep_until);
     if (rc == DB_DONE)
         rc = audit_record(c, &who, req, app.tenant_id, "app.secret.regenerate", "app", app.id,
-                          json_pack("{s:s}", "client_id", app.client_id));
+                          json_pack("{s:s,s:s?,s:b}", "client_id", app.client_id,
+                                    "previous_secret_expires_at", keep_until ? until : NULL,
+                                    "replaced_previous_secret",
+                                    apps_previous_secret_active(&app, now)));
     if (rc != DB_DONE) {
         api_app_write_abort(req, c);
         api_reply_db_error(reply, rc, "regenerating a secret");
     } else if (api_app_write_commit(req, reply, c)) {
         db_release(req->service->db, c);
         reply_json(reply, 200,
-                   json_pack("{s:s,s:s}", "client_id", app.client_id, "client_secret", secret));
+                   json_pack("{s:s,s:s,s:s?}", "client_id", app.client_id, "client_secret", secret,
+                             "previous_secret_expires_at", keep_until ? until : NULL));
     }
     crypto_wipe(secret, sizeof secret);
+    store_app_row_clear(&app);
+}
+
+/*
+ * DELETE .../apps/{aid}/secret/previous — ends a grace rotation now: only the
+ * current secret works from the commit on. Idempotent: 204 also when no previous
+ * secret is running (then nothing is written and no audit event recorded).
+ */
+static void apps_end_previous_secret(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+        return;
+    struct app_row app = {0};
+    struct db_conn *c = api_app_write_begin(req, reply, &app);
+    if (!c)
+        return;
+    int64_t now = time_now();
+    int rc = DB_DONE;
+    if (app.previous_secret_expires_at) {
+        char until[32];
+        time_format_rfc3339(app.previous_secret_expires_at, until);
+        bool active = apps_previous_secret_active(&app, now);
+        rc = store_app_end_previous_secret(c, app.id, now);
+        if (rc == DB_DONE && active)
+            rc = audit_record(c, &who, req, app.tenant_id, "app.secret.previous.end", "app", app.id,
+                              json_pack("{s:s,s:s}", "client_id", app.client_id,
+                                        "previous_secret_expires_at", until));
+    }
+    if (rc != DB_DONE) {
+        api_app_write_abort(req, c);
+        api_reply_db_error(reply, rc, "ending the previous secret");
+    } else if (api_app_write_commit(req, reply, c)) {
+        db_release(req->service->db, c);
+        reply_empty(reply, 204);
+    }
     store_app_row_clear(&app);
 }
 
@@ -951,6 +1045,7 @@ const struct http_route api_apps_routes[] = {
     {HTTP_POST, "/api/v1/tenants/{}/apps/{}/enable", apps_enable},
     {HTTP_POST, "/api/v1/tenants/{}/apps/{}/disable", apps_disable},
     {HTTP_POST, "/api/v1/tenants/{}/apps/{}/secret", apps_regenerate_secret},
+    {HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/secret/previous", apps_end_previous_secret},
     {HTTP_PUT, "/api/v1/tenants/{}/apps/{}/plan", apps_assign_plan},
     {HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/plan", apps_unassign_plan},
 };

@@ -49,8 +49,16 @@ struct plan_segment {
     char b64[];
 };
 
+/* A previous secret still in its grace period (SPEC §3.7), kept out of line: only
+ * apps in the middle of a rotation pay for it. */
+struct app_cache_previous {
+    int64_t expires_at; /* unix seconds */
+    unsigned char sha256[32];
+};
+
 struct app_cache_entry {
-    struct app_cache_entry *next; /* hash chain */
+    struct app_cache_entry *next;        /* hash chain */
+    struct app_cache_previous *previous; /* NULL unless a grace rotation is running */
     uint64_t hash;
     struct plan_segment *plan; /* NULL without a plan */
     uint32_t slot;             /* index in the shard's ring */
@@ -232,6 +240,10 @@ static void app_cache_entry_free(struct app_cache *cache, struct app_cache_entry
         return;
     plan_segment_release(cache, e->plan);
     crypto_wipe(e->secret_sha256, sizeof e->secret_sha256);
+    if (e->previous) {
+        crypto_wipe(e->previous, sizeof *e->previous);
+        free(e->previous);
+    }
     free(e);
 }
 
@@ -270,6 +282,16 @@ static struct app_cache_entry *app_cache_compile(struct app_cache *cache, const 
         return NULL;
     if (!crypto_hex_decode(row->secret_hash, 64, e->secret_sha256, sizeof e->secret_sha256))
         goto fail;
+    /* A grace period that already ended needs no room; one that ends while the
+     * entry is cached is refused by the caller, which compares with the clock. */
+    if (row->previous_secret_hash[0] && row->previous_secret_expires_at > time_now()) {
+        e->previous = malloc(sizeof *e->previous);
+        if (!e->previous || strlen(row->previous_secret_hash) != 64 ||
+            !crypto_hex_decode(row->previous_secret_hash, 64, e->previous->sha256,
+                               sizeof e->previous->sha256))
+            goto fail;
+        e->previous->expires_at = row->previous_secret_expires_at;
+    }
     e->hash = h;
     e->client_id_len = (uint16_t)id_len;
     e->plan_code_len = (uint16_t)plan_len;
@@ -577,6 +599,11 @@ static int app_cache_copy_out(const struct app_cache *cache, const struct app_ca
     memcpy(facts->id, e->id, sizeof facts->id);
     memcpy(facts->tenant_id, e->tenant_id, sizeof facts->tenant_id);
     memcpy(facts->secret_sha256, e->secret_sha256, sizeof facts->secret_sha256);
+    if (e->previous) {
+        facts->has_previous = true;
+        facts->previous_expires_at = e->previous->expires_at;
+        memcpy(facts->previous_sha256, e->previous->sha256, sizeof facts->previous_sha256);
+    }
     facts->enabled = e->enabled;
     facts->tenant_active = e->tenant_active;
     facts->has_region = e->has_region;

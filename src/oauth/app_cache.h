@@ -70,6 +70,12 @@ struct app_facts {
     char id[37];        /* app id, or platform client id */
     char tenant_id[37]; /* "" for platform clients */
     unsigned char secret_sha256[32];
+    /* Grace rotation (SPEC §3.7): the previous secret, to be accepted only while
+     * time_now() < previous_expires_at (unix seconds; compared at use, since the
+     * entry may be older than the expiry). has_previous false when there is none. */
+    bool has_previous;
+    int64_t previous_expires_at;
+    unsigned char previous_sha256[32];
     bool enabled;
     bool tenant_active;
     bool has_region;

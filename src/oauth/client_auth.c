@@ -13,6 +13,7 @@
 #include "ops/metrics.h"
 #include "service.h"
 #include "util/throttle.h"
+#include "util/timeutil.h"
 
 /* Compared against when the client_id is unknown, so that an unknown id costs
  * what a wrong secret costs. No secret hashes to it (it is not a SHA-256 output
@@ -167,7 +168,18 @@ enum client_auth_result client_auth_verify(struct service *svc, const char *remo
     crypto_sha256(client_secret, strlen(client_secret), digest);
     bool match =
         crypto_equal(digest, found ? facts->secret_sha256 : client_auth_dummy_hash, sizeof digest);
+    /* Grace rotation (SPEC §3.7): only when the current secret failed, the previous
+     * one, while its grace period runs — checked against the clock now, because the
+     * cached entry may be older than the expiry. The current secret's path pays one
+     * branch on a false flag. */
+    if (!match && found && facts->has_previous && time_now() < facts->previous_expires_at &&
+        crypto_equal(digest, facts->previous_sha256, sizeof digest)) {
+        match = true;
+        metrics_count_previous_secret_auth(svc->metrics);
+    }
     crypto_wipe(digest, sizeof digest);
+    if (facts->has_previous)
+        crypto_wipe(facts->previous_sha256, sizeof facts->previous_sha256);
     if (found && match)
         return CLIENT_AUTH_OK;
     /* Unknown client and wrong secret reach this point alike (same work, same key

@@ -28,6 +28,7 @@ struct metrics {
     atomic_ullong token_count;
     atomic_ullong token_sum_us;
     atomic_ullong auth_failures;
+    atomic_ullong previous_secret_auths;
 };
 
 struct metrics *metrics_new(void)
@@ -91,6 +92,12 @@ void metrics_count_auth_failure(struct metrics *m)
 {
     if (m)
         atomic_fetch_add(&m->auth_failures, 1);
+}
+
+void metrics_count_previous_secret_auth(struct metrics *m)
+{
+    if (m)
+        atomic_fetch_add(&m->previous_secret_auths, 1);
 }
 
 /* The token path's series: one row each (the refusal counter has a label and is
@@ -193,6 +200,12 @@ char *metrics_render(struct metrics *m, const struct metrics_token_path *tp, siz
             "# TYPE tenantd_auth_failures_total counter\n"
             "tenantd_auth_failures_total %llu\n",
             atomic_load(&m->auth_failures));
+    fprintf(f,
+            "# HELP tenantd_previous_secret_authentications_total Client authentications that "
+            "succeeded with a previous secret during a grace rotation.\n"
+            "# TYPE tenantd_previous_secret_authentications_total counter\n"
+            "tenantd_previous_secret_authentications_total %llu\n",
+            atomic_load(&m->previous_secret_auths));
     metrics_render_token_path(f, tp);
     fclose(f);
     *len = size;

@@ -14,11 +14,12 @@
 #define APP_COLUMNS                                                                                \
     "a.id, a.tenant_id, a.name, a.name_folded, a.client_id, a.license_region_code, "               \
     "a.db_code, a.enabled, a.plan_code, a.redirect_uris, a.post_logout_redirect_uris, "            \
-    "a.allowed_domains, a.created_at, a.updated_at, a.secret_rotated_at, s.app_id, "               \
+    "a.allowed_domains, a.created_at, a.updated_at, a.secret_rotated_at, "                         \
+    "a.previous_secret_expires_at, s.app_id, "                                                     \
     "s.provider, s.bucket, s.endpoint, s.region, s.access_key_id, "                                \
     "s.secret_access_key_last4, s.updated_at"
 #define APP_FROM " FROM apps a LEFT JOIN app_storage s ON s.app_id = a.id "
-#define APP_STORAGE_FIRST_COLUMN 16
+#define APP_STORAGE_FIRST_COLUMN 17
 
 void store_app_row_clear(struct app_row *a)
 {
@@ -65,7 +66,8 @@ static int apps_read_row(struct db_stmt *s, void *row)
     out->created_at = db_column_int(s, 12);
     out->updated_at = db_column_int(s, 13);
     out->secret_rotated_at = db_column_int(s, 14);
-    out->has_storage = !db_column_is_null(s, 15);
+    out->previous_secret_expires_at = db_column_is_null(s, 15) ? 0 : db_column_int(s, 15);
+    out->has_storage = !db_column_is_null(s, 16);
     if (out->has_storage) {
         store_rows_copy_text(out->storage.app_id, sizeof out->storage.app_id, out->id);
         store_app_storage_read_columns(s, APP_STORAGE_FIRST_COLUMN, &out->storage);
@@ -245,12 +247,37 @@ int store_app_set_enabled(struct db_conn *c, const char *app_id, bool enabled, i
 }
 
 int store_app_set_secret(struct db_conn *c, const char *app_id, const char *secret_hash,
-                         int64_t now)
+                         int64_t now, int64_t keep_previous_until)
 {
-    return apps_update_text(c,
-                            "UPDATE apps SET secret_hash = $2, secret_rotated_at = $3, "
-                            "updated_at = $3 WHERE id = $1 AND deleted_at IS NULL",
-                            app_id, secret_hash, now);
+    /* SET expressions see the row as it was: previous_secret_hash takes the hash
+     * being replaced. */
+    struct db_stmt *s = db_prepare(
+        c, "UPDATE apps SET previous_secret_hash = CASE WHEN $4 > $3 THEN secret_hash END, "
+           "previous_secret_expires_at = CASE WHEN $4 > $3 THEN $4 END, secret_hash = $2, "
+           "secret_rotated_at = $3, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL");
+    if (!s)
+        return DB_ERROR;
+    db_bind_text(s, 1, app_id);
+    db_bind_text(s, 2, secret_hash);
+    db_bind_int(s, 3, now);
+    db_bind_int(s, 4, keep_previous_until);
+    int rc = db_step(s);
+    db_finalize(s);
+    return rc;
+}
+
+int store_app_end_previous_secret(struct db_conn *c, const char *app_id, int64_t now)
+{
+    struct db_stmt *s = db_prepare(c, "UPDATE apps SET previous_secret_hash = NULL, "
+                                      "previous_secret_expires_at = NULL, updated_at = $2 "
+                                      "WHERE id = $1 AND deleted_at IS NULL");
+    if (!s)
+        return DB_ERROR;
+    db_bind_text(s, 1, app_id);
+    db_bind_int(s, 2, now);
+    int rc = db_step(s);
+    db_finalize(s);
+    return rc;
 }
 
 int store_app_set_plan(struct db_conn *c, const char *app_id, const char *plan_code, int64_t now)

@@ -55,6 +55,9 @@ struct app_row {
     int64_t created_at;
     int64_t updated_at;
     int64_t secret_rotated_at;
+    /* Grace rotation (SPEC §3.7): until then the previous secret is still accepted;
+     * 0 when there is none. May lie in the past (an ended grace is not cleared). */
+    int64_t previous_secret_expires_at;
     bool has_storage; /* storage below is valid (custom mode) */
     struct app_storage_row storage;
 };
@@ -101,9 +104,17 @@ int store_app_update(struct db_conn *c, const struct app_row *a);
 /* Sets enabled and updated_at. */
 int store_app_set_enabled(struct db_conn *c, const char *app_id, bool enabled, int64_t now);
 
-/* Replaces the secret hash; secret_rotated_at = updated_at = now. */
+/*
+ * Replaces the secret hash; secret_rotated_at = updated_at = now. With
+ * keep_previous_until > now the replaced secret stays valid until that time (it
+ * becomes the one previous secret, replacing any earlier one); otherwise any
+ * previous secret is dropped with it (the old secret dies at the commit).
+ */
 int store_app_set_secret(struct db_conn *c, const char *app_id, const char *secret_hash,
-                         int64_t now);
+                         int64_t now, int64_t keep_previous_until);
+
+/* Drops the previous secret (grace rotation ended early); updated_at = now. */
+int store_app_end_previous_secret(struct db_conn *c, const char *app_id, int64_t now);
 
 /* Sets plan_code (NULL or "" clears it) and updated_at. */
 int store_app_set_plan(struct db_conn *c, const char *app_id, const char *plan_code, int64_t now);

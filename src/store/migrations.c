@@ -209,6 +209,10 @@ static const struct migration migration_scripts[] = {
          "  SELECT db_code, COUNT(*) FROM apps WHERE deleted_at IS NULL GROUP BY db_code;"
          "CREATE INDEX region_databases_region ON region_databases (region_code, db_code);"
          "CREATE INDEX apps_tenant_plan ON apps (tenant_id, plan_code) WHERE deleted_at IS NULL;"},
+    /* 6: grace rotation (SPEC §3.7): the secret a regeneration replaced may keep
+     * working until previous_secret_expires_at (both NULL when none) */
+    {.sql = "ALTER TABLE apps ADD COLUMN previous_secret_hash TEXT;"
+            "ALTER TABLE apps ADD COLUMN previous_secret_expires_at BIGINT;"},
 };
 
 #define MIGRATION_COUNT (int)(sizeof migration_scripts / sizeof migration_scripts[0])

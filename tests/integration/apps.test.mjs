@@ -16,7 +16,7 @@ const CLIENT_SECRET = /^tdcs_[0-9A-Za-z]{49}$/;
 const APP_KEYS = [
   'id', 'tenant_id', 'name', 'client_id', 'license_region_code', 'db_code', 'enabled', 'plan_code',
   'redirect_uris', 'post_logout_redirect_uris', 'allowed_domains', 'storage', 'created_at',
-  'updated_at', 'secret_rotated_at',
+  'updated_at', 'secret_rotated_at', 'previous_secret_expires_at',
 ].sort();
 
 function must(r, want) {
@@ -276,7 +276,7 @@ test('enable / disable / secret regeneration', async () => {
 
   const res = await call(server, 'POST', `${url}/secret`, { auth: T.owner });
   const rotated = must(res, 200);
-  assert.deepEqual(Object.keys(rotated).sort(), ['client_id', 'client_secret']);
+  assert.deepEqual(Object.keys(rotated).sort(), ['client_id', 'client_secret', 'previous_secret_expires_at']);
   assert.equal(rotated.client_id, made.client_id);
   assert.match(rotated.client_secret, CLIENT_SECRET);
   assert.notEqual(rotated.client_secret, made.client_secret);
