@@ -33,6 +33,7 @@
 #include "oauth/token.h"
 #include "service.h"
 #include "store/db.h"
+#include "util/timeutil.h"
 
 #define TEST_CACHE_MAX 256
 
@@ -249,6 +250,54 @@ static void test_correct_secret_is_never_throttled(void **state)
     /* another address is unaffected */
     assert_int_equal(grant_from("198.51.100.8", "tdc_a2", "secret-old", &body, &retry), 401);
     json_decref(body);
+}
+
+/* SPEC §3.7 grace rotation: the previous secret works only while its expiry is
+ * ahead of the clock at use — even from a warm cache entry compiled before the
+ * expiry passed, with no change written — and one already past when the entry is
+ * compiled is not kept at all. A correct previous secret is never throttled. */
+static void test_previous_secret_grace(void **state)
+{
+    char prev[65], stmt[512];
+    crypto_sha256_hex("secret-g1-old", strlen("secret-g1-old"), prev);
+    add_app("g1", "tdc_g1", "secret-g1", NULL);
+    long long expires = (long long)time_now() + 2;
+    snprintf(stmt, sizeof stmt,
+             "UPDATE apps SET previous_secret_hash = '%s', previous_secret_expires_at = %lld"
+             " WHERE id = 'g1'",
+             prev, expires);
+    sql(stmt);
+    app_cache_invalidate_client(svc.app_cache, "tdc_g1");
+    struct app_facts facts;
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_g1", &facts, NULL, 0), 1);
+    assert_true(facts.has_previous);
+    assert_int_equal(facts.previous_expires_at, expires);
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a1", &facts, NULL, 0), 1);
+    assert_false(facts.has_previous); /* ordinary apps carry nothing */
+
+    json_t *body = NULL;
+    int retry = 0;
+    assert_int_equal(grant("tdc_g1", "secret-g1", NULL, NULL, NULL), 200);
+    assert_int_equal(grant("tdc_g1", "secret-g1-old", NULL, NULL, NULL), 200);
+    assert_int_equal(grant("tdc_g1", "secret-g1-wrong", NULL, NULL, NULL), 401);
+    /* over the failure limit, the previous secret is still not refused */
+    for (int i = 0; i < 21; i++) {
+        grant_from("198.51.100.9", "tdc_g1", "secret-g1-wrong", &body, &retry);
+        json_decref(body);
+    }
+    assert_int_equal(grant_from("198.51.100.9", "tdc_g1", "secret-g1-old", &body, &retry), 200);
+    json_decref(body);
+
+    /* let the expiry pass; the cached entry is not touched */
+    while (time_now() < expires)
+        usleep(50 * 1000);
+    assert_int_equal(grant("tdc_g1", "secret-g1-old", NULL, NULL, NULL), 401);
+    assert_int_equal(grant("tdc_g1", "secret-g1", NULL, NULL, NULL), 200);
+    /* compiled after the expiry: not kept */
+    app_cache_invalidate_client(svc.app_cache, "tdc_g1");
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_g1", &facts, NULL, 0), 1);
+    assert_false(facts.has_previous);
+    assert_int_equal(grant("tdc_g1", "secret-g1-old", NULL, NULL, NULL), 401);
 }
 
 static void test_invalidation_reaches_next_request(void **state)
@@ -785,6 +834,7 @@ int main(void)
         cmocka_unit_test(test_grant_and_verify),
         cmocka_unit_test(test_authentication_failures_look_alike),
         cmocka_unit_test(test_correct_secret_is_never_throttled),
+        cmocka_unit_test(test_previous_secret_grace),
         cmocka_unit_test(test_invalidation_reaches_next_request),
         cmocka_unit_test(test_feed_applies_changes_without_invalidation),
         cmocka_unit_test(test_unknown_ids_are_bounded),
