@@ -12,7 +12,7 @@ import { idle, launch, openPage, overflowsX, screenshot, unlabelled, useSession,
 
 const S3_KEY = { id: 'AKIDBROWSERTEST01', secret: 'browser-test-storage-secret-0123456789' };
 let server, browser, s3, admin, A, B, page;
-let appId, firstSecret, clientId;
+let appId, firstSecret, clientId, currentSecret;
 const freePlan = uniq('free').toLowerCase();
 const paidPlan = uniq('paid').toLowerCase();
 
@@ -201,6 +201,51 @@ test('regenerate: Escape cancels the confirmation; confirming shows the new secr
   await idle(page);
   assert.ok(!(await page.content()).includes(secret));
   assert.deepEqual(page.problems(), []);
+  currentSecret = secret;
+});
+
+test('regenerate keeping the old secret: the app page shows its expiry and can stop it (SPEC §3.7)', async () => {
+  const tokenStatus = async (secret) => (await fetch(`${server.url}/connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }),
+  })).status;
+  await visit(page, `#/apps/${appId}`, 'Billing backend');
+  assert.equal(await page.locator('[data-previous-secret]').count(), 0, 'no grace period running');
+  await page.getByRole('button', { name: 'Regenerate client secret' }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Regenerate the client secret?' });
+  await confirm.waitFor();
+  assert.equal(await confirm.getByLabel(/Stop the old secret now/).isChecked(), true, 'stopping at once is the default');
+  await confirm.getByLabel('Keep the old secret for').selectOption({ label: '24 hours' });
+  assert.equal(await confirm.getByLabel(/Keep it working for/).isChecked(), true, 'picking a duration picks keeping');
+  assert.deepEqual(await unlabelled(page), []);
+  await confirm.getByRole('button', { name: 'Regenerate' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'New client secret' });
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /The previous secret keeps working until/);
+  const fresh = await dialog.getByLabel('Client secret', { exact: true }).inputValue();
+  await dialog.getByRole('button', { name: 'I have stored it' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const app = await apiApp();
+  const hours = (Date.parse(app.previous_secret_expires_at) - Date.now()) / 3600e3;
+  assert.ok(hours > 23.9 && hours <= 24, app.previous_secret_expires_at);
+  assert.equal(await tokenStatus(currentSecret), 200, 'the old secret still works');
+  assert.equal(await tokenStatus(fresh), 200);
+
+  const notice = page.locator('[data-previous-secret]');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /The previous secret still works until/);
+  assert.equal(await notice.locator('time').getAttribute('datetime'), app.previous_secret_expires_at);
+  await notice.getByRole('button', { name: 'Stop the previous secret now' }).click();
+  const stop = page.getByRole('alertdialog', { name: 'Stop the previous secret now?' });
+  await stop.getByRole('button', { name: 'Stop it now' }).click();
+  await notice.waitFor({ state: 'detached' });
+  await idle(page);
+  assert.equal((await apiApp()).previous_secret_expires_at, null);
+  assert.equal(await tokenStatus(currentSecret), 401, 'the old secret stopped');
+  assert.equal(await tokenStatus(fresh), 200);
+  assert.deepEqual(page.problems(), []);
+  currentSecret = fresh;
 });
 
 test('settings: edits are saved in normalised form', async () => {

@@ -4,7 +4,7 @@
 // New client secrets are shown once in secretDialog and kept nowhere else.
 
 import { api, canManage, listAll, seg } from './api.js';
-import { confirmDialog, secretDialog, typedConfirm } from './dialogs.js';
+import { confirmDialog, rotationDialog, secretDialog, typedConfirm } from './dialogs.js';
 import { badge, code, field, h, onSubmit, selectField, table, time, toast, withButton } from './dom.js';
 import { go, refresh } from './nav.js';
 import { domainInputs, optionalStorage, storageFields, uriList } from './widgets.js';
@@ -16,9 +16,12 @@ const appPath = (ctx, id) => `${appsPath(ctx)}/${seg(id)}`;
 export const loadTenant = (ctx) => api('GET', `/tenants/${seg(ctx.tid)}`);
 
 function showSecretOnce(title, appName, res) {
+  const kept = res.previous_secret_expires_at
+    ? ` The previous secret keeps working until ${new Date(res.previous_secret_expires_at).toLocaleString()}.`
+    : '';
   return secretDialog({
     title,
-    intro: `Credentials of ${appName}. Your backend sends them to /connect/token (client_credentials).`,
+    intro: `Credentials of ${appName}. Your backend sends them to /connect/token (client_credentials).${kept}`,
     fields: [
       { label: 'Client ID', value: res.client_id },
       { label: 'Client secret', value: res.client_secret },
@@ -102,7 +105,33 @@ function facts(app) {
       h('dt', {}, 'Post-logout URIs'), h('dd', {}, list(app.post_logout_redirect_uris)),
       h('dt', {}, 'Created'), h('dd', {}, time(app.created_at)),
       h('dt', {}, 'Updated'), h('dd', {}, time(app.updated_at)),
-      h('dt', {}, 'Secret rotated'), h('dd', {}, time(app.secret_rotated_at))));
+      h('dt', {}, 'Secret rotated'), h('dd', {}, time(app.secret_rotated_at)),
+      app.previous_secret_expires_at ? h('dt', {}, 'Previous secret') : null,
+      app.previous_secret_expires_at ? h('dd', {}, 'works until ', time(app.previous_secret_expires_at)) : null));
+}
+
+/** A running grace rotation (SPEC §3.7): when the previous secret stops, and a way to stop it now. */
+function previousSecretNotice(ctx, app) {
+  if (!app.previous_secret_expires_at) return null;
+  const end = h('button', { type: 'button', class: 'danger', 'data-focus-key': 'end-previous' }, 'Stop the previous secret now');
+  end.addEventListener('click', async () => {
+    const ok = await confirmDialog({
+      title: 'Stop the previous secret now?',
+      message: ['Services still sending the previous secret fail to get tokens from now on. The current secret is not affected.'],
+      confirmLabel: 'Stop it now',
+      danger: true,
+    });
+    if (!ok) return;
+    await withButton(end, async () => {
+      await api('DELETE', `${appPath(ctx, app.id)}/secret/previous`);
+      toast('The previous secret no longer works.');
+      refresh();
+    });
+  });
+  return h('div', { class: 'notice', role: 'note', 'data-previous-secret': '' },
+    h('p', {}, h('strong', {}, 'The previous secret still works '), 'until ', time(app.previous_secret_expires_at),
+      '. Once every service uses the new secret, stop it.'),
+    end);
 }
 
 function credentialsPanel(ctx, app) {
@@ -115,15 +144,11 @@ function credentialsPanel(ctx, app) {
   }));
   const regenerate = h('button', { type: 'button', 'data-focus-key': 'regenerate' }, 'Regenerate client secret');
   regenerate.addEventListener('click', async () => {
-    const ok = await confirmDialog({
-      title: 'Regenerate the client secret?',
-      message: ['The current secret stops working immediately: every service using it fails to get tokens until it is given the new one.'],
-      confirmLabel: 'Regenerate',
-      danger: true,
-    });
-    if (!ok) return;
+    const choice = await rotationDialog({ title: 'Regenerate the client secret?' });
+    if (!choice) return;
     await withButton(regenerate, async () => {
-      const res = await api('POST', `${appPath(ctx, app.id)}/secret`);
+      const body = choice.keepSeconds ? { previous_secret_expires_in: choice.keepSeconds } : undefined;
+      const res = await api('POST', `${appPath(ctx, app.id)}/secret`, body);
       await showSecretOnce('New client secret', app.name, res);
       refresh();
     });
@@ -131,6 +156,7 @@ function credentialsPanel(ctx, app) {
   return h('section', { class: 'panel', 'aria-labelledby': 'cred-title' },
     h('h2', { id: 'cred-title' }, 'Access'),
     h('p', { class: 'muted' }, app.enabled ? 'Disabling refuses new tokens at once; tokens already issued expire within 15 minutes.' : 'This app is disabled: token requests are refused.'),
+    previousSecretNotice(ctx, app),
     h('div', { class: 'row' }, toggle, regenerate));
 }
 
