@@ -31,6 +31,7 @@ struct config {
     bool cookie_secure;               /* issuer is https */
     bool issuer_explicit;             /* set by flag/env; else derived from the bound port */
     int app_cache_max;                /* TENANTD_APP_CACHE_MAX: clients cached at most */
+    int assertion_replay_max; /* TENANTD_ASSERTION_REPLAY_MAX: jti values remembered at most */
     int stale_max_seconds;            /* TENANTD_STALE_MAX_SECONDS: SPEC §3.2a, default 300 */
     int change_log_retention_seconds; /* TENANTD_CHANGE_LOG_RETENTION_SECONDS */
     struct trusted_proxies trusted_proxies; /* TENANTD_TRUSTED_PROXIES (SPEC §3.6) */

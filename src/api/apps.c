@@ -40,6 +40,7 @@
 #include "domain/secret_format.h"
 #include "domain/uris.h"
 #include "http/json_input.h"
+#include "oauth/client_assertion.h"
 #include "service.h"
 #include "store/ids.h"
 #include "store/plans.h"
@@ -78,7 +79,9 @@ json_t *api_app_to_json(const struct app_row *a)
     bool in_grace = apps_previous_secret_active(a, time_now());
     if (in_grace)
         time_format_rfc3339(a->previous_secret_expires_at, previous);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s?}", "id",
+    json_t *jwks = a->jwks ? json_loads(a->jwks, 0, NULL) : NULL;
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s?,s:s,s:o}",
+                     "id",
                      a->id, "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
                      "license_region_code", a->license_region_code, "db_code", a->db_code,
                      "enabled", a->enabled, "plan_code", a->plan_code[0] ? a->plan_code : NULL,
@@ -87,7 +90,11 @@ json_t *api_app_to_json(const struct app_row *a)
                      "allowed_domains", apps_json_array(a->allowed_domains), "storage",
                      api_app_storage_to_json(a->has_storage ? &a->storage : NULL), "created_at",
                      created, "updated_at", updated, "secret_rotated_at", rotated,
-                     "previous_secret_expires_at", in_grace ? previous : NULL);
+                     "previous_secret_expires_at", in_grace ? previous : NULL,
+                     "token_endpoint_auth_method",
+                     a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method
+                                                      : APP_AUTH_METHOD_SECRET,
+                     "jwks", jwks ? jwks : json_null());
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -374,12 +381,115 @@ static void apps_take_list(char **row_field, char **parsed)
     *parsed = NULL;
 }
 
+/* The client authentication settings a create or PATCH may carry (SPEC §3.7). */
+struct apps_client_auth {
+    const char *method; /* APP_AUTH_METHOD_*, NULL when absent */
+    bool jwks_present;  /* "jwks" given, as a set or null */
+    char *jwks;         /* normalised set text (malloc'd), NULL for null */
+};
+
+/*
+ * Contract: body is untrusted. Reads token_endpoint_auth_method ("client_secret"
+ * or "private_key_jwt": else 400 unsupported_auth_method) and jwks (a public JWK
+ * set validated by client_jwks_validate, or null). Always call apps_client_auth_free.
+ */
+static bool apps_parse_client_auth(const json_t *body, struct apps_client_auth *out,
+                                   struct problem *p)
+{
+    memset(out, 0, sizeof *out);
+    const char *method = NULL;
+    if (!json_input_get_string(body, "token_endpoint_auth_method", false, false, &method, p))
+        return false;
+    if (method) {
+        if (strcmp(method, APP_AUTH_METHOD_SECRET) == 0)
+            out->method = APP_AUTH_METHOD_SECRET;
+        else if (strcmp(method, APP_AUTH_METHOD_PRIVATE_KEY_JWT) == 0)
+            out->method = APP_AUTH_METHOD_PRIVATE_KEY_JWT;
+        else {
+            problem_set(p, 400, "unsupported_auth_method", "token_endpoint_auth_method",
+                        "token_endpoint_auth_method must be \"client_secret\" or "
+                        "\"private_key_jwt\"");
+            return false;
+        }
+    }
+    const json_t *jwks = json_object_get(body, "jwks");
+    if (jwks) {
+        out->jwks_present = true;
+        if (!json_is_null(jwks) && !client_jwks_validate(jwks, &out->jwks, p))
+            return false;
+    }
+    return true;
+}
+
+static void apps_client_auth_free(struct apps_client_auth *in)
+{
+    free(in->jwks);
+    memset(in, 0, sizeof *in);
+}
+
+/*
+ * Applies parsed settings to a row (appending the names of changed fields to
+ * changed, when not NULL) and checks the result: a private_key_jwt app needs a
+ * JWK set (400 jwks_required). Ownership of in->jwks passes to the row.
+ */
+static bool apps_apply_client_auth(struct app_row *app, struct apps_client_auth *in,
+                                   json_t *changed, struct problem *p)
+{
+    if (!app->token_endpoint_auth_method[0])
+        snprintf(app->token_endpoint_auth_method, sizeof app->token_endpoint_auth_method, "%s",
+                 APP_AUTH_METHOD_SECRET);
+    if (in->method && strcmp(in->method, app->token_endpoint_auth_method) != 0) {
+        snprintf(app->token_endpoint_auth_method, sizeof app->token_endpoint_auth_method, "%s",
+                 in->method);
+        if (changed)
+            json_array_append_new(changed, json_string("token_endpoint_auth_method"));
+    }
+    if (in->jwks_present && !(in->jwks && app->jwks && strcmp(in->jwks, app->jwks) == 0) &&
+        (in->jwks || app->jwks)) {
+        free(app->jwks);
+        app->jwks = in->jwks;
+        in->jwks = NULL;
+        if (changed)
+            json_array_append_new(changed, json_string("jwks"));
+    }
+    if (strcmp(app->token_endpoint_auth_method, APP_AUTH_METHOD_PRIVATE_KEY_JWT) == 0 &&
+        !app->jwks) {
+        problem_set(p, 400, "jwks_required", "jwks",
+                    "private_key_jwt needs the app's public keys: set jwks to a JWK set");
+        return false;
+    }
+    return true;
+}
+
+/* The key ids of a stored set, for audit events (never key material). */
+static json_t *apps_jwks_kids(const char *jwks_text)
+{
+    json_t *kids = json_array();
+    json_t *doc = jwks_text ? json_loads(jwks_text, 0, NULL) : NULL;
+    size_t i;
+    json_t *k;
+    json_array_foreach(json_object_get(doc, "keys"), i, k)
+    {
+        json_t *kid = json_object_get(k, "kid");
+        if (json_is_string(kid))
+            json_array_append(kids, kid);
+    }
+    json_decref(doc);
+    return kids;
+}
+
 /* ------------------------------------------------------------------------------- */
 /* POST /api/v1/tenants/{tid}/apps                                                 */
 
-static const char *const create_fields[] = {
-    "name",    "region_code", "redirect_uris", "post_logout_redirect_uris", "allowed_domains",
-    "storage", NULL};
+static const char *const create_fields[] = {"name",
+                                            "region_code",
+                                            "redirect_uris",
+                                            "post_logout_redirect_uris",
+                                            "allowed_domains",
+                                            "storage",
+                                            "token_endpoint_auth_method",
+                                            "jwks",
+                                            NULL};
 
 struct apps_create_input {
     struct app_row app; /* name, name_folded, region, lists filled */
@@ -413,7 +523,11 @@ static bool apps_create_parse(const json_t *body, struct apps_create_input *in, 
             return false;
         in->has_storage = true;
     }
-    return true;
+    struct apps_client_auth auth;
+    bool ok = apps_parse_client_auth(body, &auth, p) &&
+              apps_apply_client_auth(&in->app, &auth, NULL, p);
+    apps_client_auth_free(&auth);
+    return ok;
 }
 
 /*
@@ -487,10 +601,12 @@ static int apps_create_in_tx(struct http_request *req, struct db_conn *c,
         a->has_storage = true;
     }
     return audit_record(c, who, req, a->tenant_id, "app.create", "app", a->id,
-                        json_pack("{s:s,s:s,s:s,s:s,s:s?}", "name", a->name, "client_id",
+                        json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:o}", "name", a->name, "client_id",
                                   a->client_id, "region_code", a->license_region_code, "db_code",
                                   a->db_code, "storage_provider",
-                                  a->has_storage ? a->storage.provider : NULL));
+                                  a->has_storage ? a->storage.provider : NULL,
+                                  "token_endpoint_auth_method", a->token_endpoint_auth_method,
+                                  "jwks_kids", apps_jwks_kids(a->jwks)));
 }
 
 static void apps_create(struct http_request *req, struct http_reply *reply)
@@ -620,8 +736,13 @@ static void apps_get(struct http_request *req, struct http_reply *reply)
 /* ------------------------------------------------------------------------------- */
 /* PATCH /api/v1/tenants/{tid}/apps/{aid}                                          */
 
-static const char *const patch_fields[] = {"name", "redirect_uris", "post_logout_redirect_uris",
-                                           "allowed_domains", NULL};
+static const char *const patch_fields[] = {"name",
+                                           "redirect_uris",
+                                           "post_logout_redirect_uris",
+                                           "allowed_domains",
+                                           "token_endpoint_auth_method",
+                                           "jwks",
+                                           NULL};
 static const char *const immutable_fields[] = {"region_code", "license_region_code", "db_code",
                                                NULL};
 
@@ -646,12 +767,14 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
     const char *name_value = NULL;
     char name[APP_NAME_SIZE] = "", folded[APP_NAME_SIZE] = "";
     struct apps_lists lists = {0};
+    struct apps_client_auth auth = {0};
     bool ok = json_input_reject_unknown(body, patch_fields, &p) &&
               json_input_get_string(body, "name", false, false, &name_value, &p) &&
               (!name_value || apps_parse_name(name_value, name, folded, &p)) &&
-              apps_parse_lists(body, &lists, &p);
+              apps_parse_lists(body, &lists, &p) && apps_parse_client_auth(body, &auth, &p);
     json_decref(body);
     if (!ok) {
+        apps_client_auth_free(&auth);
         reply_problem(reply, &p);
         return;
     }
@@ -660,9 +783,19 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
     struct db_conn *c = api_app_write_begin(req, reply, &app);
     if (!c) {
         apps_lists_free(&lists);
+        apps_client_auth_free(&auth);
         return;
     }
     json_t *changed = json_array();
+    ok = apps_apply_client_auth(&app, &auth, changed, &p);
+    apps_client_auth_free(&auth);
+    if (!ok) {
+        json_decref(changed);
+        apps_lists_free(&lists);
+        store_app_row_clear(&app);
+        api_app_write_fail(req, reply, c, &p);
+        return;
+    }
     if (name[0] && strcmp(name, app.name) != 0) {
         int taken = store_app_name_taken(c, app.tenant_id, folded, app.id);
         if (taken != 0) {
@@ -715,8 +848,12 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
         }
         if (rc == DB_DONE)
             rc = audit_record(c, &who, req, app.tenant_id, "app.update", "app", app.id,
-                              json_pack("{s:O,s:s,s:o}", "changed", changed, "name", app.name,
-                                        "allowed_domains", apps_json_array(app.allowed_domains)));
+                              json_pack("{s:O,s:s,s:o,s:s,s:o}", "changed", changed, "name",
+                                        app.name, "allowed_domains",
+                                        apps_json_array(app.allowed_domains),
+                                        "token_endpoint_auth_method",
+                                        app.token_endpoint_auth_method, "jwks_kids",
+                                        apps_jwks_kids(app.jwks)));
     }
     json_decref(changed);
     api_app_write_end(req, reply, c, &app, rc, "updating an app");

@@ -33,6 +33,7 @@
 
 #include "crypto/base64url.h"
 #include "crypto/hash.h"
+#include "oauth/client_assertion.h"
 #include "oauth/scope.h"
 #include "store/app_facts.h"
 #include "store/db.h"
@@ -59,6 +60,7 @@ struct app_cache_previous {
 struct app_cache_entry {
     struct app_cache_entry *next;        /* hash chain */
     struct app_cache_previous *previous; /* NULL unless a grace rotation is running */
+    struct client_jwks *jwks;            /* private_key_jwt apps: their keys, else NULL */
     uint64_t hash;
     struct plan_segment *plan; /* NULL without a plan */
     uint32_t slot;             /* index in the shard's ring */
@@ -69,6 +71,7 @@ struct app_cache_entry {
     bool tenant_active;
     bool has_region;
     bool has_db_code;
+    bool private_key_jwt;
     uint16_t client_id_len;
     uint16_t plan_code_len;
     uint16_t scopes_len;
@@ -239,6 +242,7 @@ static void app_cache_entry_free(struct app_cache *cache, struct app_cache_entry
     if (!e)
         return;
     plan_segment_release(cache, e->plan);
+    client_jwks_release(e->jwks);
     crypto_wipe(e->secret_sha256, sizeof e->secret_sha256);
     if (e->previous) {
         crypto_wipe(e->previous, sizeof *e->previous);
@@ -291,6 +295,13 @@ static struct app_cache_entry *app_cache_compile(struct app_cache *cache, const 
                                sizeof e->previous->sha256))
             goto fail;
         e->previous->expires_at = row->previous_secret_expires_at;
+    }
+    /* Keys are loaded for private_key_jwt apps only: the others never use them. */
+    if (row->private_key_jwt) {
+        e->private_key_jwt = true;
+        e->jwks = client_jwks_load(row->jwks);
+        if (!e->jwks)
+            goto fail;
     }
     e->hash = h;
     e->client_id_len = (uint16_t)id_len;
@@ -581,7 +592,8 @@ void app_cache_stats(struct app_cache *cache, struct app_cache_stats *out)
 
 /* Copies a found entry out; the return value of app_cache_lookup. Read lock held. */
 static int app_cache_copy_out(const struct app_cache *cache, const struct app_cache_entry *e,
-                              struct app_facts *facts, char *claims_out, size_t claims_cap)
+                              struct app_facts *facts, char *claims_out, size_t claims_cap,
+                              struct client_jwks **keys)
 {
     size_t plan_len = e->plan ? e->plan->b64_len : 0;
     size_t total = cache->global_len + e->claims_len + plan_len;
@@ -604,6 +616,11 @@ static int app_cache_copy_out(const struct app_cache *cache, const struct app_ca
         facts->previous_expires_at = e->previous->expires_at;
         memcpy(facts->previous_sha256, e->previous->sha256, sizeof facts->previous_sha256);
     }
+    facts->private_key_jwt = e->private_key_jwt;
+    if (keys && e->jwks) {
+        client_jwks_acquire(e->jwks);
+        *keys = e->jwks;
+    }
     facts->enabled = e->enabled;
     facts->tenant_active = e->tenant_active;
     facts->has_region = e->has_region;
@@ -618,7 +635,7 @@ static int app_cache_copy_out(const struct app_cache *cache, const struct app_ca
 /* Miss path: one store query, compile, insert unless invalidated meanwhile. */
 static int app_cache_fill(struct app_cache *cache, struct app_cache_shard *sh, uint64_t h,
                           const char *client_id, struct app_facts *facts, char *claims_out,
-                          size_t claims_cap)
+                          size_t claims_cap, struct client_jwks **keys)
 {
     uint64_t generation = atomic_load(&sh->generation);
     struct app_facts_row row;
@@ -642,7 +659,7 @@ static int app_cache_fill(struct app_cache *cache, struct app_cache_shard *sh, u
             log_event(LOG_ERROR, "app cache: client %.64s has unusable stored data", client_id);
             atomic_fetch_add(&cache->fill_errors, 1);
         }
-        rc = e ? app_cache_copy_out(cache, e, facts, claims_out, claims_cap) : -1;
+        rc = e ? app_cache_copy_out(cache, e, facts, claims_out, claims_cap, keys) : -1;
     } else if (found == 0) {
         size_t len = strlen(client_id);
         n = malloc(sizeof *n + len + 1);
@@ -676,7 +693,15 @@ static int app_cache_fill(struct app_cache *cache, struct app_cache_shard *sh, u
 int app_cache_lookup(struct app_cache *cache, const char *client_id, struct app_facts *facts,
                      char *claims_out, size_t claims_cap)
 {
+    return app_cache_lookup_keys(cache, client_id, facts, claims_out, claims_cap, NULL);
+}
+
+int app_cache_lookup_keys(struct app_cache *cache, const char *client_id, struct app_facts *facts,
+                          char *claims_out, size_t claims_cap, struct client_jwks **keys)
+{
     memset(facts, 0, sizeof *facts);
+    if (keys)
+        *keys = NULL;
     if (!cache)
         return -1;
     size_t n = strnlen(client_id, APP_CACHE_CLIENT_ID_MAX + 1);
@@ -696,7 +721,7 @@ int app_cache_lookup(struct app_cache *cache, const char *client_id, struct app_
         struct app_cache_entry *e = *link;
         if (!atomic_load_explicit(&e->referenced, memory_order_relaxed))
             atomic_store_explicit(&e->referenced, true, memory_order_relaxed);
-        int rc = app_cache_copy_out(cache, e, facts, claims_out, claims_cap);
+        int rc = app_cache_copy_out(cache, e, facts, claims_out, claims_cap, keys);
         pthread_rwlock_unlock(&sh->lock);
         atomic_fetch_add_explicit(&sh->hits, 1, memory_order_relaxed);
         return rc;
@@ -712,7 +737,12 @@ int app_cache_lookup(struct app_cache *cache, const char *client_id, struct app_
         atomic_fetch_add(&cache->refused_unreachable, 1);
         return -1;
     }
-    return app_cache_fill(cache, sh, h, client_id, facts, claims_out, claims_cap);
+    int rc = app_cache_fill(cache, sh, h, client_id, facts, claims_out, claims_cap, keys);
+    if (rc != 1 && keys && *keys) {
+        client_jwks_release(*keys);
+        *keys = NULL;
+    }
+    return rc;
 }
 
 /* ---- availability --------------------------------------------------------- */

@@ -205,6 +205,35 @@ static void token_issue(struct service *svc, const struct app_facts *facts, cons
     reply_buffer(reply, 200, "application/json", body, prefix_len + token_len + suffix.len);
 }
 
+/* Steps 3 and 4 of SPEC §3.2 and the token, for a client that authenticated
+ * (facts and token_claims filled by the authentication). */
+static void token_grant_authenticated(struct service *svc, const struct app_facts *facts,
+                                      const char *scope, int64_t started, struct http_reply *reply)
+{
+    const char *refusal = token_refusal(facts);
+    if (refusal) {
+        oauth_reply_error(reply, 400, "unauthorized_client", refusal);
+        return;
+    }
+    char granted[APP_CACHE_SCOPES_MAX];
+    bool scope_ok;
+    if (facts->kind == APP_KIND_PLATFORM_CLIENT && (!scope || !*scope)) {
+        snprintf(granted, sizeof granted, "%s", facts->scopes); /* all it holds */
+        scope_ok = true;
+    } else if (facts->kind == APP_KIND_PLATFORM_CLIENT) {
+        scope_ok = scope_grant(scope, facts->scopes, false, granted, sizeof granted);
+    } else {
+        scope_ok = scope_grant(scope, svc->cfg.scopes, true, granted, sizeof granted);
+    }
+    if (!scope_ok) {
+        oauth_reply_error(reply, 400, "invalid_scope", "the requested scope is not allowed");
+        return;
+    }
+    token_issue(svc, facts, token_claims, granted, reply);
+    if (reply->status == 200)
+        metrics_observe_token(svc->metrics, token_clock_us() - started);
+}
+
 void oauth_token_grant(struct service *svc, const char *client_id, const char *client_secret,
                        const char *scope, const char *remote_addr, bool basic,
                        struct http_reply *reply)
@@ -219,28 +248,26 @@ void oauth_token_grant(struct service *svc, const char *client_id, const char *c
         client_auth_reply_failure(reply, auth, basic, retry_after);
         return;
     }
-    const char *refusal = token_refusal(&facts);
-    if (refusal) {
-        oauth_reply_error(reply, 400, "unauthorized_client", refusal);
+    token_grant_authenticated(svc, &facts, scope, started, reply);
+}
+
+/* private_key_jwt (SPEC §3.7): the assertion instead of a secret; the rest is the same. */
+static void token_grant_assertion(struct service *svc, const struct client_credentials *cred,
+                                  const char *scope, const char *remote_addr,
+                                  struct http_reply *reply)
+{
+    int64_t started = token_clock_us();
+    struct app_facts facts;
+    int retry_after = 0;
+    const char *why = NULL;
+    enum client_auth_result auth =
+        client_auth_verify_assertion(svc, remote_addr, cred->client_id, cred->client_assertion,
+                                     &facts, token_claims, sizeof token_claims, &retry_after, &why);
+    if (auth != CLIENT_AUTH_OK) {
+        client_auth_reply_refusal(reply, auth, false, retry_after, why);
         return;
     }
-    char granted[APP_CACHE_SCOPES_MAX];
-    bool scope_ok;
-    if (facts.kind == APP_KIND_PLATFORM_CLIENT && (!scope || !*scope)) {
-        snprintf(granted, sizeof granted, "%s", facts.scopes); /* all it holds */
-        scope_ok = true;
-    } else if (facts.kind == APP_KIND_PLATFORM_CLIENT) {
-        scope_ok = scope_grant(scope, facts.scopes, false, granted, sizeof granted);
-    } else {
-        scope_ok = scope_grant(scope, svc->cfg.scopes, true, granted, sizeof granted);
-    }
-    if (!scope_ok) {
-        oauth_reply_error(reply, 400, "invalid_scope", "the requested scope is not allowed");
-        return;
-    }
-    token_issue(svc, &facts, token_claims, granted, reply);
-    if (reply->status == 200)
-        metrics_observe_token(svc->metrics, token_clock_us() - started);
+    token_grant_authenticated(svc, &facts, scope, started, reply);
 }
 
 void oauth_token_endpoint(struct http_request *req, struct http_reply *reply)
@@ -257,11 +284,17 @@ void oauth_token_endpoint(struct http_request *req, struct http_reply *reply)
     } else {
         struct client_credentials cred;
         if (client_credentials_read(req, &form, &cred, reply)) {
-            /* a client_id is public (RFC 6749 §2.2): it names the caller in the access log */
-            snprintf(req->client_id, sizeof req->client_id, "%s", cred.client_id);
-            oauth_token_grant(req->service, cred.client_id, cred.client_secret,
-                              form_get(&form, "scope"), req->remote_addr,
-                              cred.method == CLIENT_AUTH_BASIC, reply);
+            /* a client_id is public (RFC 6749 §2.2): it names the caller in the access
+             * log (an assertion's client is known once it is parsed) */
+            snprintf(req->client_id, sizeof req->client_id, "%s",
+                     cred.client_id ? cred.client_id : "");
+            if (cred.method == CLIENT_AUTH_JWT)
+                token_grant_assertion(req->service, &cred, form_get(&form, "scope"),
+                                      req->remote_addr, reply);
+            else
+                oauth_token_grant(req->service, cred.client_id, cred.client_secret,
+                                  form_get(&form, "scope"), req->remote_addr,
+                                  cred.method == CLIENT_AUTH_BASIC, reply);
         }
         client_credentials_free(&cred);
     }

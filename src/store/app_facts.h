@@ -34,6 +34,8 @@ struct app_facts_row {
     char *allowed_domains;              /* JSON array text (apps), NULL otherwise */
     char *entitlements;                 /* JSON object text of the plan, NULL when no plan */
     char *scopes;                       /* platform client scopes text, NULL for apps */
+    bool private_key_jwt;               /* token_endpoint_auth_method is private_key_jwt */
+    char *jwks;                         /* the app's public JWK set text, NULL when none */
 };
 
 #define STORE_APP_FACTS_DB_ERROR (-1) /* the database did not answer */

@@ -37,6 +37,8 @@
 #define APP_REGION_CODE_SIZE 33
 #define APP_DB_CODE_SIZE 65
 #define APP_PLAN_CODE_SIZE 65
+#define APP_AUTH_METHOD_SECRET "client_secret"
+#define APP_AUTH_METHOD_PRIVATE_KEY_JWT "private_key_jwt"
 
 struct app_row {
     char id[37];
@@ -58,6 +60,9 @@ struct app_row {
     /* Grace rotation (SPEC §3.7): until then the previous secret is still accepted;
      * 0 when there is none. May lie in the past (an ended grace is not cleared). */
     int64_t previous_secret_expires_at;
+    /* SPEC §3.7: "client_secret" or "private_key_jwt" (APP_AUTH_METHOD_*) */
+    char token_endpoint_auth_method[24];
+    char *jwks; /* normalised public JWK set text (malloc'd), NULL when none */
     bool has_storage; /* storage below is valid (custom mode) */
     struct app_storage_row storage;
 };
@@ -98,7 +103,8 @@ int64_t store_app_count_on_free_plan(struct db_conn *c, const char *tenant_id,
  * adds one to the live-app counts of its tenant and region database. */
 int store_app_insert(struct db_conn *c, const struct app_row *a, const char *secret_hash);
 
-/* Updates name, name_folded, the three lists and updated_at of a->id. */
+/* Updates name, name_folded, the three lists, token_endpoint_auth_method, jwks and
+ * updated_at of a->id. */
 int store_app_update(struct db_conn *c, const struct app_row *a);
 
 /* Sets enabled and updated_at. */

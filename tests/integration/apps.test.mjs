@@ -16,7 +16,8 @@ const CLIENT_SECRET = /^tdcs_[0-9A-Za-z]{49}$/;
 const APP_KEYS = [
   'id', 'tenant_id', 'name', 'client_id', 'license_region_code', 'db_code', 'enabled', 'plan_code',
   'redirect_uris', 'post_logout_redirect_uris', 'allowed_domains', 'storage', 'created_at',
-  'updated_at', 'secret_rotated_at', 'previous_secret_expires_at',
+  'updated_at', 'secret_rotated_at', 'previous_secret_expires_at', 'token_endpoint_auth_method',
+  'jwks',
 ].sort();
 
 function must(r, want) {
