@@ -80,21 +80,19 @@ json_t *api_app_to_json(const struct app_row *a)
     if (in_grace)
         time_format_rfc3339(a->previous_secret_expires_at, previous);
     json_t *jwks = a->jwks ? json_loads(a->jwks, 0, NULL) : NULL;
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s?,s:s,s:o}",
-                     "id",
-                     a->id, "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
-                     "license_region_code", a->license_region_code, "db_code", a->db_code,
-                     "enabled", a->enabled, "plan_code", a->plan_code[0] ? a->plan_code : NULL,
-                     "redirect_uris", apps_json_array(a->redirect_uris),
-                     "post_logout_redirect_uris", apps_json_array(a->post_logout_redirect_uris),
-                     "allowed_domains", apps_json_array(a->allowed_domains), "storage",
-                     api_app_storage_to_json(a->has_storage ? &a->storage : NULL), "created_at",
-                     created, "updated_at", updated, "secret_rotated_at", rotated,
-                     "previous_secret_expires_at", in_grace ? previous : NULL,
-                     "token_endpoint_auth_method",
-                     a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method
-                                                      : APP_AUTH_METHOD_SECRET,
-                     "jwks", jwks ? jwks : json_null());
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s?,s:s,s:o}", "id", a->id,
+        "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
+        "license_region_code", a->license_region_code, "db_code", a->db_code, "enabled", a->enabled,
+        "plan_code", a->plan_code[0] ? a->plan_code : NULL, "redirect_uris",
+        apps_json_array(a->redirect_uris), "post_logout_redirect_uris",
+        apps_json_array(a->post_logout_redirect_uris), "allowed_domains",
+        apps_json_array(a->allowed_domains), "storage",
+        api_app_storage_to_json(a->has_storage ? &a->storage : NULL), "created_at", created,
+        "updated_at", updated, "secret_rotated_at", rotated, "previous_secret_expires_at",
+        in_grace ? previous : NULL, "token_endpoint_auth_method",
+        a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method : APP_AUTH_METHOD_SECRET,
+        "jwks", jwks ? jwks : json_null());
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -524,8 +522,8 @@ static bool apps_create_parse(const json_t *body, struct apps_create_input *in, 
         in->has_storage = true;
     }
     struct apps_client_auth auth;
-    bool ok = apps_parse_client_auth(body, &auth, p) &&
-              apps_apply_client_auth(&in->app, &auth, NULL, p);
+    bool ok =
+        apps_parse_client_auth(body, &auth, p) && apps_apply_client_auth(&in->app, &auth, NULL, p);
     apps_client_auth_free(&auth);
     return ok;
 }
@@ -600,13 +598,12 @@ static int apps_create_in_tx(struct http_request *req, struct db_conn *c,
             return rc == DB_CONSTRAINT ? DB_ERROR : rc;
         a->has_storage = true;
     }
-    return audit_record(c, who, req, a->tenant_id, "app.create", "app", a->id,
-                        json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:o}", "name", a->name, "client_id",
-                                  a->client_id, "region_code", a->license_region_code, "db_code",
-                                  a->db_code, "storage_provider",
-                                  a->has_storage ? a->storage.provider : NULL,
-                                  "token_endpoint_auth_method", a->token_endpoint_auth_method,
-                                  "jwks_kids", apps_jwks_kids(a->jwks)));
+    return audit_record(
+        c, who, req, a->tenant_id, "app.create", "app", a->id,
+        json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:o}", "name", a->name, "client_id", a->client_id,
+                  "region_code", a->license_region_code, "db_code", a->db_code, "storage_provider",
+                  a->has_storage ? a->storage.provider : NULL, "token_endpoint_auth_method",
+                  a->token_endpoint_auth_method, "jwks_kids", apps_jwks_kids(a->jwks)));
 }
 
 static void apps_create(struct http_request *req, struct http_reply *reply)
@@ -847,13 +844,12 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
             return;
         }
         if (rc == DB_DONE)
-            rc = audit_record(c, &who, req, app.tenant_id, "app.update", "app", app.id,
-                              json_pack("{s:O,s:s,s:o,s:s,s:o}", "changed", changed, "name",
-                                        app.name, "allowed_domains",
-                                        apps_json_array(app.allowed_domains),
-                                        "token_endpoint_auth_method",
-                                        app.token_endpoint_auth_method, "jwks_kids",
-                                        apps_jwks_kids(app.jwks)));
+            rc = audit_record(
+                c, &who, req, app.tenant_id, "app.update", "app", app.id,
+                json_pack("{s:O,s:s,s:o,s:s,s:o}", "changed", changed, "name", app.name,
+                          "allowed_domains", apps_json_array(app.allowed_domains),
+                          "token_endpoint_auth_method", app.token_endpoint_auth_method, "jwks_kids",
+                          apps_jwks_kids(app.jwks)));
     }
     json_decref(changed);
     api_app_write_end(req, reply, c, &app, rc, "updating an app");

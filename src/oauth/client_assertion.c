@@ -52,8 +52,8 @@ static bool client_jwks_check_member_rules(const json_t *jwk, const char *field,
          i++)
         if (json_object_get(jwk, client_jwks_private_members[i])) {
             problem_set(p, 400, "private_key_material", field,
-                        "%s holds private key material (\"%s\"): paste only the public key",
-                        field, client_jwks_private_members[i]);
+                        "%s holds private key material (\"%s\"): paste only the public key", field,
+                        client_jwks_private_members[i]);
             return false;
         }
     const char *kty = json_string_value(json_object_get(jwk, "kty"));
@@ -166,8 +166,8 @@ bool client_jwks_validate(const json_t *jwks, char **normalized, struct problem 
     size_t sent_len = sent ? strlen(sent) : 0;
     free(sent);
     if (sent_len > CLIENT_JWKS_TEXT_MAX) {
-        problem_set(p, 400, "jwks_too_large", "jwks",
-                    "jwks is %zu bytes: at most %d are accepted", sent_len, CLIENT_JWKS_TEXT_MAX);
+        problem_set(p, 400, "jwks_too_large", "jwks", "jwks is %zu bytes: at most %d are accepted",
+                    sent_len, CLIENT_JWKS_TEXT_MAX);
         return false;
     }
     struct jws_key *loaded[CLIENT_JWKS_MAX_KEYS] = {0};
@@ -205,9 +205,9 @@ bool client_jwks_validate(const json_t *jwks, char **normalized, struct problem 
             if (!ok)
                 break;
         }
-        json_t *pub = ok ? jws_key_public_jwk(loaded[i],
-                                              json_string_value(json_object_get(jwk, "alg")))
-                         : NULL;
+        json_t *pub =
+            ok ? jws_key_public_jwk(loaded[i], json_string_value(json_object_get(jwk, "alg")))
+               : NULL;
         if (ok && (!pub || json_array_append_new(out_keys, pub) != 0)) {
             problem_set(p, 500, "internal", NULL, "out of memory");
             ok = false;
@@ -351,8 +351,8 @@ bool client_assertion_parse(const char *jwt, size_t len, struct client_assertion
              !json_object_get(header, "crit") &&
              /* a JWT of another kind (access token, DPoP proof) is not an assertion */
              (!json_object_get(header, "typ") ||
-              (typ && (strcasecmp(typ, "JWT") == 0 ||
-                       strcasecmp(typ, "client-authentication+jwt") == 0)));
+              (typ &&
+               (strcasecmp(typ, "JWT") == 0 || strcasecmp(typ, "client-authentication+jwt") == 0)));
     }
     if (ok) {
         const json_t *aud = json_object_get(claims, "aud");

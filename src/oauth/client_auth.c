@@ -329,8 +329,8 @@ enum client_auth_result client_auth_authenticate(struct service *svc, const char
         return client_auth_verify_assertion(svc, remote_addr, cred->client_id,
                                             cred->client_assertion, facts, claims, claims_cap,
                                             retry_after, why);
-    return client_auth_verify(svc, remote_addr, cred->client_id, cred->client_secret, facts,
-                              claims, claims_cap, retry_after);
+    return client_auth_verify(svc, remote_addr, cred->client_id, cred->client_secret, facts, claims,
+                              claims_cap, retry_after);
 }
 
 void client_auth_reply_refusal(struct http_reply *reply, enum client_auth_result result, bool basic,

@@ -42,8 +42,8 @@ struct client_credentials {
     const char *client_id;        /* CLIENT_AUTH_JWT: the body's client_id, or NULL */
     const char *client_secret;    /* NULL for CLIENT_AUTH_JWT */
     const char *client_assertion; /* CLIENT_AUTH_JWT only */
-    char *basic_user; /* malloc'd */
-    char *basic_pass; /* malloc'd, wiped on free */
+    char *basic_user;             /* malloc'd */
+    char *basic_pass;             /* malloc'd, wiped on free */
 };
 
 enum client_auth_result {

@@ -60,8 +60,7 @@ static void oauth_metadata(struct http_request *req, struct http_reply *reply)
         {json_string("introspection_endpoint_auth_methods_supported"), json_copy(methods)},
         {json_string("revocation_endpoint_auth_methods_supported"), json_copy(methods)},
         {json_string("token_endpoint_auth_signing_alg_values_supported"), json_copy(algs)},
-        {json_string("introspection_endpoint_auth_signing_alg_values_supported"),
-         json_copy(algs)},
+        {json_string("introspection_endpoint_auth_signing_alg_values_supported"), json_copy(algs)},
         {json_string("revocation_endpoint_auth_signing_alg_values_supported"), json_copy(algs)},
         {json_string("scopes_supported"), metadata_scopes(cfg->scopes)},
         /* No authorization endpoint: client_credentials needs none. */

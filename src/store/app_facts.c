@@ -97,8 +97,8 @@ int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_fa
                                   db_column_text(s, 14));
         out->previous_secret_expires_at = db_column_int(s, 15);
     }
-    out->private_key_jwt =
-        !out->platform && db_column_text(s, 16) && strcmp(db_column_text(s, 16), "private_key_jwt") == 0;
+    out->private_key_jwt = !out->platform && db_column_text(s, 16) &&
+                           strcmp(db_column_text(s, 16), "private_key_jwt") == 0;
     if (!out->platform)
         out->jwks = app_facts_dup(db_column_text(s, 17), &ok);
     /* A second row would mean the same client_id in both tables: refuse it. */
