@@ -6,6 +6,8 @@
 // by URL, and the main pages at 360 px. Tests run in order and share one world.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import * as jose from '../integration/node_modules/jose/dist/webapi/index.js';
 import { call, login, loginAdmin, seedTenant, startServer, uniq } from '../integration/lib/harness.mjs';
 import { startS3 } from '../integration/lib/s3.mjs';
 import { idle, launch, openPage, overflowsX, screenshot, unlabelled, useSession, visit } from './lib/browser.mjs';
@@ -246,6 +248,61 @@ test('regenerate keeping the old secret: the app page shows its expiry and can s
   assert.equal(await tokenStatus(fresh), 200);
   assert.deepEqual(page.problems(), []);
   currentSecret = fresh;
+});
+
+test('client authentication: switch to private key JWT with a pasted JWK set, with validation messages', async () => {
+  const tokenWith = async (fields) => (await fetch(`${server.url}/connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', ...fields }),
+  })).status;
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid: 'browser-key' };
+  await visit(page, `#/apps/${appId}`, 'Billing backend');
+  const panel = page.locator('[data-auth-panel]');
+  const method = panel.getByLabel('Client authentication');
+  const keys = panel.getByLabel('Public keys (JWK set)');
+  assert.equal(await method.inputValue(), 'client_secret');
+  assert.match(await panel.textContent(), /No public keys registered/);
+  assert.deepEqual(await unlabelled(page), []);
+  const save = panel.getByRole('button', { name: 'Save authentication' });
+
+  await method.selectOption('private_key_jwt');
+  await save.click();
+  assert.match(await errorFor(keys), /needs the app's public keys.*\(jwks_required\)/);
+  await keys.fill('{"keys": [');
+  await save.click();
+  assert.match(await errorFor(keys), /not valid JSON/);
+  await keys.fill(JSON.stringify({ keys: [privateKey.export({ format: 'jwk' })] }));
+  await save.click();
+  assert.match(await errorFor(keys), /private key material \("d"\)/);
+  await keys.fill(JSON.stringify({ keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB' }] }));
+  await save.click();
+  assert.match(await errorFor(keys), /at least 2048.*\(weak_key\)/);
+  assert.equal((await apiApp()).token_endpoint_auth_method, 'client_secret', 'nothing saved yet');
+
+  await keys.fill(JSON.stringify({ keys: [publicJwk] }, null, 2));
+  await save.click();
+  await page.locator('[data-auth-panel] .key-list').waitFor();
+  await idle(page);
+  const app = await apiApp();
+  assert.equal(app.token_endpoint_auth_method, 'private_key_jwt');
+  assert.equal(app.jwks.keys[0].kid, 'browser-key');
+  assert.match(await page.locator('[data-auth-panel] .key-list').textContent(), /browser-key EC P-256, ES256/);
+  assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 401, 'the secret is refused');
+  const now = Math.floor(Date.now() / 1000);
+  const assertion = await new jose.SignJWT({ iss: clientId, sub: clientId, aud: server.url, iat: now, exp: now + 60, jti: randomUUID() })
+    .setProtectedHeader({ alg: 'ES256', kid: 'browser-key' }).sign(privateKey);
+  assert.equal(await tokenWith({ client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }), 200);
+
+  // Back to the secret for the tests that follow (the keys stay registered).
+  await page.locator('[data-auth-panel]').getByLabel('Client authentication').selectOption('client_secret');
+  await page.locator('[data-auth-panel]').getByRole('button', { name: 'Save authentication' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-auth-panel] select')?.value === 'client_secret');
+  await idle(page);
+  assert.equal((await apiApp()).token_endpoint_auth_method, 'client_secret');
+  assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 200);
+  assert.deepEqual(page.problems(), []);
 });
 
 test('settings: edits are saved in normalised form', async () => {

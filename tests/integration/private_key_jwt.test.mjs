@@ -7,7 +7,7 @@
 // secret refused for such apps.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import * as jose from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
@@ -251,7 +251,12 @@ describe('private_key_jwt client authentication', () => {
     await bad(pkj({ keys: [p384.jwk] }), 'unsupported_key_type', 'jwks.keys[0]');
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
     await bad(pkj({ keys: [weak] }), 'weak_key', 'jwks.keys[0]');
-    const huge = generateKeyPairSync('rsa', { modulusLength: 8192 }).publicKey.export({ format: 'jwk' });
+    // An 8192-bit modulus (random odd bytes: refused on size before any arithmetic;
+    // generating a real one takes tens of seconds).
+    const n = randomBytes(1024);
+    n[0] |= 0x80;
+    n[1023] |= 1;
+    const huge = { kty: 'RSA', n: n.toString('base64url'), e: 'AQAB' };
     await bad(pkj({ keys: [huge] }), 'unsupported_key_type', 'jwks.keys[0]');
     await bad(pkj({ keys: [{ ...es.jwk, alg: 'RS256' }] }), 'invalid_jwk', 'jwks.keys[0]');
     await bad(pkj({ keys: [{ ...es.jwk, use: 'enc' }] }), 'invalid_jwk', 'jwks.keys[0]');

@@ -105,6 +105,7 @@ function facts(app) {
       h('dt', {}, 'Post-logout URIs'), h('dd', {}, list(app.post_logout_redirect_uris)),
       h('dt', {}, 'Created'), h('dd', {}, time(app.created_at)),
       h('dt', {}, 'Updated'), h('dd', {}, time(app.updated_at)),
+      h('dt', {}, 'Authentication'), h('dd', {}, app.token_endpoint_auth_method === 'private_key_jwt' ? 'private key JWT' : 'client secret'),
       h('dt', {}, 'Secret rotated'), h('dd', {}, time(app.secret_rotated_at)),
       app.previous_secret_expires_at ? h('dt', {}, 'Previous secret') : null,
       app.previous_secret_expires_at ? h('dd', {}, 'works until ', time(app.previous_secret_expires_at)) : null));
@@ -179,6 +180,73 @@ function settingsPanel(ctx, app) {
     refresh();
   });
   return h('section', { class: 'panel' }, h('h2', { id: 'settings-title' }, 'Settings'), form);
+}
+
+const AUTH_METHODS = [
+  ['client_secret', 'Client secret (client_secret_basic or client_secret_post)'],
+  ['private_key_jwt', 'Private key JWT (RFC 7523): signed assertions, no shared secret'],
+];
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** A problem shaped like the API's, for checks made before sending (shown the same way). */
+const localProblem = (code, field, message) => Object.assign(new Error(message), {
+  problem: { detail: message, code, errors: [{ field, code, message }] },
+});
+
+/** Parses the pasted JWK set: null when empty; throws a field problem when it cannot be sent. */
+function readJwks(text) {
+  if (!text.trim()) return null;
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw localProblem('invalid_json', 'jwks', `The JWK set is not valid JSON: ${e.message}`);
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || !Array.isArray(doc.keys)) {
+    throw localProblem('invalid_jwks', 'jwks', 'Paste a JWK set: {"keys": [ …public keys… ]}.');
+  }
+  doc.keys.forEach((k, i) => {
+    const found = k && typeof k === 'object' ? PRIVATE_MEMBERS.find((m) => m in k) : null;
+    if (found) {
+      throw localProblem('private_key_material', `jwks.keys[${i}]`,
+        `Key ${i + 1} contains private key material ("${found}"). Paste only the public key — and treat that private key as exposed.`);
+    }
+  });
+  return doc;
+}
+
+/** SPEC §3.7: how the app authenticates at the token endpoint, and its public keys. */
+function authPanel(ctx, app) {
+  const method = selectField({
+    label: 'Client authentication', name: 'token_endpoint_auth_method', field: 'token_endpoint_auth_method',
+    options: AUTH_METHODS, value: app.token_endpoint_auth_method || 'client_secret',
+    hint: 'With private key JWT the client secret is refused; switching back accepts it again.',
+  });
+  const jwks = field({
+    label: 'Public keys (JWK set)', name: 'jwks', field: 'jwks', type: 'textarea', rows: 8,
+    spellcheck: 'false', autocomplete: 'off', class: 'code',
+    value: app.jwks ? JSON.stringify(app.jwks, null, 2) : '',
+    hint: 'Paste {"keys": [ … ]} with 1 to 3 public keys: EC P-256, RSA 2048–4096 bits or Ed25519. Never a private key. Leave empty to remove (client secret only).',
+  });
+  const keys = app.jwks?.keys || [];
+  const current = keys.length
+    ? h('ul', { class: 'key-list' }, keys.map((k) => h('li', {}, code(k.kid), ` ${k.kty}${k.crv ? ` ${k.crv}` : ''}, ${k.alg}`)))
+    : h('p', { class: 'muted' }, 'No public keys registered.');
+  const form = h('form', { 'aria-labelledby': 'auth-title' }, method, jwks,
+    h('button', { type: 'submit', class: 'primary', 'data-focus-key': 'save-auth' }, 'Save authentication'));
+  onSubmit(form, async () => {
+    const body = { token_endpoint_auth_method: method.control.value, jwks: readJwks(jwks.control.value) };
+    await api('PATCH', appPath(ctx, app.id), body);
+    toast(body.token_endpoint_auth_method === 'private_key_jwt'
+      ? 'Saved: the app authenticates with private key JWT; its client secret is refused.'
+      : 'Saved: the app authenticates with its client secret.');
+    refresh();
+  });
+  return h('section', { class: 'panel', 'data-auth-panel': '' },
+    h('h2', { id: 'auth-title' }, 'Client authentication'),
+    h('p', { class: 'muted' }, 'Private key JWT: your backend signs a short-lived assertion (RFC 7523) with a private key that never leaves it; the token endpoint checks it against these public keys.'),
+    h('h3', {}, 'Registered keys'), current,
+    form);
 }
 
 function planPanel(ctx, app, plans) {
@@ -299,6 +367,7 @@ export async function detail(ctx) {
     facts(app),
     manage ? credentialsPanel(ctx, app) : null,
     manage ? settingsPanel(ctx, app) : null,
+    manage ? authPanel(ctx, app) : null,
     manage ? planPanel(ctx, app, plans) : null,
     manage ? storagePanel(ctx, app) : null,
     manage ? deletePanel(ctx, app) : null);
