@@ -218,7 +218,7 @@ function readJwks(text) {
 /** SPEC §3.7: how the app authenticates at the token endpoint, and its public keys. */
 function authPanel(ctx, app) {
   const method = selectField({
-    label: 'Client authentication', name: 'token_endpoint_auth_method', field: 'token_endpoint_auth_method',
+    label: 'Authentication method', name: 'token_endpoint_auth_method', field: 'token_endpoint_auth_method',
     options: AUTH_METHODS, value: app.token_endpoint_auth_method || 'client_secret',
     hint: 'With private key JWT the client secret is refused; switching back accepts it again.',
   });
