@@ -213,7 +213,7 @@ static const struct migration migration_scripts[] = {
      * working until previous_secret_expires_at (both NULL when none) */
     {.sql = "ALTER TABLE apps ADD COLUMN previous_secret_hash TEXT;"
             "ALTER TABLE apps ADD COLUMN previous_secret_expires_at BIGINT;"},
-    /* 6: private_key_jwt (SPEC §3.7): how the app authenticates at the token endpoint
+    /* 7: private_key_jwt (SPEC §3.7): how the app authenticates at the token endpoint
      * ('client_secret' or 'private_key_jwt') and its public JWK set (normalised
      * JSON text, NULL when none) */
     {.sql = "ALTER TABLE apps ADD COLUMN token_endpoint_auth_method TEXT NOT NULL "
