@@ -81,8 +81,8 @@ json_t *api_app_to_json(const struct app_row *a)
         time_format_rfc3339(a->previous_secret_expires_at, previous);
     json_t *jwks = a->jwks ? json_loads(a->jwks, 0, NULL) : NULL;
     return json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s?,s:s,s:o}", "id", a->id,
-        "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s?,s:s,s:o,s:b}", "id",
+        a->id, "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
         "license_region_code", a->license_region_code, "db_code", a->db_code, "enabled", a->enabled,
         "plan_code", a->plan_code[0] ? a->plan_code : NULL, "redirect_uris",
         apps_json_array(a->redirect_uris), "post_logout_redirect_uris",
@@ -92,7 +92,7 @@ json_t *api_app_to_json(const struct app_row *a)
         "updated_at", updated, "secret_rotated_at", rotated, "previous_secret_expires_at",
         in_grace ? previous : NULL, "token_endpoint_auth_method",
         a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method : APP_AUTH_METHOD_SECRET,
-        "jwks", jwks ? jwks : json_null());
+        "jwks", jwks ? jwks : json_null(), "dpop_bound_access_tokens", a->dpop_bound_access_tokens);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -384,6 +384,8 @@ struct apps_client_auth {
     const char *method; /* APP_AUTH_METHOD_*, NULL when absent */
     bool jwks_present;  /* "jwks" given, as a set or null */
     char *jwks;         /* normalised set text (malloc'd), NULL for null */
+    bool dpop_present;  /* "dpop_bound_access_tokens" given */
+    bool dpop;
 };
 
 /*
@@ -410,6 +412,9 @@ static bool apps_parse_client_auth(const json_t *body, struct apps_client_auth *
             return false;
         }
     }
+    if (!json_input_get_bool(body, "dpop_bound_access_tokens", false, &out->dpop_present,
+                             &out->dpop, p))
+        return false;
     const json_t *jwks = json_object_get(body, "jwks");
     if (jwks) {
         out->jwks_present = true;
@@ -450,6 +455,11 @@ static bool apps_apply_client_auth(struct app_row *app, struct apps_client_auth 
         if (changed)
             json_array_append_new(changed, json_string("jwks"));
     }
+    if (in->dpop_present && in->dpop != app->dpop_bound_access_tokens) {
+        app->dpop_bound_access_tokens = in->dpop;
+        if (changed)
+            json_array_append_new(changed, json_string("dpop_bound_access_tokens"));
+    }
     if (strcmp(app->token_endpoint_auth_method, APP_AUTH_METHOD_PRIVATE_KEY_JWT) == 0 &&
         !app->jwks) {
         problem_set(p, 400, "jwks_required", "jwks",
@@ -487,6 +497,7 @@ static const char *const create_fields[] = {"name",
                                             "storage",
                                             "token_endpoint_auth_method",
                                             "jwks",
+                                            "dpop_bound_access_tokens",
                                             NULL};
 
 struct apps_create_input {
@@ -739,6 +750,7 @@ static const char *const patch_fields[] = {"name",
                                            "allowed_domains",
                                            "token_endpoint_auth_method",
                                            "jwks",
+                                           "dpop_bound_access_tokens",
                                            NULL};
 static const char *const immutable_fields[] = {"region_code", "license_region_code", "db_code",
                                                NULL};

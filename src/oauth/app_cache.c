@@ -72,6 +72,7 @@ struct app_cache_entry {
     bool has_region;
     bool has_db_code;
     bool private_key_jwt;
+    bool dpop_required;
     uint16_t client_id_len;
     uint16_t plan_code_len;
     uint16_t scopes_len;
@@ -296,6 +297,7 @@ static struct app_cache_entry *app_cache_compile(struct app_cache *cache, const 
             goto fail;
         e->previous->expires_at = row->previous_secret_expires_at;
     }
+    e->dpop_required = row->dpop_required;
     /* Keys are loaded for private_key_jwt apps only: the others never use them. */
     if (row->private_key_jwt) {
         e->private_key_jwt = true;
@@ -617,6 +619,7 @@ static int app_cache_copy_out(const struct app_cache *cache, const struct app_ca
         memcpy(facts->previous_sha256, e->previous->sha256, sizeof facts->previous_sha256);
     }
     facts->private_key_jwt = e->private_key_jwt;
+    facts->dpop_required = e->dpop_required;
     if (keys && e->jwks) {
         client_jwks_acquire(e->jwks);
         *keys = e->jwks;

@@ -79,6 +79,7 @@ struct app_facts {
     /* SPEC §3.7: the app authenticates with private_key_jwt only (its shared
      * secret is refused); its keys come from app_cache_lookup_keys. */
     bool private_key_jwt;
+    bool dpop_required; /* dpop_bound_access_tokens: tokens only with a DPoP proof */
     bool enabled;
     bool tenant_active;
     bool has_region;

@@ -52,7 +52,10 @@ static json_t *introspect_result(struct service *svc, const struct app_facts *ca
     json_t *doc = json_pack("{s:b}", "active", 1);
     if (doc && json_object_update(doc, t.claims) == 0 &&
         json_object_set_new(doc, "active", json_true()) == 0 &&
-        json_object_set_new(doc, "token_type", json_string("Bearer")) == 0) {
+        json_object_set_new(doc, "token_type",
+                            json_string(json_object_get(json_object_get(t.claims, "cnf"), "jkt")
+                                            ? "DPoP"
+                                            : "Bearer")) == 0) {
         access_token_free(&t);
         return doc;
     }

@@ -62,6 +62,8 @@ static void oauth_metadata(struct http_request *req, struct http_reply *reply)
         {json_string("token_endpoint_auth_signing_alg_values_supported"), json_copy(algs)},
         {json_string("introspection_endpoint_auth_signing_alg_values_supported"), json_copy(algs)},
         {json_string("revocation_endpoint_auth_signing_alg_values_supported"), json_copy(algs)},
+        /* RFC 9449 §5.1 (DPoP proofs take the same algorithms as assertions) */
+        {json_string("dpop_signing_alg_values_supported"), json_copy(algs)},
         {json_string("scopes_supported"), metadata_scopes(cfg->scopes)},
         /* No authorization endpoint: client_credentials needs none. */
         {json_string("response_types_supported"), json_array()},

@@ -15,7 +15,7 @@ static const char app_facts_sql[] =
     "SELECT 0, a.id, a.tenant_id, a.secret_hash, a.license_region_code, a.db_code, a.enabled,"
     "       t.status, a.plan_code, p.code, p.status, p.entitlements, a.allowed_domains,"
     "       CAST(NULL AS TEXT), a.previous_secret_hash, a.previous_secret_expires_at,"
-    "       a.token_endpoint_auth_method, a.jwks"
+    "       a.token_endpoint_auth_method, a.jwks, a.dpop_bound_access_tokens"
     "  FROM apps a"
     "  JOIN tenants t ON t.id = a.tenant_id"
     "  LEFT JOIN plans p ON p.code = a.plan_code"
@@ -24,7 +24,7 @@ static const char app_facts_sql[] =
     "SELECT 1, pc.id, CAST(NULL AS TEXT), pc.secret_hash, CAST(NULL AS TEXT),"
     "       CAST(NULL AS TEXT), 1, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),"
     "       CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), pc.scopes,"
-    "       CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)"
+    "       CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0"
     "  FROM platform_clients pc"
     " WHERE pc.client_id = $1 AND pc.deleted_at IS NULL";
 
@@ -101,6 +101,7 @@ int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_fa
                            strcmp(db_column_text(s, 16), "private_key_jwt") == 0;
     if (!out->platform)
         out->jwks = app_facts_dup(db_column_text(s, 17), &ok);
+    out->dpop_required = db_column_int(s, 18) != 0;
     /* A second row would mean the same client_id in both tables: refuse it. */
     if (ok && db_step(s) != DB_DONE)
         ok = false;

@@ -36,6 +36,7 @@ struct app_facts_row {
     char *scopes;                       /* platform client scopes text, NULL for apps */
     bool private_key_jwt;               /* token_endpoint_auth_method is private_key_jwt */
     char *jwks;                         /* the app's public JWK set text, NULL when none */
+    bool dpop_required;                 /* dpop_bound_access_tokens (apps) */
 };
 
 #define STORE_APP_FACTS_DB_ERROR (-1) /* the database did not answer */

@@ -15,11 +15,12 @@
     "a.id, a.tenant_id, a.name, a.name_folded, a.client_id, a.license_region_code, "               \
     "a.db_code, a.enabled, a.plan_code, a.redirect_uris, a.post_logout_redirect_uris, "            \
     "a.allowed_domains, a.created_at, a.updated_at, a.secret_rotated_at, "                         \
-    "a.previous_secret_expires_at, a.token_endpoint_auth_method, a.jwks, s.app_id, "               \
+    "a.previous_secret_expires_at, a.token_endpoint_auth_method, a.jwks, "                         \
+    "a.dpop_bound_access_tokens, s.app_id, "                                                       \
     "s.provider, s.bucket, s.endpoint, s.region, s.access_key_id, "                                \
     "s.secret_access_key_last4, s.updated_at"
 #define APP_FROM " FROM apps a LEFT JOIN app_storage s ON s.app_id = a.id "
-#define APP_STORAGE_FIRST_COLUMN 19
+#define APP_STORAGE_FIRST_COLUMN 20
 
 void store_app_row_clear(struct app_row *a)
 {
@@ -74,7 +75,8 @@ static int apps_read_row(struct db_stmt *s, void *row)
         store_app_row_clear(out);
         return -1;
     }
-    out->has_storage = !db_column_is_null(s, 18);
+    out->dpop_bound_access_tokens = db_column_bool(s, 18);
+    out->has_storage = !db_column_is_null(s, 19);
     if (out->has_storage) {
         store_rows_copy_text(out->storage.app_id, sizeof out->storage.app_id, out->id);
         store_app_storage_read_columns(s, APP_STORAGE_FIRST_COLUMN, &out->storage);
@@ -177,8 +179,9 @@ int store_app_insert(struct db_conn *c, const struct app_row *a, const char *sec
         c, "INSERT INTO apps (id, tenant_id, name, name_folded, client_id, secret_hash, "
            "license_region_code, db_code, enabled, plan_code, redirect_uris, "
            "post_logout_redirect_uris, allowed_domains, created_at, updated_at, "
-           "secret_rotated_at, token_endpoint_auth_method, jwks) VALUES ($1, $2, $3, $4, $5, $6, "
-           "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)");
+           "secret_rotated_at, token_endpoint_auth_method, jwks, dpop_bound_access_tokens) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+           "$18, $19)");
     if (!s)
         return DB_ERROR;
     db_bind_text(s, 1, a->id);
@@ -201,6 +204,7 @@ int store_app_insert(struct db_conn *c, const struct app_row *a, const char *sec
                  a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method
                                                   : APP_AUTH_METHOD_SECRET);
     db_bind_text(s, 18, a->jwks);
+    db_bind_bool(s, 19, a->dpop_bound_access_tokens);
     int rc = db_step(s);
     db_finalize(s);
     if (rc != DB_DONE)
@@ -213,8 +217,8 @@ int store_app_update(struct db_conn *c, const struct app_row *a)
     struct db_stmt *s =
         db_prepare(c, "UPDATE apps SET name = $2, name_folded = $3, redirect_uris = $4, "
                       "post_logout_redirect_uris = $5, allowed_domains = $6, updated_at = $7, "
-                      "token_endpoint_auth_method = $8, jwks = $9 "
-                      "WHERE id = $1 AND deleted_at IS NULL");
+                      "token_endpoint_auth_method = $8, jwks = $9, "
+                      "dpop_bound_access_tokens = $10 WHERE id = $1 AND deleted_at IS NULL");
     if (!s)
         return DB_ERROR;
     db_bind_text(s, 1, a->id);
@@ -228,6 +232,7 @@ int store_app_update(struct db_conn *c, const struct app_row *a)
                  a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method
                                                   : APP_AUTH_METHOD_SECRET);
     db_bind_text(s, 9, a->jwks);
+    db_bind_bool(s, 10, a->dpop_bound_access_tokens);
     int rc = db_step(s);
     db_finalize(s);
     return rc;

@@ -62,8 +62,9 @@ struct app_row {
     int64_t previous_secret_expires_at;
     /* SPEC §3.7: "client_secret" or "private_key_jwt" (APP_AUTH_METHOD_*) */
     char token_endpoint_auth_method[24];
-    char *jwks;       /* normalised public JWK set text (malloc'd), NULL when none */
-    bool has_storage; /* storage below is valid (custom mode) */
+    char *jwks;                    /* normalised public JWK set text (malloc'd), NULL when none */
+    bool dpop_bound_access_tokens; /* SPEC §3.7: a DPoP proof is mandatory */
+    bool has_storage;              /* storage below is valid (custom mode) */
     struct app_storage_row storage;
 };
 

@@ -219,6 +219,8 @@ static const struct migration migration_scripts[] = {
     {.sql = "ALTER TABLE apps ADD COLUMN token_endpoint_auth_method TEXT NOT NULL "
             "DEFAULT 'client_secret';"
             "ALTER TABLE apps ADD COLUMN jwks TEXT;"},
+    /* 8: DPoP (SPEC §3.7): the app's tokens must be DPoP-bound (a proof is mandatory) */
+    {.sql = "ALTER TABLE apps ADD COLUMN dpop_bound_access_tokens INTEGER NOT NULL DEFAULT 0;"},
 };
 
 #define MIGRATION_COUNT (int)(sizeof migration_scripts / sizeof migration_scripts[0])
