@@ -1,4 +1,5 @@
 -- wrk script: private_key_jwt token requests, one pre-signed assertion per request
+-- (or, for lines "BODY<TAB>PROOF", a DPoP proof per request in the DPoP header)
 -- (assertions are single-use: a repeated jti is refused, so the bodies file must
 -- hold more lines than the run sends; bench/make-assertions.mjs writes it).
 --
@@ -31,10 +32,14 @@ function init(args)
 end
 
 function request()
-  local body = bodies[next_body]
-  if not body then exhausted = 1; body = bodies[1] end
+  local line = bodies[next_body]
+  if not line then exhausted = 1; line = bodies[1] end
   next_body = next_body + 1
-  return wrk.format(nil, nil, nil, body)
+  local tab = line:find('\t', 1, true)
+  if tab then -- "BODY<TAB>DPOP-PROOF" (bench/make-assertions.mjs dpop)
+    return wrk.format(nil, nil, { ['DPoP'] = line:sub(tab + 1) }, line:sub(1, tab - 1))
+  end
+  return wrk.format(nil, nil, nil, line)
 end
 
 function response(status, headers, body)

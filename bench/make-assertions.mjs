@@ -6,6 +6,9 @@
 //   node bench/make-assertions.mjs sign DIR CLIENT_ID AUDIENCE COUNT > bodies.txt
 //       one form body per line: grant_type, client_assertion_type, client_assertion
 //       (iss = sub = CLIENT_ID, aud = AUDIENCE, exp = now + 300, unique jti)
+//   node bench/make-assertions.mjs dpop DIR CLIENT_ID CLIENT_SECRET HTU COUNT > bodies.txt
+//       client_secret_post bodies, each followed by a TAB and a fresh DPoP proof
+//       (ES256, htm POST, htu HTU, iat now: valid for 60 s) for the DPoP header
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -34,7 +37,20 @@ if (cmd === 'keygen') {
     out.push(`grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=${input}.${sig.toString('base64url')}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
+} else if (cmd === 'dpop') {
+  const [clientId, secret, htu, count] = rest;
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const header = b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: publicKey.export({ format: 'jwk' }) });
+  const body = `grant_type=client_credentials&client_id=${encodeURIComponent(clientId)}&client_secret=${encodeURIComponent(secret)}`;
+  const now = Math.floor(Date.now() / 1000);
+  const out = [];
+  for (let i = 0; i < Number(count); i++) {
+    const input = `${header}.${b64({ htm: 'POST', htu, iat: now, jti: randomBytes(12).toString('base64url') })}`;
+    const sig = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    out.push(`${body}\t${input}.${sig.toString('base64url')}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
 } else {
-  console.error('usage: make-assertions.mjs keygen DIR [alg] | sign DIR CLIENT_ID AUDIENCE COUNT');
+  console.error('usage: make-assertions.mjs keygen DIR [alg] | sign DIR CLIENT_ID AUDIENCE COUNT | dpop DIR CLIENT_ID CLIENT_SECRET HTU COUNT');
   process.exit(2);
 }

@@ -17,7 +17,9 @@
 #   mode "assertion"        on the same server: the shared-secret run (token.lua),
 #                           then private_key_jwt (a second app with an ES256 key,
 #                           ASSERTION_ALG to change it; one pre-signed assertion per
-#                           request, bench/assertion.lua), one line each per CONNS
+#                           request, bench/assertion.lua), then DPoP (the secret
+#                           app plus a fresh ES256 proof per request), one line
+#                           each per CONNS
 #   mode "callgrind"        run the server under valgrind --tool=callgrind with one
 #                           thread, send SECS seconds of requests on one connection,
 #                           and print instructions per token for the token path
@@ -139,6 +141,13 @@ case $MODE in
       node "$HERE/make-assertions.mjs" sign "$WORK" "$PKJ_CLIENT" "$BASE" $((SECS * 40000 + 20000)) >"$WORK/bodies.txt"
       LINE=$(wrk -t1 -c"$c" -d"${SECS}s" --timeout 5s --latency -s "$HERE/assertion.lua" "$BASE/connect/token" -- "$WORK/bodies.txt" | grep '^wrk-token:')
       echo "tenantd-private_key_jwt-$AALG c=$c $(echo "$LINE" | sed -E 's/.*req_s=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) non2xx=([0-9]+).*exhausted=([0-9]).*/\1 \2 \3 \4 exhausted=\5/')"
+      # DPoP: the shared-secret app with a fresh ES256 proof per request (proofs are
+      # fresh for 60 s after their iat, so fewer are signed ahead than assertions).
+      node "$HERE/make-assertions.mjs" dpop "$WORK" "$CLIENT_ID" "$CLIENT_SECRET" "$BASE/connect/token" 20000 >"$WORK/warm.txt"
+      wrk -t1 -c"$c" -d1s -s "$HERE/assertion.lua" "$BASE/connect/token" -- "$WORK/warm.txt" >/dev/null
+      node "$HERE/make-assertions.mjs" dpop "$WORK" "$CLIENT_ID" "$CLIENT_SECRET" "$BASE/connect/token" $((SECS * 15000 + 20000)) >"$WORK/bodies.txt"
+      LINE=$(wrk -t1 -c"$c" -d"${SECS}s" --timeout 5s --latency -s "$HERE/assertion.lua" "$BASE/connect/token" -- "$WORK/bodies.txt" | grep '^wrk-token:')
+      echo "tenantd-secret+dpop-ES256 c=$c $(echo "$LINE" | sed -E 's/.*req_s=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) non2xx=([0-9]+).*exhausted=([0-9]).*/\1 \2 \3 \4 exhausted=\5/')"
     done
     ;;
   serve)

@@ -302,6 +302,22 @@ test('client authentication: switch to private key JWT with a pasted JWK set, wi
   await idle(page);
   assert.equal((await apiApp()).token_endpoint_auth_method, 'client_secret');
   assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 200);
+
+  // DPoP required, then not.
+  const dpopBox = page.locator('[data-auth-panel]').getByLabel('Require DPoP-bound tokens');
+  assert.equal(await dpopBox.isChecked(), false);
+  await dpopBox.check();
+  await page.locator('[data-auth-panel]').getByRole('button', { name: 'Save authentication' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-auth-panel] input[name="dpop_bound_access_tokens"]')?.checked === true);
+  await idle(page);
+  assert.equal((await apiApp()).dpop_bound_access_tokens, true);
+  assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 400, 'a proof is now required');
+  await page.locator('[data-auth-panel]').getByLabel('Require DPoP-bound tokens').uncheck();
+  await page.locator('[data-auth-panel]').getByRole('button', { name: 'Save authentication' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-auth-panel] input[name="dpop_bound_access_tokens"]')?.checked === false);
+  await idle(page);
+  assert.equal((await apiApp()).dpop_bound_access_tokens, false);
+  assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 200);
   assert.deepEqual(page.problems([400]), []);
 });
 

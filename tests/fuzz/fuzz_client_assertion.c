@@ -12,7 +12,9 @@
  *   2  the bytes are the assertion's claims JSON, signed with that fixed key under
  *      {"alg":"EdDSA"}: what happens after the signature. When accepted, iss = sub
  *      = the client, aud names the issuer or the token endpoint, exp is within the
- *      allowed window and jti is non-empty.
+ *      allowed window and jti is non-empty;
+ *   3  the bytes are a DPoP proof (src/oauth/dpop.c dpop_proof_check, RFC 9449):
+ *      an accepted one yields a 43-character thumbprint; a refusal always says why.
  * Abort on any violated invariant, besides memory safety (ASan/UBSan).
  */
 #include <stdbool.h>
@@ -27,6 +29,7 @@
 
 #include "crypto/base64url.h"
 #include "oauth/client_assertion.h"
+#include "oauth/dpop.h"
 
 #define CLIENT "tdc_fuzzclient000000000000"
 #define ISSUER "https://issuer.example"
@@ -145,20 +148,32 @@ static void check_signed_claims(const uint8_t *data, size_t size)
     free(jwt);
 }
 
+static void check_dpop(const uint8_t *data, size_t size)
+{
+    char jkt[DPOP_JKT_SIZE];
+    const char *why =
+        dpop_proof_check((const char *)data, size, "POST", TOKEN_ENDPOINT, NOW, NULL, jkt);
+    if (why ? jkt[0] != 0 : strlen(jkt) != 43)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     setup();
     if (size < 1)
         return 0;
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0:
         check_set(data + 1, size - 1);
         break;
     case 1:
         check_forged(data + 1, size - 1);
         break;
-    default:
+    case 2:
         check_signed_claims(data + 1, size - 1);
+        break;
+    default:
+        check_dpop(data + 1, size - 1);
         break;
     }
     return 0;

@@ -17,7 +17,7 @@ const APP_KEYS = [
   'id', 'tenant_id', 'name', 'client_id', 'license_region_code', 'db_code', 'enabled', 'plan_code',
   'redirect_uris', 'post_logout_redirect_uris', 'allowed_domains', 'storage', 'created_at',
   'updated_at', 'secret_rotated_at', 'previous_secret_expires_at', 'token_endpoint_auth_method',
-  'jwks',
+  'jwks', 'dpop_bound_access_tokens',
 ].sort();
 
 function must(r, want) {

@@ -5,7 +5,7 @@
 
 import { api, canManage, listAll, seg } from './api.js';
 import { confirmDialog, rotationDialog, secretDialog, typedConfirm } from './dialogs.js';
-import { badge, code, field, h, onSubmit, selectField, table, time, toast, withButton } from './dom.js';
+import { badge, checkbox, code, field, h, onSubmit, selectField, table, time, toast, withButton } from './dom.js';
 import { go, refresh } from './nav.js';
 import { domainInputs, optionalStorage, storageFields, uriList } from './widgets.js';
 
@@ -228,14 +228,23 @@ function authPanel(ctx, app) {
     value: app.jwks ? JSON.stringify(app.jwks, null, 2) : '',
     hint: 'Paste {"keys": [ … ]} with 1 to 3 public keys: EC P-256, RSA 2048–4096 bits or Ed25519. Never a private key. Leave empty to remove (client secret only).',
   });
+  const dpop = checkbox({
+    label: 'Require DPoP-bound tokens', name: 'dpop_bound_access_tokens', field: 'dpop_bound_access_tokens',
+    checked: Boolean(app.dpop_bound_access_tokens),
+    hint: ' Token requests without a DPoP proof (RFC 9449) are refused; tokens carry cnf.jkt, the proof key’s thumbprint.',
+  });
   const keys = app.jwks?.keys || [];
   const current = keys.length
     ? h('ul', { class: 'key-list' }, keys.map((k) => h('li', {}, code(k.kid), ` ${k.kty}${k.crv ? ` ${k.crv}` : ''}, ${k.alg}`)))
     : h('p', { class: 'muted' }, 'No public keys registered.');
-  const form = h('form', { 'aria-labelledby': 'auth-title' }, method, jwks,
+  const form = h('form', { 'aria-labelledby': 'auth-title' }, method, jwks, dpop,
     h('button', { type: 'submit', class: 'primary', 'data-focus-key': 'save-auth' }, 'Save authentication'));
   onSubmit(form, async () => {
-    const body = { token_endpoint_auth_method: method.control.value, jwks: readJwks(jwks.control.value) };
+    const body = {
+      token_endpoint_auth_method: method.control.value,
+      jwks: readJwks(jwks.control.value),
+      dpop_bound_access_tokens: dpop.control.checked,
+    };
     await api('PATCH', appPath(ctx, app.id), body);
     toast(body.token_endpoint_auth_method === 'private_key_jwt'
       ? 'Saved: the app authenticates with private key JWT; its client secret is refused.'
