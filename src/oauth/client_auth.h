@@ -14,6 +14,11 @@
  * refused by the throttle (secrets are 256-bit random, so the throttle sheds cost
  * and tells a misconfigured caller to back off; it does not stop guessing).
  * Credentials holding a control character are refused before any lookup.
+ *
+ * SPEC §3.7: during a grace rotation the previous secret is tried only when the
+ * current one fails (and only until its expiry, checked against the clock); an app
+ * using private_key_jwt refuses its shared secret and authenticates with a signed
+ * client assertion instead (client_auth_verify_assertion, oauth/client_assertion.h).
  */
 #ifndef TENANTD_OAUTH_CLIENT_AUTH_H
 #define TENANTD_OAUTH_CLIENT_AUTH_H
