@@ -145,7 +145,7 @@ case $MODE in
       # fresh for 60 s after their iat, so fewer are signed ahead than assertions).
       node "$HERE/make-assertions.mjs" dpop "$WORK" "$CLIENT_ID" "$CLIENT_SECRET" "$BASE/connect/token" 20000 >"$WORK/warm.txt"
       wrk -t1 -c"$c" -d1s -s "$HERE/assertion.lua" "$BASE/connect/token" -- "$WORK/warm.txt" >/dev/null
-      node "$HERE/make-assertions.mjs" dpop "$WORK" "$CLIENT_ID" "$CLIENT_SECRET" "$BASE/connect/token" $((SECS * 15000 + 20000)) >"$WORK/bodies.txt"
+      node "$HERE/make-assertions.mjs" dpop "$WORK" "$CLIENT_ID" "$CLIENT_SECRET" "$BASE/connect/token" $((SECS * 10000 + 5000)) >"$WORK/bodies.txt"
       LINE=$(wrk -t1 -c"$c" -d"${SECS}s" --timeout 5s --latency -s "$HERE/assertion.lua" "$BASE/connect/token" -- "$WORK/bodies.txt" | grep '^wrk-token:')
       echo "tenantd-secret+dpop-ES256 c=$c $(echo "$LINE" | sed -E 's/.*req_s=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) non2xx=([0-9]+).*exhausted=([0-9]).*/\1 \2 \3 \4 exhausted=\5/')"
     done
