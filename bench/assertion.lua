@@ -37,7 +37,10 @@ function request()
   next_body = next_body + 1
   local tab = line:find('\t', 1, true)
   if tab then -- "BODY<TAB>DPOP-PROOF" (bench/make-assertions.mjs dpop)
-    return wrk.format(nil, nil, { ['DPoP'] = line:sub(tab + 1) }, line:sub(1, tab - 1))
+    -- wrk.format uses the given table instead of wrk.headers, so copy them in
+    local headers = { ['DPoP'] = line:sub(tab + 1) }
+    for k, v in pairs(wrk.headers) do headers[k] = v end
+    return wrk.format(nil, nil, headers, line:sub(1, tab - 1))
   end
   return wrk.format(nil, nil, nil, line)
 end
