@@ -33,7 +33,7 @@ struct config {
     int app_cache_max;            /* TENANTD_APP_CACHE_MAX: clients cached at most */
     int assertion_replay_max;     /* TENANTD_ASSERTION_REPLAY_MAX: jti values remembered at most */
     int stale_max_seconds;        /* TENANTD_STALE_MAX_SECONDS: SPEC §3.2a, default 300 */
-    int change_log_retention_seconds; /* TENANTD_CHANGE_LOG_RETENTION_SECONDS */
+    int change_log_retention_seconds;       /* TENANTD_CHANGE_LOG_RETENTION_SECONDS */
     struct trusted_proxies trusted_proxies; /* TENANTD_TRUSTED_PROXIES (SPEC §3.6) */
     enum log_format log_format;             /* TENANTD_LOG_FORMAT (json if stderr is no tty) */
     enum log_level log_level;               /* TENANTD_LOG_LEVEL (info) */

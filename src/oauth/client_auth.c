@@ -14,6 +14,7 @@
 #include "oauth/replay_cache.h"
 #include "ops/metrics.h"
 #include "service.h"
+#include "util/log.h"
 #include "util/throttle.h"
 #include "util/timeutil.h"
 
@@ -295,8 +296,8 @@ enum client_auth_result client_auth_verify_assertion(struct service *svc, const 
                 break;
             case REPLAY_FULL:
             default:
-                fprintf(stderr, "tenantd: assertion replay cache is full "
-                                "(TENANTD_ASSERTION_REPLAY_MAX); refusing private_key_jwt\n");
+                log_event(LOG_ERROR, "assertion replay cache is full "
+                                     "(TENANTD_ASSERTION_REPLAY_MAX); refusing private_key_jwt");
                 result = CLIENT_AUTH_UNAVAILABLE;
                 break;
             }

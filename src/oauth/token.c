@@ -338,8 +338,8 @@ void oauth_token_endpoint(struct http_request *req, struct http_reply *reply)
                 token_grant_assertion(req->service, &cred, form_get(&form, "scope"),
                                       req->remote_addr, http_request_header(req, "DPoP"), reply);
             else
-                token_grant_secret(req->service, &cred, form_get(&form, "scope"),
-                                   req->remote_addr, http_request_header(req, "DPoP"), reply);
+                token_grant_secret(req->service, &cred, form_get(&form, "scope"), req->remote_addr,
+                                   http_request_header(req, "DPoP"), reply);
         }
         client_credentials_free(&cred);
     }
