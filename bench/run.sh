@@ -14,6 +14,12 @@
 #                           tenantd) of /work/shared/bench/run-peer-suite.sh
 #   mode "serve"            seed, print the client credentials and keep serving
 #                           until Ctrl-C (for perf sessions: perf record -g -p PID)
+#   mode "assertion"        on the same server: the shared-secret run (token.lua),
+#                           then private_key_jwt (a second app with an ES256 key,
+#                           ASSERTION_ALG to change it; one pre-signed assertion per
+#                           request, bench/assertion.lua), then DPoP (the secret
+#                           app plus a fresh ES256 proof per request), one line
+#                           each per CONNS
 #   mode "callgrind"        run the server under valgrind --tool=callgrind with one
 #                           thread, send SECS seconds of requests on one connection,
 #                           and print instructions per token for the token path
@@ -117,6 +123,33 @@ case $MODE in
     EXTRA_TARGET="tenantd|$BASE/connect/token|$CLIENT_ID|$CLIENT_SECRET|$SCOPE|$PIDFILE|$BASE/.well-known/jwks.json" \
       REPS=$REPS CONNS=$CONNS SECS=$SECS "$BENCH_DIR/run-peer-suite.sh"
     ;;
+  assertion)
+    command -v node >/dev/null || { echo "bench: node is required" >&2; exit 1; }
+    AALG=${ASSERTION_ALG:-ES256}
+    node "$HERE/make-assertions.mjs" keygen "$WORK" "$AALG"
+    PKJ=$(api POST "/api/v1/tenants/$TENANT/apps" \
+      "{\"name\":\"bench-pkj\",\"region_code\":\"bench-eu\",\"allowed_domains\":[\"https://app.example.com\",\"localhost:3000\"],\"token_endpoint_auth_method\":\"private_key_jwt\",\"jwks\":$(cat "$WORK/jwks.json")}")
+    PKJ_ID=$(echo "$PKJ" | jq -r .app.id)
+    PKJ_CLIENT=$(echo "$PKJ" | jq -r .client_id)
+    api PUT "/api/v1/tenants/$TENANT/apps/$PKJ_ID/plan" '{"plan_code":"bench-pro"}' >/dev/null
+    for c in $CONNS; do
+      NAME=tenantd-secret SCOPE=$SCOPE PIDFILE=$PIDFILE \
+        "$BENCH_DIR/run-token-bench.sh" "$BASE/connect/token" "$CLIENT_ID" "$CLIENT_SECRET" "$c" "$SECS"
+      # Enough single-use assertions for the run at up to 40k/s (exp = now + 300 s).
+      node "$HERE/make-assertions.mjs" sign "$WORK" "$PKJ_CLIENT" "$BASE" 20000 >"$WORK/warm.txt"
+      wrk -t1 -c"$c" -d1s -s "$HERE/assertion.lua" "$BASE/connect/token" -- "$WORK/warm.txt" >/dev/null # warm the cache
+      node "$HERE/make-assertions.mjs" sign "$WORK" "$PKJ_CLIENT" "$BASE" $((SECS * 40000 + 20000)) >"$WORK/bodies.txt"
+      LINE=$(wrk -t1 -c"$c" -d"${SECS}s" --timeout 5s --latency -s "$HERE/assertion.lua" "$BASE/connect/token" -- "$WORK/bodies.txt" | grep '^wrk-token:')
+      echo "tenantd-private_key_jwt-$AALG c=$c $(echo "$LINE" | sed -E 's/.*req_s=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) non2xx=([0-9]+).*exhausted=([0-9]).*/\1 \2 \3 \4 exhausted=\5/')"
+      # DPoP: the shared-secret app with a fresh ES256 proof per request (proofs are
+      # fresh for 60 s after their iat, so fewer are signed ahead than assertions).
+      node "$HERE/make-assertions.mjs" dpop "$WORK" "$CLIENT_ID" "$CLIENT_SECRET" "$BASE/connect/token" 20000 >"$WORK/warm.txt"
+      wrk -t1 -c"$c" -d1s -s "$HERE/assertion.lua" "$BASE/connect/token" -- "$WORK/warm.txt" >/dev/null
+      node "$HERE/make-assertions.mjs" dpop "$WORK" "$CLIENT_ID" "$CLIENT_SECRET" "$BASE/connect/token" $((SECS * 10000 + 5000)) >"$WORK/bodies.txt"
+      LINE=$(wrk -t1 -c"$c" -d"${SECS}s" --timeout 5s --latency -s "$HERE/assertion.lua" "$BASE/connect/token" -- "$WORK/bodies.txt" | grep '^wrk-token:')
+      echo "tenantd-secret+dpop-ES256 c=$c $(echo "$LINE" | sed -E 's/.*req_s=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) non2xx=([0-9]+).*exhausted=([0-9]).*/\1 \2 \3 \4 exhausted=\5/')"
+    done
+    ;;
   serve)
     echo "client_id=$CLIENT_ID client_secret=$CLIENT_SECRET pid=$(cat "$PIDFILE") url=$BASE/connect/token"
     echo "serving until Ctrl-C" >&2
@@ -142,7 +175,7 @@ case $MODE in
           printf "   %9.0f  %-40s x%s\n", ir / calls, name, calls }'
     ;;
   *)
-    echo "bench: unknown mode $MODE (token | suite | serve | callgrind)" >&2
+    echo "bench: unknown mode $MODE (token | suite | assertion | serve | callgrind)" >&2
     exit 2
     ;;
 esac

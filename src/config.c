@@ -123,6 +123,7 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
     cfg->app_cache_max = 1000000;
     cfg->log_format = isatty(STDERR_FILENO) ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON;
     cfg->log_level = LOG_INFO;
+    cfg->assertion_replay_max = 1000000;
     cfg->stale_max_seconds = 300;
     cfg->change_log_retention_seconds = 3600;
 
@@ -203,6 +204,10 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
     if ((v = getenv("TENANTD_APP_CACHE_MAX")) && *v &&
         config_parse_int(v, "TENANTD_APP_CACHE_MAX", 64, 100000000, &cfg->app_cache_max, err,
                          err_size))
+        return -1;
+    if ((v = getenv("TENANTD_ASSERTION_REPLAY_MAX")) && *v &&
+        config_parse_int(v, "TENANTD_ASSERTION_REPLAY_MAX", 16, 100000000,
+                         &cfg->assertion_replay_max, err, err_size))
         return -1;
     if ((v = getenv("TENANTD_STALE_MAX_SECONDS")) && *v &&
         config_parse_int(v, "TENANTD_STALE_MAX_SECONDS", 1, 86400, &cfg->stale_max_seconds, err,

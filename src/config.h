@@ -25,14 +25,15 @@ struct config {
     char signing_alg[16]; /* ES256 | RS256 | Ed25519 | EdDSA */
     int app_limit_default;
     unsigned threads;
-    int key_publish_lead_seconds;     /* how long a new key is published before it signs */
-    int token_ttl_seconds;            /* 900 per SPEC */
-    int invitation_ttl_seconds;       /* 72 h per SPEC; TENANTD_INVITATION_TTL_SECONDS for tests */
-    bool cookie_secure;               /* issuer is https */
-    bool issuer_explicit;             /* set by flag/env; else derived from the bound port */
-    int app_cache_max;                /* TENANTD_APP_CACHE_MAX: clients cached at most */
-    int stale_max_seconds;            /* TENANTD_STALE_MAX_SECONDS: SPEC §3.2a, default 300 */
-    int change_log_retention_seconds; /* TENANTD_CHANGE_LOG_RETENTION_SECONDS */
+    int key_publish_lead_seconds; /* how long a new key is published before it signs */
+    int token_ttl_seconds;        /* 900 per SPEC */
+    int invitation_ttl_seconds;   /* 72 h per SPEC; TENANTD_INVITATION_TTL_SECONDS for tests */
+    bool cookie_secure;           /* issuer is https */
+    bool issuer_explicit;         /* set by flag/env; else derived from the bound port */
+    int app_cache_max;            /* TENANTD_APP_CACHE_MAX: clients cached at most */
+    int assertion_replay_max;     /* TENANTD_ASSERTION_REPLAY_MAX: jti values remembered at most */
+    int stale_max_seconds;        /* TENANTD_STALE_MAX_SECONDS: SPEC §3.2a, default 300 */
+    int change_log_retention_seconds;       /* TENANTD_CHANGE_LOG_RETENTION_SECONDS */
     struct trusted_proxies trusted_proxies; /* TENANTD_TRUSTED_PROXIES (SPEC §3.6) */
     enum log_format log_format;             /* TENANTD_LOG_FORMAT (json if stderr is no tty) */
     enum log_level log_level;               /* TENANTD_LOG_LEVEL (info) */

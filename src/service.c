@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "oauth/app_cache.h"
+#include "oauth/replay_cache.h"
 #include "oauth/change_feed.h"
 #include "crypto/master_key.h"
 #include "oauth/signing_keys.h"
@@ -85,7 +86,8 @@ int service_open(struct service *svc, const struct config *cfg, bool for_server,
             .stale_max_ms = (int64_t)cfg->stale_max_seconds * 1000,
         };
         svc->app_cache = app_cache_new(svc->db, &cache_config);
-        if (!svc->app_cache) {
+        svc->assertion_replay = replay_cache_new((size_t)cfg->assertion_replay_max);
+        if (!svc->app_cache || !svc->assertion_replay) {
             snprintf(err, err_size, "cannot create the app cache");
             goto fail;
         }
@@ -119,6 +121,7 @@ void service_close(struct service *svc)
     signing_keys_close(svc->signing_keys);
     change_feed_stop(svc->change_feed);
     app_cache_free(svc->app_cache);
+    replay_cache_free(svc->assertion_replay);
     throttle_free(svc->client_throttle);
     throttle_free(svc->login_throttle);
     throttle_free(svc->login_address_throttle);

@@ -20,6 +20,7 @@ struct app_cache;
 struct signing_keys;
 struct change_feed;
 struct readiness;
+struct replay_cache;
 
 struct service {
     struct config cfg;
@@ -33,7 +34,8 @@ struct service {
     struct app_cache *app_cache;             /* token path: client_id -> compiled facts */
     struct change_feed *change_feed;         /* keeps app_cache in step with the store */
     struct signing_keys *signing_keys;
-    struct readiness *readiness; /* /readyz's degraded checks (servers only) */
+    struct readiness *readiness;           /* /readyz's degraded checks (servers only) */
+    struct replay_cache *assertion_replay; /* private_key_jwt: jti values seen (per node) */
 };
 
 /*

@@ -7,6 +7,9 @@
  *   PATCH  /api/v1/tenants/{tid}/apps/{aid}           name, URIs, allowed domains
  *   POST   /api/v1/tenants/{tid}/apps/{aid}/disable   | enable
  *   POST   /api/v1/tenants/{tid}/apps/{aid}/secret    regenerate the client secret
+ *                                                     (optionally keeping the old one
+ *                                                     for a grace period, SPEC §3.7)
+ *   DELETE /api/v1/tenants/{tid}/apps/{aid}/secret/previous   end that grace period
  *   PUT    /api/v1/tenants/{tid}/apps/{aid}/plan      assign a plan
  *   DELETE /api/v1/tenants/{tid}/apps/{aid}/plan      unassign
  *   DELETE /api/v1/tenants/{tid}/apps/{aid}           soft delete (-> 204)
@@ -37,6 +40,7 @@
 #include "domain/secret_format.h"
 #include "domain/uris.h"
 #include "http/json_input.h"
+#include "oauth/client_assertion.h"
 #include "service.h"
 #include "store/ids.h"
 #include "store/plans.h"
@@ -58,21 +62,37 @@ static json_t *apps_json_array(const char *text)
     return v;
 }
 
+/* Is the app's previous secret still accepted at `now` (SPEC §3.7)? */
+static bool apps_previous_secret_active(const struct app_row *a, int64_t now)
+{
+    return a->previous_secret_expires_at > now;
+}
+
 json_t *api_app_to_json(const struct app_row *a)
 {
     char created[32], updated[32], rotated[32];
     time_format_rfc3339(a->created_at, created);
     time_format_rfc3339(a->updated_at, updated);
     time_format_rfc3339(a->secret_rotated_at, rotated);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s}", "id", a->id,
-                     "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
-                     "license_region_code", a->license_region_code, "db_code", a->db_code,
-                     "enabled", a->enabled, "plan_code", a->plan_code[0] ? a->plan_code : NULL,
-                     "redirect_uris", apps_json_array(a->redirect_uris),
-                     "post_logout_redirect_uris", apps_json_array(a->post_logout_redirect_uris),
-                     "allowed_domains", apps_json_array(a->allowed_domains), "storage",
-                     api_app_storage_to_json(a->has_storage ? &a->storage : NULL), "created_at",
-                     created, "updated_at", updated, "secret_rotated_at", rotated);
+    /* previous_secret_expires_at: null unless a grace rotation is still running. */
+    char previous[32];
+    bool in_grace = apps_previous_secret_active(a, time_now());
+    if (in_grace)
+        time_format_rfc3339(a->previous_secret_expires_at, previous);
+    json_t *jwks = a->jwks ? json_loads(a->jwks, 0, NULL) : NULL;
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s?,s:s,s:o,s:b}", "id",
+        a->id, "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
+        "license_region_code", a->license_region_code, "db_code", a->db_code, "enabled", a->enabled,
+        "plan_code", a->plan_code[0] ? a->plan_code : NULL, "redirect_uris",
+        apps_json_array(a->redirect_uris), "post_logout_redirect_uris",
+        apps_json_array(a->post_logout_redirect_uris), "allowed_domains",
+        apps_json_array(a->allowed_domains), "storage",
+        api_app_storage_to_json(a->has_storage ? &a->storage : NULL), "created_at", created,
+        "updated_at", updated, "secret_rotated_at", rotated, "previous_secret_expires_at",
+        in_grace ? previous : NULL, "token_endpoint_auth_method",
+        a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method : APP_AUTH_METHOD_SECRET,
+        "jwks", jwks ? jwks : json_null(), "dpop_bound_access_tokens", a->dpop_bound_access_tokens);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -359,12 +379,126 @@ static void apps_take_list(char **row_field, char **parsed)
     *parsed = NULL;
 }
 
+/* The client authentication settings a create or PATCH may carry (SPEC §3.7). */
+struct apps_client_auth {
+    const char *method; /* APP_AUTH_METHOD_*, NULL when absent */
+    bool jwks_present;  /* "jwks" given, as a set or null */
+    char *jwks;         /* normalised set text (malloc'd), NULL for null */
+    bool dpop_present;  /* "dpop_bound_access_tokens" given */
+    bool dpop;
+};
+
+/*
+ * Contract: body is untrusted. Reads token_endpoint_auth_method ("client_secret"
+ * or "private_key_jwt": else 400 unsupported_auth_method) and jwks (a public JWK
+ * set validated by client_jwks_validate, or null). Always call apps_client_auth_free.
+ */
+static bool apps_parse_client_auth(const json_t *body, struct apps_client_auth *out,
+                                   struct problem *p)
+{
+    memset(out, 0, sizeof *out);
+    const char *method = NULL;
+    if (!json_input_get_string(body, "token_endpoint_auth_method", false, false, &method, p))
+        return false;
+    if (method) {
+        if (strcmp(method, APP_AUTH_METHOD_SECRET) == 0)
+            out->method = APP_AUTH_METHOD_SECRET;
+        else if (strcmp(method, APP_AUTH_METHOD_PRIVATE_KEY_JWT) == 0)
+            out->method = APP_AUTH_METHOD_PRIVATE_KEY_JWT;
+        else {
+            problem_set(p, 400, "unsupported_auth_method", "token_endpoint_auth_method",
+                        "token_endpoint_auth_method must be \"client_secret\" or "
+                        "\"private_key_jwt\"");
+            return false;
+        }
+    }
+    if (!json_input_get_bool(body, "dpop_bound_access_tokens", false, &out->dpop_present,
+                             &out->dpop, p))
+        return false;
+    const json_t *jwks = json_object_get(body, "jwks");
+    if (jwks) {
+        out->jwks_present = true;
+        if (!json_is_null(jwks) && !client_jwks_validate(jwks, &out->jwks, p))
+            return false;
+    }
+    return true;
+}
+
+static void apps_client_auth_free(struct apps_client_auth *in)
+{
+    free(in->jwks);
+    memset(in, 0, sizeof *in);
+}
+
+/*
+ * Applies parsed settings to a row (appending the names of changed fields to
+ * changed, when not NULL) and checks the result: a private_key_jwt app needs a
+ * JWK set (400 jwks_required). Ownership of in->jwks passes to the row.
+ */
+static bool apps_apply_client_auth(struct app_row *app, struct apps_client_auth *in,
+                                   json_t *changed, struct problem *p)
+{
+    if (!app->token_endpoint_auth_method[0])
+        snprintf(app->token_endpoint_auth_method, sizeof app->token_endpoint_auth_method, "%s",
+                 APP_AUTH_METHOD_SECRET);
+    if (in->method && strcmp(in->method, app->token_endpoint_auth_method) != 0) {
+        snprintf(app->token_endpoint_auth_method, sizeof app->token_endpoint_auth_method, "%s",
+                 in->method);
+        if (changed)
+            json_array_append_new(changed, json_string("token_endpoint_auth_method"));
+    }
+    if (in->jwks_present && !(in->jwks && app->jwks && strcmp(in->jwks, app->jwks) == 0) &&
+        (in->jwks || app->jwks)) {
+        free(app->jwks);
+        app->jwks = in->jwks;
+        in->jwks = NULL;
+        if (changed)
+            json_array_append_new(changed, json_string("jwks"));
+    }
+    if (in->dpop_present && in->dpop != app->dpop_bound_access_tokens) {
+        app->dpop_bound_access_tokens = in->dpop;
+        if (changed)
+            json_array_append_new(changed, json_string("dpop_bound_access_tokens"));
+    }
+    if (strcmp(app->token_endpoint_auth_method, APP_AUTH_METHOD_PRIVATE_KEY_JWT) == 0 &&
+        !app->jwks) {
+        problem_set(p, 400, "jwks_required", "jwks",
+                    "private_key_jwt needs the app's public keys: set jwks to a JWK set");
+        return false;
+    }
+    return true;
+}
+
+/* The key ids of a stored set, for audit events (never key material). */
+static json_t *apps_jwks_kids(const char *jwks_text)
+{
+    json_t *kids = json_array();
+    json_t *doc = jwks_text ? json_loads(jwks_text, 0, NULL) : NULL;
+    size_t i;
+    json_t *k;
+    json_array_foreach(json_object_get(doc, "keys"), i, k)
+    {
+        json_t *kid = json_object_get(k, "kid");
+        if (json_is_string(kid))
+            json_array_append(kids, kid);
+    }
+    json_decref(doc);
+    return kids;
+}
+
 /* ------------------------------------------------------------------------------- */
 /* POST /api/v1/tenants/{tid}/apps                                                 */
 
-static const char *const create_fields[] = {
-    "name",    "region_code", "redirect_uris", "post_logout_redirect_uris", "allowed_domains",
-    "storage", NULL};
+static const char *const create_fields[] = {"name",
+                                            "region_code",
+                                            "redirect_uris",
+                                            "post_logout_redirect_uris",
+                                            "allowed_domains",
+                                            "storage",
+                                            "token_endpoint_auth_method",
+                                            "jwks",
+                                            "dpop_bound_access_tokens",
+                                            NULL};
 
 struct apps_create_input {
     struct app_row app; /* name, name_folded, region, lists filled */
@@ -398,7 +532,11 @@ static bool apps_create_parse(const json_t *body, struct apps_create_input *in, 
             return false;
         in->has_storage = true;
     }
-    return true;
+    struct apps_client_auth auth;
+    bool ok =
+        apps_parse_client_auth(body, &auth, p) && apps_apply_client_auth(&in->app, &auth, NULL, p);
+    apps_client_auth_free(&auth);
+    return ok;
 }
 
 /*
@@ -471,11 +609,12 @@ static int apps_create_in_tx(struct http_request *req, struct db_conn *c,
             return rc == DB_CONSTRAINT ? DB_ERROR : rc;
         a->has_storage = true;
     }
-    return audit_record(c, who, req, a->tenant_id, "app.create", "app", a->id,
-                        json_pack("{s:s,s:s,s:s,s:s,s:s?}", "name", a->name, "client_id",
-                                  a->client_id, "region_code", a->license_region_code, "db_code",
-                                  a->db_code, "storage_provider",
-                                  a->has_storage ? a->storage.provider : NULL));
+    return audit_record(
+        c, who, req, a->tenant_id, "app.create", "app", a->id,
+        json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:o}", "name", a->name, "client_id", a->client_id,
+                  "region_code", a->license_region_code, "db_code", a->db_code, "storage_provider",
+                  a->has_storage ? a->storage.provider : NULL, "token_endpoint_auth_method",
+                  a->token_endpoint_auth_method, "jwks_kids", apps_jwks_kids(a->jwks)));
 }
 
 static void apps_create(struct http_request *req, struct http_reply *reply)
@@ -605,8 +744,14 @@ static void apps_get(struct http_request *req, struct http_reply *reply)
 /* ------------------------------------------------------------------------------- */
 /* PATCH /api/v1/tenants/{tid}/apps/{aid}                                          */
 
-static const char *const patch_fields[] = {"name", "redirect_uris", "post_logout_redirect_uris",
-                                           "allowed_domains", NULL};
+static const char *const patch_fields[] = {"name",
+                                           "redirect_uris",
+                                           "post_logout_redirect_uris",
+                                           "allowed_domains",
+                                           "token_endpoint_auth_method",
+                                           "jwks",
+                                           "dpop_bound_access_tokens",
+                                           NULL};
 static const char *const immutable_fields[] = {"region_code", "license_region_code", "db_code",
                                                NULL};
 
@@ -631,12 +776,14 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
     const char *name_value = NULL;
     char name[APP_NAME_SIZE] = "", folded[APP_NAME_SIZE] = "";
     struct apps_lists lists = {0};
+    struct apps_client_auth auth = {0};
     bool ok = json_input_reject_unknown(body, patch_fields, &p) &&
               json_input_get_string(body, "name", false, false, &name_value, &p) &&
               (!name_value || apps_parse_name(name_value, name, folded, &p)) &&
-              apps_parse_lists(body, &lists, &p);
+              apps_parse_lists(body, &lists, &p) && apps_parse_client_auth(body, &auth, &p);
     json_decref(body);
     if (!ok) {
+        apps_client_auth_free(&auth);
         reply_problem(reply, &p);
         return;
     }
@@ -645,9 +792,19 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
     struct db_conn *c = api_app_write_begin(req, reply, &app);
     if (!c) {
         apps_lists_free(&lists);
+        apps_client_auth_free(&auth);
         return;
     }
     json_t *changed = json_array();
+    ok = apps_apply_client_auth(&app, &auth, changed, &p);
+    apps_client_auth_free(&auth);
+    if (!ok) {
+        json_decref(changed);
+        apps_lists_free(&lists);
+        store_app_row_clear(&app);
+        api_app_write_fail(req, reply, c, &p);
+        return;
+    }
     if (name[0] && strcmp(name, app.name) != 0) {
         int taken = store_app_name_taken(c, app.tenant_id, folded, app.id);
         if (taken != 0) {
@@ -699,9 +856,12 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
             return;
         }
         if (rc == DB_DONE)
-            rc = audit_record(c, &who, req, app.tenant_id, "app.update", "app", app.id,
-                              json_pack("{s:O,s:s,s:o}", "changed", changed, "name", app.name,
-                                        "allowed_domains", apps_json_array(app.allowed_domains)));
+            rc = audit_record(
+                c, &who, req, app.tenant_id, "app.update", "app", app.id,
+                json_pack("{s:O,s:s,s:o,s:s,s:o}", "changed", changed, "name", app.name,
+                          "allowed_domains", apps_json_array(app.allowed_domains),
+                          "token_endpoint_auth_method", app.token_endpoint_auth_method, "jwks_kids",
+                          apps_jwks_kids(app.jwks)));
     }
     json_decref(changed);
     api_app_write_end(req, reply, c, &app, rc, "updating an app");
@@ -753,12 +913,46 @@ static void apps_disable(struct http_request *req, struct http_reply *reply)
     apps_set_enabled(req, reply, false);
 }
 
-/* POST .../apps/{aid}/secret — the old secret stops working at the commit. */
+/*
+ * Contract: the body is untrusted. Reads the optional regeneration body: nothing,
+ * {} or {"previous_secret_expires_in": null} -> *keep_seconds = 0 (the old secret
+ * dies at the commit); {"previous_secret_expires_in": S} with an integer S in
+ * 1..APPS_PREVIOUS_SECRET_MAX_SECONDS -> *keep_seconds = S. Errors: 400
+ * unknown_field, invalid_type (not an integer), invalid_value (out of range),
+ * invalid_json.
+ */
+#define APPS_PREVIOUS_SECRET_MAX_SECONDS 86400
+static bool apps_regenerate_parse(struct http_request *req, long long *keep_seconds,
+                                  struct problem *p)
+{
+    static const char *const fields[] = {"previous_secret_expires_in", NULL};
+    *keep_seconds = 0;
+    json_t *body = json_input_object(req, true, p);
+    bool ok = body && json_input_reject_unknown(body, fields, p);
+    if (ok && !json_is_null(json_object_get(body, "previous_secret_expires_in")))
+        ok = json_input_get_int(body, "previous_secret_expires_in", false, NULL, 1,
+                                APPS_PREVIOUS_SECRET_MAX_SECONDS, keep_seconds, p);
+    json_decref(body);
+    return ok;
+}
+
+/*
+ * POST .../apps/{aid}/secret [{"previous_secret_expires_in": S}] — without S the
+ * old secret stops working at the commit (the seed's rule); with S it stays valid
+ * for S more seconds as the app's one previous secret (replacing any earlier one).
+ * Answers {client_id, client_secret, previous_secret_expires_at (null without S)}.
+ */
 static void apps_regenerate_secret(struct http_request *req, struct http_reply *reply)
 {
     struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN) || !apps_empty_body(req, reply))
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
         return;
+    struct problem p = {0};
+    long long keep_seconds = 0;
+    if (!apps_regenerate_parse(req, &keep_seconds, &p)) {
+        reply_problem(reply, &p);
+        return;
+    }
     char secret[64] = "", secret_hash[65] = "";
     if (credential_new_secret(CLIENT_SECRET_PREFIX, secret, secret_hash) != 0) {
         reply_error(reply, 500, "internal", NULL, "cannot generate a secret");
@@ -770,19 +964,64 @@ static void apps_regenerate_secret(struct http_request *req, struct http_reply *
         crypto_wipe(secret, sizeof secret);
         return;
     }
-    int rc = store_app_set_secret(c, app.id, secret_hash, time_now());
+    int64_t now = time_now();
+    int64_t keep_until = keep_seconds > 0 ? now + keep_seconds : 0;
+    char until[32] = "";
+    if (keep_until)
+        time_format_rfc3339(keep_until, until);
+    int rc = store_app_set_secret(c, app.id, secret_hash, now, keep_until);
     if (rc == DB_DONE)
         rc = audit_record(c, &who, req, app.tenant_id, "app.secret.regenerate", "app", app.id,
-                          json_pack("{s:s}", "client_id", app.client_id));
+                          json_pack("{s:s,s:s?,s:b}", "client_id", app.client_id,
+                                    "previous_secret_expires_at", keep_until ? until : NULL,
+                                    "replaced_previous_secret",
+                                    apps_previous_secret_active(&app, now)));
     if (rc != DB_DONE) {
         api_app_write_abort(req, c);
         api_reply_db_error(reply, rc, "regenerating a secret");
     } else if (api_app_write_commit(req, reply, c)) {
         db_release(req->service->db, c);
         reply_json(reply, 200,
-                   json_pack("{s:s,s:s}", "client_id", app.client_id, "client_secret", secret));
+                   json_pack("{s:s,s:s,s:s?}", "client_id", app.client_id, "client_secret", secret,
+                             "previous_secret_expires_at", keep_until ? until : NULL));
     }
     crypto_wipe(secret, sizeof secret);
+    store_app_row_clear(&app);
+}
+
+/*
+ * DELETE .../apps/{aid}/secret/previous — ends a grace rotation now: only the
+ * current secret works from the commit on. Idempotent: 204 also when no previous
+ * secret is running (then nothing is written and no audit event recorded).
+ */
+static void apps_end_previous_secret(struct http_request *req, struct http_reply *reply)
+{
+    struct principal who;
+    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+        return;
+    struct app_row app = {0};
+    struct db_conn *c = api_app_write_begin(req, reply, &app);
+    if (!c)
+        return;
+    int64_t now = time_now();
+    int rc = DB_DONE;
+    if (app.previous_secret_expires_at) {
+        char until[32];
+        time_format_rfc3339(app.previous_secret_expires_at, until);
+        bool active = apps_previous_secret_active(&app, now);
+        rc = store_app_end_previous_secret(c, app.id, now);
+        if (rc == DB_DONE && active)
+            rc = audit_record(c, &who, req, app.tenant_id, "app.secret.previous.end", "app", app.id,
+                              json_pack("{s:s,s:s}", "client_id", app.client_id,
+                                        "previous_secret_expires_at", until));
+    }
+    if (rc != DB_DONE) {
+        api_app_write_abort(req, c);
+        api_reply_db_error(reply, rc, "ending the previous secret");
+    } else if (api_app_write_commit(req, reply, c)) {
+        db_release(req->service->db, c);
+        reply_empty(reply, 204);
+    }
     store_app_row_clear(&app);
 }
 
@@ -951,6 +1190,7 @@ const struct http_route api_apps_routes[] = {
     {HTTP_POST, "/api/v1/tenants/{}/apps/{}/enable", apps_enable},
     {HTTP_POST, "/api/v1/tenants/{}/apps/{}/disable", apps_disable},
     {HTTP_POST, "/api/v1/tenants/{}/apps/{}/secret", apps_regenerate_secret},
+    {HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/secret/previous", apps_end_previous_secret},
     {HTTP_PUT, "/api/v1/tenants/{}/apps/{}/plan", apps_assign_plan},
     {HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/plan", apps_unassign_plan},
 };

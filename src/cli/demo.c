@@ -146,6 +146,7 @@ static int demo_seed(struct db_conn *c, const struct config *cfg, char client_id
         const char *rotate[] = {hash, now, app_id};
         if (demo_exec(c,
                       "UPDATE apps SET secret_hash = $1, secret_rotated_at = $2, "
+                      "previous_secret_hash = NULL, previous_secret_expires_at = NULL, "
                       "updated_at = $2 WHERE id = $3",
                       3, rotate) ||
             demo_select(c, "SELECT client_id FROM apps WHERE id = $1", app_id, client_id, 32) != 1)

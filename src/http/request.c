@@ -105,7 +105,7 @@ int http_basic_credentials_parse(const char *header, char **user, char **pass)
  * smuggling. Forwarded / X-Forwarded-For are lists by definition and may repeat. */
 static const char *const http_single_headers[] = {
     "Authorization",  "Content-Type",      "Cookie", "X-CSRF-Token", "Host",
-    "Content-Length", "Transfer-Encoding",
+    "Content-Length", "Transfer-Encoding", "DPoP",
 };
 #define HTTP_SINGLE_HEADER_COUNT (sizeof http_single_headers / sizeof http_single_headers[0])
 

@@ -33,6 +33,7 @@
 
 #include "crypto/base64url.h"
 #include "crypto/hash.h"
+#include "oauth/client_assertion.h"
 #include "oauth/scope.h"
 #include "store/app_facts.h"
 #include "store/db.h"
@@ -49,8 +50,17 @@ struct plan_segment {
     char b64[];
 };
 
+/* A previous secret still in its grace period (SPEC §3.7), kept out of line: only
+ * apps in the middle of a rotation pay for it. */
+struct app_cache_previous {
+    int64_t expires_at; /* unix seconds */
+    unsigned char sha256[32];
+};
+
 struct app_cache_entry {
-    struct app_cache_entry *next; /* hash chain */
+    struct app_cache_entry *next;        /* hash chain */
+    struct app_cache_previous *previous; /* NULL unless a grace rotation is running */
+    struct client_jwks *jwks;            /* private_key_jwt apps: their keys, else NULL */
     uint64_t hash;
     struct plan_segment *plan; /* NULL without a plan */
     uint32_t slot;             /* index in the shard's ring */
@@ -61,6 +71,8 @@ struct app_cache_entry {
     bool tenant_active;
     bool has_region;
     bool has_db_code;
+    bool private_key_jwt;
+    bool dpop_required;
     uint16_t client_id_len;
     uint16_t plan_code_len;
     uint16_t scopes_len;
@@ -231,7 +243,12 @@ static void app_cache_entry_free(struct app_cache *cache, struct app_cache_entry
     if (!e)
         return;
     plan_segment_release(cache, e->plan);
+    client_jwks_release(e->jwks);
     crypto_wipe(e->secret_sha256, sizeof e->secret_sha256);
+    if (e->previous) {
+        crypto_wipe(e->previous, sizeof *e->previous);
+        free(e->previous);
+    }
     free(e);
 }
 
@@ -270,6 +287,24 @@ static struct app_cache_entry *app_cache_compile(struct app_cache *cache, const 
         return NULL;
     if (!crypto_hex_decode(row->secret_hash, 64, e->secret_sha256, sizeof e->secret_sha256))
         goto fail;
+    /* A grace period that already ended needs no room; one that ends while the
+     * entry is cached is refused by the caller, which compares with the clock. */
+    if (row->previous_secret_hash[0] && row->previous_secret_expires_at > time_now()) {
+        e->previous = malloc(sizeof *e->previous);
+        if (!e->previous || strlen(row->previous_secret_hash) != 64 ||
+            !crypto_hex_decode(row->previous_secret_hash, 64, e->previous->sha256,
+                               sizeof e->previous->sha256))
+            goto fail;
+        e->previous->expires_at = row->previous_secret_expires_at;
+    }
+    e->dpop_required = row->dpop_required;
+    /* Keys are loaded for private_key_jwt apps only: the others never use them. */
+    if (row->private_key_jwt) {
+        e->private_key_jwt = true;
+        e->jwks = client_jwks_load(row->jwks);
+        if (!e->jwks)
+            goto fail;
+    }
     e->hash = h;
     e->client_id_len = (uint16_t)id_len;
     e->plan_code_len = (uint16_t)plan_len;
@@ -559,7 +594,8 @@ void app_cache_stats(struct app_cache *cache, struct app_cache_stats *out)
 
 /* Copies a found entry out; the return value of app_cache_lookup. Read lock held. */
 static int app_cache_copy_out(const struct app_cache *cache, const struct app_cache_entry *e,
-                              struct app_facts *facts, char *claims_out, size_t claims_cap)
+                              struct app_facts *facts, char *claims_out, size_t claims_cap,
+                              struct client_jwks **keys)
 {
     size_t plan_len = e->plan ? e->plan->b64_len : 0;
     size_t total = cache->global_len + e->claims_len + plan_len;
@@ -577,6 +613,17 @@ static int app_cache_copy_out(const struct app_cache *cache, const struct app_ca
     memcpy(facts->id, e->id, sizeof facts->id);
     memcpy(facts->tenant_id, e->tenant_id, sizeof facts->tenant_id);
     memcpy(facts->secret_sha256, e->secret_sha256, sizeof facts->secret_sha256);
+    if (e->previous) {
+        facts->has_previous = true;
+        facts->previous_expires_at = e->previous->expires_at;
+        memcpy(facts->previous_sha256, e->previous->sha256, sizeof facts->previous_sha256);
+    }
+    facts->private_key_jwt = e->private_key_jwt;
+    facts->dpop_required = e->dpop_required;
+    if (keys && e->jwks) {
+        client_jwks_acquire(e->jwks);
+        *keys = e->jwks;
+    }
     facts->enabled = e->enabled;
     facts->tenant_active = e->tenant_active;
     facts->has_region = e->has_region;
@@ -591,7 +638,7 @@ static int app_cache_copy_out(const struct app_cache *cache, const struct app_ca
 /* Miss path: one store query, compile, insert unless invalidated meanwhile. */
 static int app_cache_fill(struct app_cache *cache, struct app_cache_shard *sh, uint64_t h,
                           const char *client_id, struct app_facts *facts, char *claims_out,
-                          size_t claims_cap)
+                          size_t claims_cap, struct client_jwks **keys)
 {
     uint64_t generation = atomic_load(&sh->generation);
     struct app_facts_row row;
@@ -615,7 +662,7 @@ static int app_cache_fill(struct app_cache *cache, struct app_cache_shard *sh, u
             log_event(LOG_ERROR, "app cache: client %.64s has unusable stored data", client_id);
             atomic_fetch_add(&cache->fill_errors, 1);
         }
-        rc = e ? app_cache_copy_out(cache, e, facts, claims_out, claims_cap) : -1;
+        rc = e ? app_cache_copy_out(cache, e, facts, claims_out, claims_cap, keys) : -1;
     } else if (found == 0) {
         size_t len = strlen(client_id);
         n = malloc(sizeof *n + len + 1);
@@ -649,7 +696,15 @@ static int app_cache_fill(struct app_cache *cache, struct app_cache_shard *sh, u
 int app_cache_lookup(struct app_cache *cache, const char *client_id, struct app_facts *facts,
                      char *claims_out, size_t claims_cap)
 {
+    return app_cache_lookup_keys(cache, client_id, facts, claims_out, claims_cap, NULL);
+}
+
+int app_cache_lookup_keys(struct app_cache *cache, const char *client_id, struct app_facts *facts,
+                          char *claims_out, size_t claims_cap, struct client_jwks **keys)
+{
     memset(facts, 0, sizeof *facts);
+    if (keys)
+        *keys = NULL;
     if (!cache)
         return -1;
     size_t n = strnlen(client_id, APP_CACHE_CLIENT_ID_MAX + 1);
@@ -669,7 +724,7 @@ int app_cache_lookup(struct app_cache *cache, const char *client_id, struct app_
         struct app_cache_entry *e = *link;
         if (!atomic_load_explicit(&e->referenced, memory_order_relaxed))
             atomic_store_explicit(&e->referenced, true, memory_order_relaxed);
-        int rc = app_cache_copy_out(cache, e, facts, claims_out, claims_cap);
+        int rc = app_cache_copy_out(cache, e, facts, claims_out, claims_cap, keys);
         pthread_rwlock_unlock(&sh->lock);
         atomic_fetch_add_explicit(&sh->hits, 1, memory_order_relaxed);
         return rc;
@@ -685,7 +740,12 @@ int app_cache_lookup(struct app_cache *cache, const char *client_id, struct app_
         atomic_fetch_add(&cache->refused_unreachable, 1);
         return -1;
     }
-    return app_cache_fill(cache, sh, h, client_id, facts, claims_out, claims_cap);
+    int rc = app_cache_fill(cache, sh, h, client_id, facts, claims_out, claims_cap, keys);
+    if (rc != 1 && keys && *keys) {
+        client_jwks_release(*keys);
+        *keys = NULL;
+    }
+    return rc;
 }
 
 /* ---- availability --------------------------------------------------------- */

@@ -70,6 +70,16 @@ struct app_facts {
     char id[37];        /* app id, or platform client id */
     char tenant_id[37]; /* "" for platform clients */
     unsigned char secret_sha256[32];
+    /* Grace rotation (SPEC §3.7): the previous secret, to be accepted only while
+     * time_now() < previous_expires_at (unix seconds; compared at use, since the
+     * entry may be older than the expiry). has_previous false when there is none. */
+    bool has_previous;
+    int64_t previous_expires_at;
+    unsigned char previous_sha256[32];
+    /* SPEC §3.7: the app authenticates with private_key_jwt only (its shared
+     * secret is refused); its keys come from app_cache_lookup_keys. */
+    bool private_key_jwt;
+    bool dpop_required; /* dpop_bound_access_tokens: tokens only with a DPoP proof */
     bool enabled;
     bool tenant_active;
     bool has_region;
@@ -126,6 +136,15 @@ void app_cache_stats(struct app_cache *cache, struct app_cache_stats *out);
  */
 int app_cache_lookup(struct app_cache *cache, const char *client_id, struct app_facts *facts,
                      char *claims_out, size_t claims_cap);
+
+/*
+ * app_cache_lookup, plus one reference to the client's public keys
+ * (private_key_jwt apps; *keys NULL for every other client and on any result but
+ * 1). Release it with client_jwks_release once the assertion is verified.
+ */
+struct client_jwks;
+int app_cache_lookup_keys(struct app_cache *cache, const char *client_id, struct app_facts *facts,
+                          char *claims_out, size_t claims_cap, struct client_jwks **keys);
 
 /* Forget what may have changed. Any lookup that started before an invalidation and
  * is still loading does not cache what it read. */

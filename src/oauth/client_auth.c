@@ -10,9 +10,13 @@
 #include <string.h>
 
 #include "crypto/hash.h"
+#include "oauth/client_assertion.h"
+#include "oauth/replay_cache.h"
 #include "ops/metrics.h"
 #include "service.h"
+#include "util/log.h"
 #include "util/throttle.h"
+#include "util/timeutil.h"
 
 /* Compared against when the client_id is unknown, so that an unknown id costs
  * what a wrong secret costs. No secret hashes to it (it is not a SHA-256 output
@@ -103,6 +107,31 @@ bool client_credentials_read(struct http_request *req, const struct form *form,
     int basic = http_request_basic_auth(req, &cred->basic_user, &cred->basic_pass);
     const char *body_id = form_get(form, "client_id");
     const char *body_secret = form_get(form, "client_secret");
+    const char *assertion_type = form_get(form, "client_assertion_type");
+    const char *assertion = form_get(form, "client_assertion");
+    if (assertion_type || assertion) {
+        /* private_key_jwt (RFC 7521 §4.2, RFC 7523 §2.2): one method per request. */
+        const char *problem = NULL;
+        if (basic != 0 || body_secret)
+            problem = "use exactly one client authentication method";
+        else if (!assertion_type || !assertion || !*assertion)
+            problem = "client_assertion and client_assertion_type go together";
+        else if (strcmp(assertion_type, CLIENT_ASSERTION_TYPE_JWT) != 0)
+            problem = "unsupported client_assertion_type";
+        if (problem) {
+            oauth_reply_error(reply, 400, "invalid_request", problem);
+            return false;
+        }
+        if ((body_id && (!*body_id || !client_auth_text_is_clean(body_id))) ||
+            !client_auth_text_is_clean(assertion)) {
+            oauth_reply_error(reply, 401, "invalid_client", "client authentication failed");
+            return false;
+        }
+        cred->method = CLIENT_AUTH_JWT;
+        cred->client_id = body_id;
+        cred->client_assertion = assertion;
+        return true;
+    }
     if (basic > 0 && (!client_auth_text_is_clean(cred->basic_user) ||
                       !client_auth_text_is_clean(cred->basic_pass)))
         basic = -1;
@@ -167,8 +196,20 @@ enum client_auth_result client_auth_verify(struct service *svc, const char *remo
     crypto_sha256(client_secret, strlen(client_secret), digest);
     bool match =
         crypto_equal(digest, found ? facts->secret_sha256 : client_auth_dummy_hash, sizeof digest);
+    /* Grace rotation (SPEC §3.7): only when the current secret failed, the previous
+     * one, while its grace period runs — checked against the clock now, because the
+     * cached entry may be older than the expiry. The current secret's path pays one
+     * branch on a false flag. */
+    if (!match && found && facts->has_previous && time_now() < facts->previous_expires_at &&
+        crypto_equal(digest, facts->previous_sha256, sizeof digest)) {
+        match = true;
+        metrics_count_previous_secret_auth(svc->metrics);
+    }
     crypto_wipe(digest, sizeof digest);
-    if (found && match)
+    if (facts->has_previous)
+        crypto_wipe(facts->previous_sha256, sizeof facts->previous_sha256);
+    /* A private_key_jwt app's shared secret is not accepted (SPEC §3.7). */
+    if (found && match && !facts->private_key_jwt)
         return CLIENT_AUTH_OK;
     /* Unknown client and wrong secret reach this point alike (same work, same key
      * shape), so a 401 or 429 says nothing about existence. Checked before the
@@ -183,6 +224,124 @@ enum client_auth_result client_auth_verify(struct service *svc, const char *remo
         return CLIENT_AUTH_THROTTLED;
     }
     return CLIENT_AUTH_FAILED;
+}
+
+/* Counts a failed attempt for (remote_addr, client_id) and picks 401 or 429 (see
+ * client_auth_verify). */
+static enum client_auth_result client_auth_failed(struct service *svc, const char *remote_addr,
+                                                  const char *client_id,
+                                                  enum client_auth_result failure,
+                                                  struct app_facts *facts, int *retry_after)
+{
+    char key[256];
+    client_auth_key(key, sizeof key, remote_addr, client_id);
+    int wait = throttle_check(svc->client_throttle, key);
+    throttle_record_failure(svc->client_throttle, key);
+    metrics_count_auth_failure(svc->metrics);
+    memset(facts, 0, sizeof *facts);
+    if (wait > 0) {
+        *retry_after = wait;
+        return CLIENT_AUTH_THROTTLED;
+    }
+    return failure;
+}
+
+enum client_auth_result client_auth_verify_assertion(struct service *svc, const char *remote_addr,
+                                                     const char *client_id, const char *assertion,
+                                                     struct app_facts *facts, char *claims,
+                                                     size_t claims_cap, int *retry_after,
+                                                     const char **why)
+{
+    *retry_after = 0;
+    *why = NULL;
+    memset(facts, 0, sizeof *facts);
+    struct client_assertion parsed;
+    bool well_formed = client_assertion_parse(assertion, strlen(assertion), &parsed);
+    /* Whom the assertion speaks for: its iss (= sub, checked once it is verified);
+     * a body client_id must name the same client. */
+    const char *who = parsed.iss[0] ? parsed.iss : (client_id ? client_id : "");
+    if (!well_formed || !parsed.iss[0] || (client_id && strcmp(client_id, parsed.iss) != 0)) {
+        client_assertion_free(&parsed);
+        return client_auth_failed(svc, remote_addr, who, CLIENT_AUTH_FAILED, facts, retry_after);
+    }
+    struct client_jwks *keys = NULL;
+    int found = app_cache_lookup_keys(svc->app_cache, parsed.iss, facts, claims, claims_cap, &keys);
+    if (found < 0) {
+        client_assertion_free(&parsed);
+        return CLIENT_AUTH_UNAVAILABLE;
+    }
+    enum client_auth_result result = CLIENT_AUTH_FAILED;
+    if (found && facts->private_key_jwt && keys) {
+        char token_endpoint[sizeof svc->cfg.issuer + 32];
+        snprintf(token_endpoint, sizeof token_endpoint, "%s/connect/token", svc->cfg.issuer);
+        int64_t now = time_now();
+        enum client_assertion_verdict verdict = client_assertion_verify(
+            &parsed, keys, parsed.iss, svc->cfg.issuer, token_endpoint, now, why);
+        if (verdict == CLIENT_ASSERTION_BAD_CLAIMS) {
+            result = CLIENT_AUTH_REFUSED;
+        } else if (verdict == CLIENT_ASSERTION_OK) {
+            /* Only a correctly signed assertion reaches the replay cache, so nobody
+             * else can fill it or burn a client's jti. */
+            unsigned char key[REPLAY_CACHE_KEY_LEN];
+            replay_cache_key(parsed.iss, parsed.jti, key);
+            switch (replay_cache_check_and_remember(svc->assertion_replay, key,
+                                                    parsed.exp + CLIENT_ASSERTION_SKEW, now)) {
+            case REPLAY_FRESH:
+                result = CLIENT_AUTH_OK;
+                break;
+            case REPLAY_SEEN:
+                *why = "assertion jti was already used";
+                metrics_count_assertion_replay(svc->metrics);
+                result = CLIENT_AUTH_REFUSED;
+                break;
+            case REPLAY_FULL:
+            default:
+                log_event(LOG_ERROR, "assertion replay cache is full "
+                                     "(TENANTD_ASSERTION_REPLAY_MAX); refusing private_key_jwt");
+                result = CLIENT_AUTH_UNAVAILABLE;
+                break;
+            }
+        }
+    }
+    client_jwks_release(keys);
+    if (result == CLIENT_AUTH_OK) {
+        metrics_count_private_key_jwt_auth(svc->metrics);
+        client_assertion_free(&parsed);
+        return result;
+    }
+    if (result == CLIENT_AUTH_UNAVAILABLE) {
+        memset(facts, 0, sizeof *facts);
+        client_assertion_free(&parsed);
+        return result;
+    }
+    result = client_auth_failed(svc, remote_addr, parsed.iss, result, facts, retry_after);
+    client_assertion_free(&parsed);
+    return result;
+}
+
+enum client_auth_result client_auth_authenticate(struct service *svc, const char *remote_addr,
+                                                 const struct client_credentials *cred,
+                                                 struct app_facts *facts, char *claims,
+                                                 size_t claims_cap, int *retry_after,
+                                                 const char **why)
+{
+    *why = NULL;
+    if (cred->method == CLIENT_AUTH_JWT)
+        return client_auth_verify_assertion(svc, remote_addr, cred->client_id,
+                                            cred->client_assertion, facts, claims, claims_cap,
+                                            retry_after, why);
+    return client_auth_verify(svc, remote_addr, cred->client_id, cred->client_secret, facts, claims,
+                              claims_cap, retry_after);
+}
+
+void client_auth_reply_refusal(struct http_reply *reply, enum client_auth_result result, bool basic,
+                               int retry_after, const char *why)
+{
+    if (result == CLIENT_AUTH_REFUSED) {
+        oauth_reply_error(reply, 401, "invalid_client", why ? why : "client authentication failed");
+        return;
+    }
+    client_auth_reply_failure(reply, result, basic, retry_after);
 }
 
 void client_auth_reply_failure(struct http_reply *reply, enum client_auth_result result, bool basic,
@@ -203,6 +362,7 @@ void client_auth_reply_failure(struct http_reply *reply, enum client_auth_result
         reply_header(reply, "Retry-After", "1");
         return;
     case CLIENT_AUTH_FAILED:
+    case CLIENT_AUTH_REFUSED:
     default:
         oauth_reply_error(reply, 401, "invalid_client", "client authentication failed");
         if (basic)

@@ -52,13 +52,33 @@ static json_t *introspect_result(struct service *svc, const struct app_facts *ca
     json_t *doc = json_pack("{s:b}", "active", 1);
     if (doc && json_object_update(doc, t.claims) == 0 &&
         json_object_set_new(doc, "active", json_true()) == 0 &&
-        json_object_set_new(doc, "token_type", json_string("Bearer")) == 0) {
+        json_object_set_new(doc, "token_type",
+                            json_string(json_object_get(json_object_get(t.claims, "cnf"), "jkt")
+                                            ? "DPoP"
+                                            : "Bearer")) == 0) {
         access_token_free(&t);
         return doc;
     }
     json_decref(doc);
     access_token_free(&t);
     return NULL;
+}
+
+/* Introspection for a caller that has authenticated. */
+static void introspect_for(struct service *svc, const struct app_facts *caller, const char *token,
+                           struct http_reply *reply)
+{
+    if (!token || !*token) {
+        oauth_reply_error(reply, 400, "invalid_request", "token is required");
+        return;
+    }
+    json_t *doc = introspect_result(svc, caller, token);
+    if (!doc) {
+        oauth_reply_error(reply, 503, "temporarily_unavailable",
+                          "the service cannot check tokens right now");
+        return;
+    }
+    reply_json(reply, 200, doc);
 }
 
 void oauth_introspect_as(struct service *svc, const char *client_id, const char *client_secret,
@@ -73,17 +93,7 @@ void oauth_introspect_as(struct service *svc, const char *client_id, const char 
         client_auth_reply_failure(reply, auth, basic, retry_after);
         return;
     }
-    if (!token || !*token) {
-        oauth_reply_error(reply, 400, "invalid_request", "token is required");
-        return;
-    }
-    json_t *doc = introspect_result(svc, &caller, token);
-    if (!doc) {
-        oauth_reply_error(reply, 503, "temporarily_unavailable",
-                          "the service cannot check tokens right now");
-        return;
-    }
-    reply_json(reply, 200, doc);
+    introspect_for(svc, &caller, token, reply);
 }
 
 void oauth_introspect_endpoint(struct http_request *req, struct http_reply *reply)
@@ -92,10 +102,18 @@ void oauth_introspect_endpoint(struct http_request *req, struct http_reply *repl
     if (!oauth_read_form(req, &form, reply))
         return;
     struct client_credentials cred;
-    if (client_credentials_read(req, &form, &cred, reply))
-        oauth_introspect_as(req->service, cred.client_id, cred.client_secret,
-                            form_get(&form, "token"), req->remote_addr,
-                            cred.method == CLIENT_AUTH_BASIC, reply);
+    if (client_credentials_read(req, &form, &cred, reply)) {
+        struct app_facts caller;
+        int retry_after = 0;
+        const char *why = NULL;
+        enum client_auth_result auth = client_auth_authenticate(
+            req->service, req->remote_addr, &cred, &caller, NULL, 0, &retry_after, &why);
+        if (auth != CLIENT_AUTH_OK)
+            client_auth_reply_refusal(reply, auth, cred.method == CLIENT_AUTH_BASIC, retry_after,
+                                      why);
+        else
+            introspect_for(req->service, &caller, form_get(&form, "token"), reply);
+    }
     client_credentials_free(&cred);
     form_free(&form);
 }
@@ -123,10 +141,11 @@ void oauth_revoke_endpoint(struct http_request *req, struct http_reply *reply)
         goto out;
     struct app_facts caller;
     int retry_after = 0;
-    enum client_auth_result auth = client_auth_verify(
-        svc, req->remote_addr, cred.client_id, cred.client_secret, &caller, NULL, 0, &retry_after);
+    const char *why = NULL;
+    enum client_auth_result auth = client_auth_authenticate(svc, req->remote_addr, &cred, &caller,
+                                                            NULL, 0, &retry_after, &why);
     if (auth != CLIENT_AUTH_OK) {
-        client_auth_reply_failure(reply, auth, cred.method == CLIENT_AUTH_BASIC, retry_after);
+        client_auth_reply_refusal(reply, auth, cred.method == CLIENT_AUTH_BASIC, retry_after, why);
         goto out;
     }
     const char *token = form_get(&form, "token");

@@ -45,7 +45,10 @@ static void oauth_metadata(struct http_request *req, struct http_reply *reply)
 {
     const struct config *cfg = &req->service->cfg;
     json_t *doc = json_object();
-    json_t *methods = json_pack("[s,s]", "client_secret_basic", "client_secret_post");
+    json_t *methods =
+        json_pack("[s,s,s]", "client_secret_basic", "client_secret_post", "private_key_jwt");
+    /* private_key_jwt assertions: the algorithm follows the app's key type. */
+    json_t *algs = json_pack("[s,s,s,s]", "ES256", "RS256", "EdDSA", "Ed25519");
     json_t *members[][2] = {
         {json_string("issuer"), json_string(cfg->issuer)},
         {json_string("token_endpoint"), metadata_url(cfg->issuer, "/connect/token")},
@@ -56,11 +59,16 @@ static void oauth_metadata(struct http_request *req, struct http_reply *reply)
         {json_string("token_endpoint_auth_methods_supported"), json_copy(methods)},
         {json_string("introspection_endpoint_auth_methods_supported"), json_copy(methods)},
         {json_string("revocation_endpoint_auth_methods_supported"), json_copy(methods)},
+        {json_string("token_endpoint_auth_signing_alg_values_supported"), json_copy(algs)},
+        {json_string("introspection_endpoint_auth_signing_alg_values_supported"), json_copy(algs)},
+        {json_string("revocation_endpoint_auth_signing_alg_values_supported"), json_copy(algs)},
+        /* RFC 9449 §5.1 (DPoP proofs take the same algorithms as assertions) */
+        {json_string("dpop_signing_alg_values_supported"), json_copy(algs)},
         {json_string("scopes_supported"), metadata_scopes(cfg->scopes)},
         /* No authorization endpoint: client_credentials needs none. */
         {json_string("response_types_supported"), json_array()},
     };
-    bool ok = doc && methods;
+    bool ok = doc && methods && algs;
     for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
         const char *name = json_string_value(members[i][0]);
         ok = ok && name && members[i][1] && json_object_set(doc, name, members[i][1]) == 0;
@@ -68,6 +76,7 @@ static void oauth_metadata(struct http_request *req, struct http_reply *reply)
         json_decref(members[i][1]);
     }
     json_decref(methods);
+    json_decref(algs);
     if (!ok) {
         json_decref(doc);
         reply_error(reply, 500, "internal", NULL, "cannot build the metadata");

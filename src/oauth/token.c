@@ -27,6 +27,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "oauth/client_auth.h"
+#include "oauth/dpop.h"
 #include "oauth/jws.h"
 #include "oauth/scope.h"
 #include "oauth/signing_keys.h"
@@ -133,9 +134,10 @@ static void token_put_scope(struct token_text *t, const char *scope)
     TOKEN_PUT_LITERAL(t, "\"");
 }
 
-/* Signs and answers 200. claims is the client's base64url claims prefix. */
+/* Signs and answers 200. claims is the client's base64url claims prefix; jkt the
+ * DPoP key thumbprint (a DPoP-bound token: cnf.jkt, token_type DPoP) or NULL. */
 static void token_issue(struct service *svc, const struct app_facts *facts, const char *claims,
-                        const char *scope, struct http_reply *reply)
+                        const char *scope, const char *jkt, struct http_reply *reply)
 {
     struct signing_key_ref key;
     if (!signing_keys_acquire_signer(svc->signing_keys, &key)) {
@@ -152,7 +154,7 @@ static void token_issue(struct service *svc, const struct app_facts *facts, cons
     int ttl = svc->cfg.token_ttl_seconds;
 
     /* The per-token tail of the claims object, and the response after the token. */
-    char tail_buf[APP_CACHE_SCOPES_MAX + 128], suffix_buf[APP_CACHE_SCOPES_MAX + 96];
+    char tail_buf[APP_CACHE_SCOPES_MAX + 192], suffix_buf[APP_CACHE_SCOPES_MAX + 96];
     struct token_text tail = {tail_buf, sizeof tail_buf, 0, false};
     struct token_text suffix = {suffix_buf, sizeof suffix_buf, 0, false};
     TOKEN_PUT_LITERAL(&tail, "\"iat\":");
@@ -164,9 +166,17 @@ static void token_issue(struct service *svc, const struct app_facts *facts, cons
     TOKEN_PUT_LITERAL(&tail, ",\"jti\":\"");
     token_put(&tail, jti, strlen(jti));
     TOKEN_PUT_LITERAL(&tail, "\"");
+    if (jkt) { /* RFC 9449 §6.1; a thumbprint is base64url: nothing to escape */
+        TOKEN_PUT_LITERAL(&tail, ",\"cnf\":{\"jkt\":\"");
+        token_put(&tail, jkt, strlen(jkt));
+        TOKEN_PUT_LITERAL(&tail, "\"}");
+    }
     token_put_scope(&tail, scope);
     TOKEN_PUT_LITERAL(&tail, "}");
-    TOKEN_PUT_LITERAL(&suffix, "\",\"token_type\":\"Bearer\",\"expires_in\":");
+    if (jkt)
+        TOKEN_PUT_LITERAL(&suffix, "\",\"token_type\":\"DPoP\",\"expires_in\":");
+    else
+        TOKEN_PUT_LITERAL(&suffix, "\",\"token_type\":\"Bearer\",\"expires_in\":");
     token_put_int(&suffix, ttl);
     token_put_scope(&suffix, scope);
     TOKEN_PUT_LITERAL(&suffix, "}");
@@ -205,6 +215,53 @@ static void token_issue(struct service *svc, const struct app_facts *facts, cons
     reply_buffer(reply, 200, "application/json", body, prefix_len + token_len + suffix.len);
 }
 
+/* Steps 3 and 4 of SPEC §3.2 and the token, for a client that authenticated
+ * (facts and token_claims filled by the authentication). */
+static void token_grant_authenticated(struct service *svc, const struct app_facts *facts,
+                                      const char *scope, const char *dpop_proof, int64_t started,
+                                      struct http_reply *reply)
+{
+    const char *refusal = token_refusal(facts);
+    if (refusal) {
+        oauth_reply_error(reply, 400, "unauthorized_client", refusal);
+        return;
+    }
+    /* DPoP (RFC 9449, SPEC §3.7): a proof binds the token to its key; an app with
+     * dpop_bound_access_tokens gets no token without one. */
+    char jkt[DPOP_JKT_SIZE] = "";
+    if (dpop_proof) {
+        char htu[sizeof svc->cfg.issuer + 32];
+        snprintf(htu, sizeof htu, "%s/connect/token", svc->cfg.issuer);
+        const char *why = dpop_proof_check(dpop_proof, strlen(dpop_proof), "POST", htu, time_now(),
+                                           svc->assertion_replay, jkt);
+        if (why) {
+            oauth_reply_error(reply, 400, "invalid_dpop_proof", why);
+            return;
+        }
+    } else if (facts->dpop_required) {
+        oauth_reply_error(reply, 400, "invalid_dpop_proof",
+                          "this client must send a DPoP proof (dpop_bound_access_tokens)");
+        return;
+    }
+    char granted[APP_CACHE_SCOPES_MAX];
+    bool scope_ok;
+    if (facts->kind == APP_KIND_PLATFORM_CLIENT && (!scope || !*scope)) {
+        snprintf(granted, sizeof granted, "%s", facts->scopes); /* all it holds */
+        scope_ok = true;
+    } else if (facts->kind == APP_KIND_PLATFORM_CLIENT) {
+        scope_ok = scope_grant(scope, facts->scopes, false, granted, sizeof granted);
+    } else {
+        scope_ok = scope_grant(scope, svc->cfg.scopes, true, granted, sizeof granted);
+    }
+    if (!scope_ok) {
+        oauth_reply_error(reply, 400, "invalid_scope", "the requested scope is not allowed");
+        return;
+    }
+    token_issue(svc, facts, token_claims, granted, jkt[0] ? jkt : NULL, reply);
+    if (reply->status == 200)
+        metrics_observe_token(svc->metrics, token_clock_us() - started);
+}
+
 void oauth_token_grant(struct service *svc, const char *client_id, const char *client_secret,
                        const char *scope, const char *remote_addr, bool basic,
                        struct http_reply *reply)
@@ -219,28 +276,44 @@ void oauth_token_grant(struct service *svc, const char *client_id, const char *c
         client_auth_reply_failure(reply, auth, basic, retry_after);
         return;
     }
-    const char *refusal = token_refusal(&facts);
-    if (refusal) {
-        oauth_reply_error(reply, 400, "unauthorized_client", refusal);
+    token_grant_authenticated(svc, &facts, scope, NULL, started, reply);
+}
+
+/* The endpoint's secret path: oauth_token_grant with the request's DPoP proof. */
+static void token_grant_secret(struct service *svc, const struct client_credentials *cred,
+                               const char *scope, const char *remote_addr, const char *dpop_proof,
+                               struct http_reply *reply)
+{
+    int64_t started = token_clock_us();
+    struct app_facts facts;
+    int retry_after = 0;
+    enum client_auth_result auth =
+        client_auth_verify(svc, remote_addr, cred->client_id, cred->client_secret, &facts,
+                           token_claims, sizeof token_claims, &retry_after);
+    if (auth != CLIENT_AUTH_OK) {
+        client_auth_reply_failure(reply, auth, cred->method == CLIENT_AUTH_BASIC, retry_after);
         return;
     }
-    char granted[APP_CACHE_SCOPES_MAX];
-    bool scope_ok;
-    if (facts.kind == APP_KIND_PLATFORM_CLIENT && (!scope || !*scope)) {
-        snprintf(granted, sizeof granted, "%s", facts.scopes); /* all it holds */
-        scope_ok = true;
-    } else if (facts.kind == APP_KIND_PLATFORM_CLIENT) {
-        scope_ok = scope_grant(scope, facts.scopes, false, granted, sizeof granted);
-    } else {
-        scope_ok = scope_grant(scope, svc->cfg.scopes, true, granted, sizeof granted);
-    }
-    if (!scope_ok) {
-        oauth_reply_error(reply, 400, "invalid_scope", "the requested scope is not allowed");
+    token_grant_authenticated(svc, &facts, scope, dpop_proof, started, reply);
+}
+
+/* private_key_jwt (SPEC §3.7): the assertion instead of a secret; the rest is the same. */
+static void token_grant_assertion(struct service *svc, const struct client_credentials *cred,
+                                  const char *scope, const char *remote_addr,
+                                  const char *dpop_proof, struct http_reply *reply)
+{
+    int64_t started = token_clock_us();
+    struct app_facts facts;
+    int retry_after = 0;
+    const char *why = NULL;
+    enum client_auth_result auth =
+        client_auth_verify_assertion(svc, remote_addr, cred->client_id, cred->client_assertion,
+                                     &facts, token_claims, sizeof token_claims, &retry_after, &why);
+    if (auth != CLIENT_AUTH_OK) {
+        client_auth_reply_refusal(reply, auth, false, retry_after, why);
         return;
     }
-    token_issue(svc, &facts, token_claims, granted, reply);
-    if (reply->status == 200)
-        metrics_observe_token(svc->metrics, token_clock_us() - started);
+    token_grant_authenticated(svc, &facts, scope, dpop_proof, started, reply);
 }
 
 void oauth_token_endpoint(struct http_request *req, struct http_reply *reply)
@@ -257,11 +330,16 @@ void oauth_token_endpoint(struct http_request *req, struct http_reply *reply)
     } else {
         struct client_credentials cred;
         if (client_credentials_read(req, &form, &cred, reply)) {
-            /* a client_id is public (RFC 6749 §2.2): it names the caller in the access log */
-            snprintf(req->client_id, sizeof req->client_id, "%s", cred.client_id);
-            oauth_token_grant(req->service, cred.client_id, cred.client_secret,
-                              form_get(&form, "scope"), req->remote_addr,
-                              cred.method == CLIENT_AUTH_BASIC, reply);
+            /* a client_id is public (RFC 6749 §2.2): it names the caller in the access
+             * log (an assertion's client is known once it is parsed) */
+            snprintf(req->client_id, sizeof req->client_id, "%s",
+                     cred.client_id ? cred.client_id : "");
+            if (cred.method == CLIENT_AUTH_JWT)
+                token_grant_assertion(req->service, &cred, form_get(&form, "scope"),
+                                      req->remote_addr, http_request_header(req, "DPoP"), reply);
+            else
+                token_grant_secret(req->service, &cred, form_get(&form, "scope"), req->remote_addr,
+                                   http_request_header(req, "DPoP"), reply);
         }
         client_credentials_free(&cred);
     }

@@ -28,6 +28,9 @@ struct metrics {
     atomic_ullong token_count;
     atomic_ullong token_sum_us;
     atomic_ullong auth_failures;
+    atomic_ullong previous_secret_auths;
+    atomic_ullong private_key_jwt_auths;
+    atomic_ullong assertion_replays;
 };
 
 struct metrics *metrics_new(void)
@@ -91,6 +94,24 @@ void metrics_count_auth_failure(struct metrics *m)
 {
     if (m)
         atomic_fetch_add(&m->auth_failures, 1);
+}
+
+void metrics_count_private_key_jwt_auth(struct metrics *m)
+{
+    if (m)
+        atomic_fetch_add(&m->private_key_jwt_auths, 1);
+}
+
+void metrics_count_assertion_replay(struct metrics *m)
+{
+    if (m)
+        atomic_fetch_add(&m->assertion_replays, 1);
+}
+
+void metrics_count_previous_secret_auth(struct metrics *m)
+{
+    if (m)
+        atomic_fetch_add(&m->previous_secret_auths, 1);
 }
 
 /* The token path's series: one row each (the refusal counter has a label and is
@@ -193,6 +214,22 @@ char *metrics_render(struct metrics *m, const struct metrics_token_path *tp, siz
             "# TYPE tenantd_auth_failures_total counter\n"
             "tenantd_auth_failures_total %llu\n",
             atomic_load(&m->auth_failures));
+    fprintf(f,
+            "# HELP tenantd_previous_secret_authentications_total Client authentications that "
+            "succeeded with a previous secret during a grace rotation.\n"
+            "# TYPE tenantd_previous_secret_authentications_total counter\n"
+            "tenantd_previous_secret_authentications_total %llu\n",
+            atomic_load(&m->previous_secret_auths));
+    fprintf(f,
+            "# HELP tenantd_private_key_jwt_authentications_total Clients authenticated with a "
+            "private_key_jwt assertion.\n"
+            "# TYPE tenantd_private_key_jwt_authentications_total counter\n"
+            "tenantd_private_key_jwt_authentications_total %llu\n"
+            "# HELP tenantd_assertion_replays_total Correctly signed client assertions refused "
+            "because their jti was already used.\n"
+            "# TYPE tenantd_assertion_replays_total counter\n"
+            "tenantd_assertion_replays_total %llu\n",
+            atomic_load(&m->private_key_jwt_auths), atomic_load(&m->assertion_replays));
     metrics_render_token_path(f, tp);
     fclose(f);
     *len = size;

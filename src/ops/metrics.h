@@ -20,6 +20,11 @@ void metrics_free(struct metrics *m);
 void metrics_observe_request(struct metrics *m, const char *route, int status);
 void metrics_observe_token(struct metrics *m, int64_t micros);
 void metrics_count_auth_failure(struct metrics *m);
+/* A client authenticated with its previous secret (grace rotation, SPEC §3.7). */
+void metrics_count_previous_secret_auth(struct metrics *m);
+/* private_key_jwt: a client authenticated with an assertion / a replayed jti. */
+void metrics_count_private_key_jwt_auth(struct metrics *m);
+void metrics_count_assertion_replay(struct metrics *m);
 /* Renders the exposition text; extra gauges (cache size) passed in. malloc'd. */
 /* The token path's cache and change feed, as /metrics reports them (filled by the
  * caller from oauth/app_cache.h and oauth/change_feed.h, which ops/ does not use). */

@@ -14,7 +14,8 @@
 static const char app_facts_sql[] =
     "SELECT 0, a.id, a.tenant_id, a.secret_hash, a.license_region_code, a.db_code, a.enabled,"
     "       t.status, a.plan_code, p.code, p.status, p.entitlements, a.allowed_domains,"
-    "       CAST(NULL AS TEXT)"
+    "       CAST(NULL AS TEXT), a.previous_secret_hash, a.previous_secret_expires_at,"
+    "       a.token_endpoint_auth_method, a.jwks, a.dpop_bound_access_tokens"
     "  FROM apps a"
     "  JOIN tenants t ON t.id = a.tenant_id"
     "  LEFT JOIN plans p ON p.code = a.plan_code"
@@ -22,7 +23,8 @@ static const char app_facts_sql[] =
     "UNION ALL "
     "SELECT 1, pc.id, CAST(NULL AS TEXT), pc.secret_hash, CAST(NULL AS TEXT),"
     "       CAST(NULL AS TEXT), 1, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),"
-    "       CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), pc.scopes"
+    "       CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), pc.scopes,"
+    "       CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), 0"
     "  FROM platform_clients pc"
     " WHERE pc.client_id = $1 AND pc.deleted_at IS NULL";
 
@@ -51,6 +53,7 @@ void app_facts_row_free(struct app_facts_row *row)
     free(row->allowed_domains);
     free(row->entitlements);
     free(row->scopes);
+    free(row->jwks);
     memset(row, 0, sizeof *row);
 }
 
@@ -89,6 +92,16 @@ int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_fa
         out->allowed_domains = app_facts_dup(db_column_text(s, 12), &ok);
     else
         out->scopes = app_facts_dup(db_column_text(s, 13), &ok);
+    if (!db_column_is_null(s, 14) && !db_column_is_null(s, 15)) {
+        ok = ok && app_facts_copy(out->previous_secret_hash, sizeof out->previous_secret_hash,
+                                  db_column_text(s, 14));
+        out->previous_secret_expires_at = db_column_int(s, 15);
+    }
+    out->private_key_jwt = !out->platform && db_column_text(s, 16) &&
+                           strcmp(db_column_text(s, 16), "private_key_jwt") == 0;
+    if (!out->platform)
+        out->jwks = app_facts_dup(db_column_text(s, 17), &ok);
+    out->dpop_required = db_column_int(s, 18) != 0;
     /* A second row would mean the same client_id in both tables: refuse it. */
     if (ok && db_step(s) != DB_DONE)
         ok = false;

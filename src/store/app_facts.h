@@ -12,25 +12,31 @@
 #define TENANTD_STORE_APP_FACTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "store/db.h"
 
 /* One client's facts as stored. Text columns that may be long are malloc'd. */
 struct app_facts_row {
-    bool platform;                /* a platform client (platform_clients), not a tenant app */
-    char id[37];                  /* app id or platform client id */
-    char tenant_id[37];           /* "" for platform clients */
-    char secret_hash[65];         /* SHA-256 hex of the current secret */
-    char license_region_code[65]; /* "" when the app has none */
-    char db_code[65];             /* "" when the app has none */
-    bool enabled;                 /* platform clients: always true */
-    char tenant_status[32];       /* "" for platform clients */
-    char plan_code[65];           /* "" when no plan is assigned */
-    bool plan_found;              /* plan_code names an existing plan */
-    char plan_status[16];         /* draft|active|archived|retired, "" when none */
-    char *allowed_domains;        /* JSON array text (apps), NULL otherwise */
-    char *entitlements;           /* JSON object text of the plan, NULL when no plan */
-    char *scopes;                 /* platform client scopes text, NULL for apps */
+    bool platform;                      /* a platform client (platform_clients), not a tenant app */
+    char id[37];                        /* app id or platform client id */
+    char tenant_id[37];                 /* "" for platform clients */
+    char secret_hash[65];               /* SHA-256 hex of the current secret */
+    char previous_secret_hash[65];      /* grace rotation: SHA-256 hex, "" when none */
+    int64_t previous_secret_expires_at; /* unix seconds; 0 when none (may be past) */
+    char license_region_code[65];       /* "" when the app has none */
+    char db_code[65];                   /* "" when the app has none */
+    bool enabled;                       /* platform clients: always true */
+    char tenant_status[32];             /* "" for platform clients */
+    char plan_code[65];                 /* "" when no plan is assigned */
+    bool plan_found;                    /* plan_code names an existing plan */
+    char plan_status[16];               /* draft|active|archived|retired, "" when none */
+    char *allowed_domains;              /* JSON array text (apps), NULL otherwise */
+    char *entitlements;                 /* JSON object text of the plan, NULL when no plan */
+    char *scopes;                       /* platform client scopes text, NULL for apps */
+    bool private_key_jwt;               /* token_endpoint_auth_method is private_key_jwt */
+    char *jwks;                         /* the app's public JWK set text, NULL when none */
+    bool dpop_required;                 /* dpop_bound_access_tokens (apps) */
 };
 
 #define STORE_APP_FACTS_DB_ERROR (-1) /* the database did not answer */

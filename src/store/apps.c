@@ -14,11 +14,13 @@
 #define APP_COLUMNS                                                                                \
     "a.id, a.tenant_id, a.name, a.name_folded, a.client_id, a.license_region_code, "               \
     "a.db_code, a.enabled, a.plan_code, a.redirect_uris, a.post_logout_redirect_uris, "            \
-    "a.allowed_domains, a.created_at, a.updated_at, a.secret_rotated_at, s.app_id, "               \
+    "a.allowed_domains, a.created_at, a.updated_at, a.secret_rotated_at, "                         \
+    "a.previous_secret_expires_at, a.token_endpoint_auth_method, a.jwks, "                         \
+    "a.dpop_bound_access_tokens, s.app_id, "                                                       \
     "s.provider, s.bucket, s.endpoint, s.region, s.access_key_id, "                                \
     "s.secret_access_key_last4, s.updated_at"
 #define APP_FROM " FROM apps a LEFT JOIN app_storage s ON s.app_id = a.id "
-#define APP_STORAGE_FIRST_COLUMN 16
+#define APP_STORAGE_FIRST_COLUMN 20
 
 void store_app_row_clear(struct app_row *a)
 {
@@ -27,6 +29,7 @@ void store_app_row_clear(struct app_row *a)
     free(a->redirect_uris);
     free(a->post_logout_redirect_uris);
     free(a->allowed_domains);
+    free(a->jwks);
     memset(a, 0, sizeof *a);
 }
 
@@ -65,7 +68,15 @@ static int apps_read_row(struct db_stmt *s, void *row)
     out->created_at = db_column_int(s, 12);
     out->updated_at = db_column_int(s, 13);
     out->secret_rotated_at = db_column_int(s, 14);
-    out->has_storage = !db_column_is_null(s, 15);
+    out->previous_secret_expires_at = db_column_is_null(s, 15) ? 0 : db_column_int(s, 15);
+    store_rows_copy_text(out->token_endpoint_auth_method, sizeof out->token_endpoint_auth_method,
+                         db_column_text(s, 16));
+    if (!db_column_is_null(s, 17) && !(out->jwks = strdup(db_column_text(s, 17)))) {
+        store_app_row_clear(out);
+        return -1;
+    }
+    out->dpop_bound_access_tokens = db_column_bool(s, 18);
+    out->has_storage = !db_column_is_null(s, 19);
     if (out->has_storage) {
         store_rows_copy_text(out->storage.app_id, sizeof out->storage.app_id, out->id);
         store_app_storage_read_columns(s, APP_STORAGE_FIRST_COLUMN, &out->storage);
@@ -168,8 +179,9 @@ int store_app_insert(struct db_conn *c, const struct app_row *a, const char *sec
         c, "INSERT INTO apps (id, tenant_id, name, name_folded, client_id, secret_hash, "
            "license_region_code, db_code, enabled, plan_code, redirect_uris, "
            "post_logout_redirect_uris, allowed_domains, created_at, updated_at, "
-           "secret_rotated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-           "$14, $15, $16)");
+           "secret_rotated_at, token_endpoint_auth_method, jwks, dpop_bound_access_tokens) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+           "$18, $19)");
     if (!s)
         return DB_ERROR;
     db_bind_text(s, 1, a->id);
@@ -188,6 +200,11 @@ int store_app_insert(struct db_conn *c, const struct app_row *a, const char *sec
     db_bind_int(s, 14, a->created_at);
     db_bind_int(s, 15, a->updated_at);
     db_bind_int(s, 16, a->secret_rotated_at);
+    db_bind_text(s, 17,
+                 a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method
+                                                  : APP_AUTH_METHOD_SECRET);
+    db_bind_text(s, 18, a->jwks);
+    db_bind_bool(s, 19, a->dpop_bound_access_tokens);
     int rc = db_step(s);
     db_finalize(s);
     if (rc != DB_DONE)
@@ -199,8 +216,9 @@ int store_app_update(struct db_conn *c, const struct app_row *a)
 {
     struct db_stmt *s =
         db_prepare(c, "UPDATE apps SET name = $2, name_folded = $3, redirect_uris = $4, "
-                      "post_logout_redirect_uris = $5, allowed_domains = $6, updated_at = $7 "
-                      "WHERE id = $1 AND deleted_at IS NULL");
+                      "post_logout_redirect_uris = $5, allowed_domains = $6, updated_at = $7, "
+                      "token_endpoint_auth_method = $8, jwks = $9, "
+                      "dpop_bound_access_tokens = $10 WHERE id = $1 AND deleted_at IS NULL");
     if (!s)
         return DB_ERROR;
     db_bind_text(s, 1, a->id);
@@ -210,6 +228,11 @@ int store_app_update(struct db_conn *c, const struct app_row *a)
     db_bind_text(s, 5, a->post_logout_redirect_uris ? a->post_logout_redirect_uris : "[]");
     db_bind_text(s, 6, a->allowed_domains ? a->allowed_domains : "[]");
     db_bind_int(s, 7, a->updated_at);
+    db_bind_text(s, 8,
+                 a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method
+                                                  : APP_AUTH_METHOD_SECRET);
+    db_bind_text(s, 9, a->jwks);
+    db_bind_bool(s, 10, a->dpop_bound_access_tokens);
     int rc = db_step(s);
     db_finalize(s);
     return rc;
@@ -245,12 +268,37 @@ int store_app_set_enabled(struct db_conn *c, const char *app_id, bool enabled, i
 }
 
 int store_app_set_secret(struct db_conn *c, const char *app_id, const char *secret_hash,
-                         int64_t now)
+                         int64_t now, int64_t keep_previous_until)
 {
-    return apps_update_text(c,
-                            "UPDATE apps SET secret_hash = $2, secret_rotated_at = $3, "
-                            "updated_at = $3 WHERE id = $1 AND deleted_at IS NULL",
-                            app_id, secret_hash, now);
+    /* SET expressions see the row as it was: previous_secret_hash takes the hash
+     * being replaced. */
+    struct db_stmt *s = db_prepare(
+        c, "UPDATE apps SET previous_secret_hash = CASE WHEN $4 > $3 THEN secret_hash END, "
+           "previous_secret_expires_at = CASE WHEN $4 > $3 THEN $4 END, secret_hash = $2, "
+           "secret_rotated_at = $3, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL");
+    if (!s)
+        return DB_ERROR;
+    db_bind_text(s, 1, app_id);
+    db_bind_text(s, 2, secret_hash);
+    db_bind_int(s, 3, now);
+    db_bind_int(s, 4, keep_previous_until);
+    int rc = db_step(s);
+    db_finalize(s);
+    return rc;
+}
+
+int store_app_end_previous_secret(struct db_conn *c, const char *app_id, int64_t now)
+{
+    struct db_stmt *s = db_prepare(c, "UPDATE apps SET previous_secret_hash = NULL, "
+                                      "previous_secret_expires_at = NULL, updated_at = $2 "
+                                      "WHERE id = $1 AND deleted_at IS NULL");
+    if (!s)
+        return DB_ERROR;
+    db_bind_text(s, 1, app_id);
+    db_bind_int(s, 2, now);
+    int rc = db_step(s);
+    db_finalize(s);
+    return rc;
 }
 
 int store_app_set_plan(struct db_conn *c, const char *app_id, const char *plan_code, int64_t now)

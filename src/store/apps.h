@@ -37,6 +37,8 @@
 #define APP_REGION_CODE_SIZE 33
 #define APP_DB_CODE_SIZE 65
 #define APP_PLAN_CODE_SIZE 65
+#define APP_AUTH_METHOD_SECRET "client_secret"
+#define APP_AUTH_METHOD_PRIVATE_KEY_JWT "private_key_jwt"
 
 struct app_row {
     char id[37];
@@ -55,7 +57,14 @@ struct app_row {
     int64_t created_at;
     int64_t updated_at;
     int64_t secret_rotated_at;
-    bool has_storage; /* storage below is valid (custom mode) */
+    /* Grace rotation (SPEC §3.7): until then the previous secret is still accepted;
+     * 0 when there is none. May lie in the past (an ended grace is not cleared). */
+    int64_t previous_secret_expires_at;
+    /* SPEC §3.7: "client_secret" or "private_key_jwt" (APP_AUTH_METHOD_*) */
+    char token_endpoint_auth_method[24];
+    char *jwks;                    /* normalised public JWK set text (malloc'd), NULL when none */
+    bool dpop_bound_access_tokens; /* SPEC §3.7: a DPoP proof is mandatory */
+    bool has_storage;              /* storage below is valid (custom mode) */
     struct app_storage_row storage;
 };
 
@@ -95,15 +104,24 @@ int64_t store_app_count_on_free_plan(struct db_conn *c, const char *tenant_id,
  * adds one to the live-app counts of its tenant and region database. */
 int store_app_insert(struct db_conn *c, const struct app_row *a, const char *secret_hash);
 
-/* Updates name, name_folded, the three lists and updated_at of a->id. */
+/* Updates name, name_folded, the three lists, token_endpoint_auth_method, jwks and
+ * updated_at of a->id. */
 int store_app_update(struct db_conn *c, const struct app_row *a);
 
 /* Sets enabled and updated_at. */
 int store_app_set_enabled(struct db_conn *c, const char *app_id, bool enabled, int64_t now);
 
-/* Replaces the secret hash; secret_rotated_at = updated_at = now. */
+/*
+ * Replaces the secret hash; secret_rotated_at = updated_at = now. With
+ * keep_previous_until > now the replaced secret stays valid until that time (it
+ * becomes the one previous secret, replacing any earlier one); otherwise any
+ * previous secret is dropped with it (the old secret dies at the commit).
+ */
 int store_app_set_secret(struct db_conn *c, const char *app_id, const char *secret_hash,
-                         int64_t now);
+                         int64_t now, int64_t keep_previous_until);
+
+/* Drops the previous secret (grace rotation ended early); updated_at = now. */
+int store_app_end_previous_secret(struct db_conn *c, const char *app_id, int64_t now);
 
 /* Sets plan_code (NULL or "" clears it) and updated_at. */
 int store_app_set_plan(struct db_conn *c, const char *app_id, const char *plan_code, int64_t now);

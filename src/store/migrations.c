@@ -209,6 +209,18 @@ static const struct migration migration_scripts[] = {
          "  SELECT db_code, COUNT(*) FROM apps WHERE deleted_at IS NULL GROUP BY db_code;"
          "CREATE INDEX region_databases_region ON region_databases (region_code, db_code);"
          "CREATE INDEX apps_tenant_plan ON apps (tenant_id, plan_code) WHERE deleted_at IS NULL;"},
+    /* 6: grace rotation (SPEC §3.7): the secret a regeneration replaced may keep
+     * working until previous_secret_expires_at (both NULL when none) */
+    {.sql = "ALTER TABLE apps ADD COLUMN previous_secret_hash TEXT;"
+            "ALTER TABLE apps ADD COLUMN previous_secret_expires_at BIGINT;"},
+    /* 7: private_key_jwt (SPEC §3.7): how the app authenticates at the token endpoint
+     * ('client_secret' or 'private_key_jwt') and its public JWK set (normalised
+     * JSON text, NULL when none) */
+    {.sql = "ALTER TABLE apps ADD COLUMN token_endpoint_auth_method TEXT NOT NULL "
+            "DEFAULT 'client_secret';"
+            "ALTER TABLE apps ADD COLUMN jwks TEXT;"},
+    /* 8: DPoP (SPEC §3.7): the app's tokens must be DPoP-bound (a proof is mandatory) */
+    {.sql = "ALTER TABLE apps ADD COLUMN dpop_bound_access_tokens INTEGER NOT NULL DEFAULT 0;"},
 };
 
 #define MIGRATION_COUNT (int)(sizeof migration_scripts / sizeof migration_scripts[0])

@@ -6,13 +6,15 @@
 // by URL, and the main pages at 360 px. Tests run in order and share one world.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import * as jose from '../integration/node_modules/jose/dist/webapi/index.js';
 import { call, login, loginAdmin, seedTenant, startServer, uniq } from '../integration/lib/harness.mjs';
 import { startS3 } from '../integration/lib/s3.mjs';
 import { idle, launch, openPage, overflowsX, screenshot, unlabelled, useSession, visit } from './lib/browser.mjs';
 
 const S3_KEY = { id: 'AKIDBROWSERTEST01', secret: 'browser-test-storage-secret-0123456789' };
 let server, browser, s3, admin, A, B, page;
-let appId, firstSecret, clientId;
+let appId, firstSecret, clientId, currentSecret;
 const freePlan = uniq('free').toLowerCase();
 const paidPlan = uniq('paid').toLowerCase();
 
@@ -201,6 +203,122 @@ test('regenerate: Escape cancels the confirmation; confirming shows the new secr
   await idle(page);
   assert.ok(!(await page.content()).includes(secret));
   assert.deepEqual(page.problems(), []);
+  currentSecret = secret;
+});
+
+test('regenerate keeping the old secret: the app page shows its expiry and can stop it (SPEC §3.7)', async () => {
+  const tokenStatus = async (secret) => (await fetch(`${server.url}/connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }),
+  })).status;
+  await visit(page, `#/apps/${appId}`, 'Billing backend');
+  assert.equal(await page.locator('[data-previous-secret]').count(), 0, 'no grace period running');
+  await page.getByRole('button', { name: 'Regenerate client secret' }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Regenerate the client secret?' });
+  await confirm.waitFor();
+  assert.equal(await confirm.getByLabel(/Stop the old secret now/).isChecked(), true, 'stopping at once is the default');
+  await confirm.getByLabel('Keep the old secret for').selectOption({ label: '24 hours' });
+  assert.equal(await confirm.getByLabel(/Keep it working for/).isChecked(), true, 'picking a duration picks keeping');
+  assert.deepEqual(await unlabelled(page), []);
+  await confirm.getByRole('button', { name: 'Regenerate' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'New client secret' });
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /The previous secret keeps working until/);
+  const fresh = await dialog.getByLabel('Client secret', { exact: true }).inputValue();
+  await dialog.getByRole('button', { name: 'I have stored it' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const app = await apiApp();
+  const hours = (Date.parse(app.previous_secret_expires_at) - Date.now()) / 3600e3;
+  assert.ok(hours > 23.9 && hours <= 24, app.previous_secret_expires_at);
+  assert.equal(await tokenStatus(currentSecret), 200, 'the old secret still works');
+  assert.equal(await tokenStatus(fresh), 200);
+
+  const notice = page.locator('[data-previous-secret]');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /The previous secret still works until/);
+  assert.equal(await notice.locator('time').getAttribute('datetime'), app.previous_secret_expires_at);
+  await notice.getByRole('button', { name: 'Stop the previous secret now' }).click();
+  const stop = page.getByRole('alertdialog', { name: 'Stop the previous secret now?' });
+  await stop.getByRole('button', { name: 'Stop it now' }).click();
+  await notice.waitFor({ state: 'detached' });
+  await idle(page);
+  assert.equal((await apiApp()).previous_secret_expires_at, null);
+  assert.equal(await tokenStatus(currentSecret), 401, 'the old secret stopped');
+  assert.equal(await tokenStatus(fresh), 200);
+  assert.deepEqual(page.problems(), []);
+  currentSecret = fresh;
+});
+
+test('client authentication: switch to private key JWT with a pasted JWK set, with validation messages', async () => {
+  const tokenWith = async (fields) => (await fetch(`${server.url}/connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', ...fields }),
+  })).status;
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid: 'browser-key' };
+  await visit(page, `#/apps/${appId}`, 'Billing backend');
+  const panel = page.locator('[data-auth-panel]');
+  const method = panel.getByLabel('Authentication method');
+  const keys = panel.getByLabel('Public keys (JWK set)');
+  assert.equal(await method.inputValue(), 'client_secret');
+  assert.match(await panel.textContent(), /No public keys registered/);
+  assert.deepEqual(await unlabelled(page), []);
+  const save = panel.getByRole('button', { name: 'Save authentication' });
+
+  await method.selectOption('private_key_jwt');
+  await save.click();
+  assert.match(await errorFor(keys), /needs the app's public keys.*\(jwks_required\)/);
+  await keys.fill('{"keys": [');
+  await save.click();
+  assert.match(await errorFor(keys), /not valid JSON/);
+  await keys.fill(JSON.stringify({ keys: [privateKey.export({ format: 'jwk' })] }));
+  await save.click();
+  assert.match(await errorFor(keys), /private key material \("d"\)/);
+  await keys.fill(JSON.stringify({ keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB' }] }));
+  await save.click();
+  assert.match(await errorFor(keys), /at least 2048.*\(weak_key\)/);
+  assert.equal((await apiApp()).token_endpoint_auth_method, 'client_secret', 'nothing saved yet');
+
+  await keys.fill(JSON.stringify({ keys: [publicJwk] }, null, 2));
+  await save.click();
+  await page.locator('[data-auth-panel] .key-list').waitFor();
+  await idle(page);
+  const app = await apiApp();
+  assert.equal(app.token_endpoint_auth_method, 'private_key_jwt');
+  assert.equal(app.jwks.keys[0].kid, 'browser-key');
+  assert.match(await page.locator('[data-auth-panel] .key-list').textContent(), /browser-key EC P-256, ES256/);
+  assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 401, 'the secret is refused');
+  const now = Math.floor(Date.now() / 1000);
+  const assertion = await new jose.SignJWT({ iss: clientId, sub: clientId, aud: server.url, iat: now, exp: now + 60, jti: randomUUID() })
+    .setProtectedHeader({ alg: 'ES256', kid: 'browser-key' }).sign(privateKey);
+  assert.equal(await tokenWith({ client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }), 200);
+
+  // Back to the secret for the tests that follow (the keys stay registered).
+  await page.locator('[data-auth-panel]').getByLabel('Authentication method').selectOption('client_secret');
+  await page.locator('[data-auth-panel]').getByRole('button', { name: 'Save authentication' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-auth-panel] select')?.value === 'client_secret');
+  await idle(page);
+  assert.equal((await apiApp()).token_endpoint_auth_method, 'client_secret');
+  assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 200);
+
+  // DPoP required, then not.
+  const dpopBox = page.locator('[data-auth-panel]').getByLabel('Require DPoP-bound tokens');
+  assert.equal(await dpopBox.isChecked(), false);
+  await dpopBox.check();
+  await page.locator('[data-auth-panel]').getByRole('button', { name: 'Save authentication' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-auth-panel] input[name="dpop_bound_access_tokens"]')?.checked === true);
+  await idle(page);
+  assert.equal((await apiApp()).dpop_bound_access_tokens, true);
+  assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 400, 'a proof is now required');
+  await page.locator('[data-auth-panel]').getByLabel('Require DPoP-bound tokens').uncheck();
+  await page.locator('[data-auth-panel]').getByRole('button', { name: 'Save authentication' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-auth-panel] input[name="dpop_bound_access_tokens"]')?.checked === false);
+  await idle(page);
+  assert.equal((await apiApp()).dpop_bound_access_tokens, false);
+  assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 200);
+  assert.deepEqual(page.problems([400]), []);
 });
 
 test('settings: edits are saved in normalised form', async () => {

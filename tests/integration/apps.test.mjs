@@ -16,7 +16,8 @@ const CLIENT_SECRET = /^tdcs_[0-9A-Za-z]{49}$/;
 const APP_KEYS = [
   'id', 'tenant_id', 'name', 'client_id', 'license_region_code', 'db_code', 'enabled', 'plan_code',
   'redirect_uris', 'post_logout_redirect_uris', 'allowed_domains', 'storage', 'created_at',
-  'updated_at', 'secret_rotated_at',
+  'updated_at', 'secret_rotated_at', 'previous_secret_expires_at', 'token_endpoint_auth_method',
+  'jwks', 'dpop_bound_access_tokens',
 ].sort();
 
 function must(r, want) {
@@ -103,12 +104,12 @@ test('create answers 201 with the app, the client id and the only copy of the se
   assert.ok(!got.text.includes(secret));
   const list = await call(server, 'GET', appsPath(T.tenantId), { auth: T.owner });
   assert.ok(must(list, 200).items.some((a) => a.id === app.id));
-  assert.ok(!list.text.includes(secret) && !list.text.includes('secret_hash') && !list.text.includes('client_secret'));
+  assert.ok(!list.text.includes(secret) && !list.text.includes('secret_hash') && !/"client_secret"\s*:/.test(list.text));
   const patched = await call(server, 'PATCH', `${appsPath(T.tenantId)}/${app.id}`, { auth: T.owner, body: { name: 'Billing API v2' } });
   assert.equal(must(patched, 200).name, 'Billing API v2');
-  assert.ok(!patched.text.includes(secret) && !patched.text.includes('client_secret'));
+  assert.ok(!patched.text.includes(secret) && !/"client_secret"\s*:/.test(patched.text));
   const disabled = await call(server, 'POST', `${appsPath(T.tenantId)}/${app.id}/disable`, { auth: T.owner });
-  assert.ok(!disabled.text.includes(secret) && !disabled.text.includes('client_secret'));
+  assert.ok(!disabled.text.includes(secret) && !/"client_secret"\s*:/.test(disabled.text));
 });
 
 test('create validates its body and changes nothing on bad input', async () => {
@@ -276,7 +277,7 @@ test('enable / disable / secret regeneration', async () => {
 
   const res = await call(server, 'POST', `${url}/secret`, { auth: T.owner });
   const rotated = must(res, 200);
-  assert.deepEqual(Object.keys(rotated).sort(), ['client_id', 'client_secret']);
+  assert.deepEqual(Object.keys(rotated).sort(), ['client_id', 'client_secret', 'previous_secret_expires_at']);
   assert.equal(rotated.client_id, made.client_id);
   assert.match(rotated.client_secret, CLIENT_SECRET);
   assert.notEqual(rotated.client_secret, made.client_secret);

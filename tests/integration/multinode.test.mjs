@@ -188,6 +188,21 @@ if (BACKEND === 'postgres') {
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
     });
 
+    it('grace rotation on A: B accepts both secrets; the early end on A reaches B (SPEC §3.7)', async () => {
+      const app = await newApp();
+      assert.equal((await token(B, app)).status, 200, 'B has the app cached');
+      const regen = await call(A, 'POST', appPath(app, '/secret'), { auth: world.owner, body: { previous_secret_expires_in: 600 } });
+      assert.equal(regen.status, 200, regen.text);
+      const fresh = regen.body.client_secret;
+      await within('B accepts the new secret', async () => (await token(B, app, fresh)).status === 200);
+      assert.equal((await token(B, app)).status, 200, 'B: the previous secret still works');
+      const end = await call(A, 'DELETE', appPath(app, '/secret/previous'), { auth: world.owner });
+      assert.equal(end.status, 204, end.text);
+      assert.equal((await token(A, app)).status, 401, 'A: the previous secret stops at once');
+      await within('B refuses the previous secret', async () => (await token(B, app)).status === 401);
+      assert.equal((await token(B, app, fresh)).status, 200);
+    });
+
     // One cross-node check per kind of change (SPEC §3.2). `change` runs on A and
     // returns nothing; `seenOn(server)` is true once a node shows the new facts.
     async function crossNode(what, change, seenOn) {

@@ -294,9 +294,9 @@ describe('token endpoint', () => {
       assert.equal(doc.revocation_endpoint, `${server.url}/connect/revoke`);
       assert.equal(doc.jwks_uri, `${server.url}/.well-known/jwks.json`);
       assert.deepEqual(doc.grant_types_supported, ['client_credentials']);
-      assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
-      assert.deepEqual(doc.introspection_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
-      assert.deepEqual(doc.revocation_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
+      assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+      assert.deepEqual(doc.introspection_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+      assert.deepEqual(doc.revocation_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
       assert.deepEqual(doc.scopes_supported, ['api']);
     });
     it('publishes public keys only', async () => {

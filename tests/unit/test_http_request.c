@@ -131,9 +131,9 @@ static void test_basic_malformed_and_other_schemes(void **state)
 static void test_single_valued_fields_table(void **state)
 {
     (void)state;
-    const char *single[] = {"Authorization",  "authorization",    "Content-Type",
-                            "COOKIE",         "X-CSRF-Token",     "Host",
-                            "Content-Length", "Transfer-Encoding"};
+    const char *single[] = {"Authorization", "authorization", "Content-Type",   "COOKIE",
+                            "X-CSRF-Token",  "Host",          "Content-Length", "Transfer-Encoding",
+                            "DPoP",          "dpop"};
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
         assert_true(http_header_is_single(single[i]));
     /* list-valued headers may repeat (RFC 9110 §5.3) */

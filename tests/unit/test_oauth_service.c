@@ -22,6 +22,7 @@
 
 #include "oauth/app_cache.h"
 #include "oauth/change_feed.h"
+#include "oauth/client_auth.h"
 #include "store/change_log.h"
 #include "config.h"
 #include "crypto/base64url.h"
@@ -33,6 +34,7 @@
 #include "oauth/token.h"
 #include "service.h"
 #include "store/db.h"
+#include "util/timeutil.h"
 
 #define TEST_CACHE_MAX 256
 
@@ -249,6 +251,54 @@ static void test_correct_secret_is_never_throttled(void **state)
     /* another address is unaffected */
     assert_int_equal(grant_from("198.51.100.8", "tdc_a2", "secret-old", &body, &retry), 401);
     json_decref(body);
+}
+
+/* SPEC §3.7 grace rotation: the previous secret works only while its expiry is
+ * ahead of the clock at use — even from a warm cache entry compiled before the
+ * expiry passed, with no change written — and one already past when the entry is
+ * compiled is not kept at all. A correct previous secret is never throttled. */
+static void test_previous_secret_grace(void **state)
+{
+    char prev[65], stmt[512];
+    crypto_sha256_hex("secret-g1-old", strlen("secret-g1-old"), prev);
+    add_app("g1", "tdc_g1", "secret-g1", NULL);
+    long long expires = (long long)time_now() + 2;
+    snprintf(stmt, sizeof stmt,
+             "UPDATE apps SET previous_secret_hash = '%s', previous_secret_expires_at = %lld"
+             " WHERE id = 'g1'",
+             prev, expires);
+    sql(stmt);
+    app_cache_invalidate_client(svc.app_cache, "tdc_g1");
+    struct app_facts facts;
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_g1", &facts, NULL, 0), 1);
+    assert_true(facts.has_previous);
+    assert_int_equal(facts.previous_expires_at, expires);
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a1", &facts, NULL, 0), 1);
+    assert_false(facts.has_previous); /* ordinary apps carry nothing */
+
+    json_t *body = NULL;
+    int retry = 0;
+    assert_int_equal(grant("tdc_g1", "secret-g1", NULL, NULL, NULL), 200);
+    assert_int_equal(grant("tdc_g1", "secret-g1-old", NULL, NULL, NULL), 200);
+    assert_int_equal(grant("tdc_g1", "secret-g1-wrong", NULL, NULL, NULL), 401);
+    /* over the failure limit, the previous secret is still not refused */
+    for (int i = 0; i < 21; i++) {
+        grant_from("198.51.100.9", "tdc_g1", "secret-g1-wrong", &body, &retry);
+        json_decref(body);
+    }
+    assert_int_equal(grant_from("198.51.100.9", "tdc_g1", "secret-g1-old", &body, &retry), 200);
+    json_decref(body);
+
+    /* let the expiry pass; the cached entry is not touched */
+    while (time_now() < expires)
+        usleep(50 * 1000);
+    assert_int_equal(grant("tdc_g1", "secret-g1-old", NULL, NULL, NULL), 401);
+    assert_int_equal(grant("tdc_g1", "secret-g1", NULL, NULL, NULL), 200);
+    /* compiled after the expiry: not kept */
+    app_cache_invalidate_client(svc.app_cache, "tdc_g1");
+    assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_g1", &facts, NULL, 0), 1);
+    assert_false(facts.has_previous);
+    assert_int_equal(grant("tdc_g1", "secret-g1-old", NULL, NULL, NULL), 401);
 }
 
 static void test_invalidation_reaches_next_request(void **state)
@@ -696,6 +746,107 @@ static void test_concurrent_readers_and_invalidations(void **state)
     }
 }
 
+/* ---- private_key_jwt in-process (SPEC §3.7) ----------------------------- */
+
+static struct jws_key *pkj_key;
+
+/* A compact assertion for client_id signed by pkj_key (malloc'd). */
+static char *pkj_assertion(const char *client_id, const char *jti, long long exp_delta)
+{
+    char header[128], claims[512], input[2048];
+    long long now = (long long)time_now();
+    snprintf(header, sizeof header, "{\"alg\":\"ES256\",\"kid\":\"%s\"}", jws_key_kid(pkj_key));
+    snprintf(claims, sizeof claims,
+             "{\"iss\":\"%s\",\"sub\":\"%s\",\"aud\":\"https://issuer.example\",\"iat\":%lld,"
+             "\"exp\":%lld,\"jti\":\"%s\"}",
+             client_id, client_id, now, now + exp_delta, jti);
+    size_t n = base64url_encode((const unsigned char *)header, strlen(header), input, sizeof input);
+    input[n++] = '.';
+    n += base64url_encode((const unsigned char *)claims, strlen(claims), input + n,
+                          sizeof input - n);
+    char *out = malloc(n + jws_signature_suffix_len(pkj_key) + 1);
+    memcpy(out, input, n);
+    assert_true(jws_sign_compact(pkj_key, out, n, n + jws_signature_suffix_len(pkj_key) + 1) > 0);
+    return out;
+}
+
+static enum client_auth_result pkj_verify(const char *jwt, const char **why)
+{
+    struct app_facts facts;
+    int retry = 0;
+    return client_auth_verify_assertion(&svc, "192.0.2.9", NULL, jwt, &facts, NULL, 0, &retry, why);
+}
+
+static atomic_int pkj_stop;
+
+static void *pkj_reader(void *arg)
+{
+    intptr_t ok = 0;
+    for (int i = 0; !atomic_load(&pkj_stop); i++) {
+        char jti[32];
+        snprintf(jti, sizeof jti, "r%ld-%d", (long)(intptr_t)arg, i);
+        char *jwt = pkj_assertion("tdc_k1", jti, 60);
+        const char *why = NULL;
+        enum client_auth_result r = pkj_verify(jwt, &why);
+        free(jwt);
+        if (r == CLIENT_AUTH_OK)
+            ok++;
+        else if (r != CLIENT_AUTH_UNAVAILABLE) /* never a wrong answer */
+            return (void *)(intptr_t)-1;
+    }
+    return (void *)ok;
+}
+
+/* The assertion path through the real cache and replay memory: accepted once,
+ * refused as a replay, expired refused, the shared secret refused for such an app,
+ * and keys that stay valid while the entry holding them is invalidated under
+ * concurrent verifications (ASan/TSan would see a use after free). */
+static void test_private_key_jwt_in_process(void **state)
+{
+    pkj_key = jws_key_generate(JWS_ES256);
+    assert_non_null(pkj_key);
+    json_t *jwk = jws_key_public_jwk(pkj_key, NULL);
+    char *jwk_text = json_dumps(jwk, JSON_COMPACT);
+    json_decref(jwk);
+    add_app("k1", "tdc_k1", "secret-k1", NULL);
+    char stmt[1024];
+    snprintf(stmt, sizeof stmt,
+             "UPDATE apps SET token_endpoint_auth_method = 'private_key_jwt',"
+             " jwks = '{\"keys\":[%s]}' WHERE id = 'k1'",
+             jwk_text);
+    free(jwk_text);
+    sql(stmt);
+    app_cache_invalidate_client(svc.app_cache, "tdc_k1");
+
+    const char *why = NULL;
+    char *jwt = pkj_assertion("tdc_k1", "once", 60);
+    assert_int_equal(pkj_verify(jwt, &why), CLIENT_AUTH_OK);
+    assert_int_equal(pkj_verify(jwt, &why), CLIENT_AUTH_REFUSED);
+    assert_string_equal(why, "assertion jti was already used");
+    free(jwt);
+    jwt = pkj_assertion("tdc_k1", "late", -120);
+    assert_int_equal(pkj_verify(jwt, &why), CLIENT_AUTH_REFUSED);
+    assert_string_equal(why, "assertion has expired");
+    free(jwt);
+    assert_int_equal(grant("tdc_k1", "secret-k1", NULL, NULL, NULL), 401);
+
+    pthread_t th[3];
+    atomic_store(&pkj_stop, 0);
+    for (int i = 0; i < 3; i++)
+        pthread_create(&th[i], NULL, pkj_reader, (void *)(intptr_t)i);
+    for (int i = 0; i < 100; i++) {
+        app_cache_invalidate_client(svc.app_cache, "tdc_k1");
+        usleep(1000);
+    }
+    atomic_store(&pkj_stop, 1);
+    for (int i = 0; i < 3; i++) {
+        void *ret;
+        pthread_join(th[i], &ret);
+        assert_true((intptr_t)ret > 0);
+    }
+    jws_key_free(pkj_key);
+}
+
 static bool jwks_has(const char *kid)
 {
     /* the JWKS view re-reads the store when it is older than 100 ms */
@@ -785,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_grant_and_verify),
         cmocka_unit_test(test_authentication_failures_look_alike),
         cmocka_unit_test(test_correct_secret_is_never_throttled),
+        cmocka_unit_test(test_previous_secret_grace),
         cmocka_unit_test(test_invalidation_reaches_next_request),
         cmocka_unit_test(test_feed_applies_changes_without_invalidation),
         cmocka_unit_test(test_unknown_ids_are_bounded),
@@ -795,6 +947,7 @@ int main(void)
         cmocka_unit_test(test_revocation_store),
         cmocka_unit_test(test_claim_checks_on_verify),
         cmocka_unit_test(test_concurrent_readers_and_invalidations),
+        cmocka_unit_test(test_private_key_jwt_in_process),
         cmocka_unit_test(test_rotation_lifecycle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -168,3 +168,55 @@ export function secretDialog({ title, intro, fields, warning }) {
     });
   });
 }
+
+/** Grace periods offered for the old secret (seconds; SPEC §3.7 allows 1–86400). */
+export const GRACE_CHOICES = [
+  [900, '15 minutes'], [3600, '1 hour'], [6 * 3600, '6 hours'], [86400, '24 hours'],
+];
+
+/**
+ * Asks how to regenerate a client secret: stop the old one now (the default, and
+ * what Enter or a bare confirm does) or keep it working for one of GRACE_CHOICES
+ * while the new one is rolled out. Resolves null when cancelled, otherwise
+ * {keepSeconds} (0 = stop now).
+ */
+export function rotationDialog({ title, confirmLabel = 'Regenerate' }) {
+  return new Promise((resolve) => {
+    let answer = null;
+    const name = uid('rotation');
+    const nowId = uid('rotation-now');
+    const keepId = uid('rotation-keep');
+    const durationId = uid('rotation-duration');
+    const now = h('input', { type: 'radio', name, id: nowId, value: 'now', checked: true });
+    const keep = h('input', { type: 'radio', name, id: keepId, value: 'keep' });
+    const duration = h('select', { id: durationId },
+      GRACE_CHOICES.map(([seconds, label]) => h('option', { value: String(seconds) }, label)));
+    duration.value = '3600';
+    duration.addEventListener('change', () => { keep.checked = true; });
+    const cancel = h('button', { type: 'button' }, 'Cancel');
+    const body = h('fieldset', {},
+      h('legend', {}, 'The old secret'),
+      h('div', { class: 'check' }, now, h('label', { for: nowId }, h('strong', {}, 'Stop the old secret now. '),
+        'Every service still using it fails to get tokens until it is given the new one.')),
+      h('div', { class: 'check' }, keep, h('label', { for: keepId }, h('strong', {}, 'Keep it working for '),
+        'a while, so each replica can switch to the new secret without an outage.')),
+      h('div', { class: 'field' }, h('label', { for: durationId }, 'Keep the old secret for'), duration));
+    openDialog({
+      title,
+      role: 'alertdialog',
+      body: [h('p', {}, 'A new secret is generated and shown once.'), body],
+      initialFocus: cancel,
+      actions: (close) => {
+        cancel.addEventListener('click', close);
+        return [cancel, h('button', {
+          type: 'button', class: 'danger primary',
+          onclick: () => {
+            answer = { keepSeconds: keep.checked ? Number(duration.value) : 0 };
+            close();
+          },
+        }, confirmLabel)];
+      },
+      onClose: () => resolve(answer),
+    });
+  });
+}

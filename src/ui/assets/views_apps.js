@@ -4,8 +4,8 @@
 // New client secrets are shown once in secretDialog and kept nowhere else.
 
 import { api, canManage, listAll, seg } from './api.js';
-import { confirmDialog, secretDialog, typedConfirm } from './dialogs.js';
-import { badge, code, field, h, onSubmit, selectField, table, time, toast, withButton } from './dom.js';
+import { confirmDialog, rotationDialog, secretDialog, typedConfirm } from './dialogs.js';
+import { badge, checkbox, code, field, h, onSubmit, selectField, table, time, toast, withButton } from './dom.js';
 import { go, refresh } from './nav.js';
 import { domainInputs, optionalStorage, storageFields, uriList } from './widgets.js';
 
@@ -16,9 +16,12 @@ const appPath = (ctx, id) => `${appsPath(ctx)}/${seg(id)}`;
 export const loadTenant = (ctx) => api('GET', `/tenants/${seg(ctx.tid)}`);
 
 function showSecretOnce(title, appName, res) {
+  const kept = res.previous_secret_expires_at
+    ? ` The previous secret keeps working until ${new Date(res.previous_secret_expires_at).toLocaleString()}.`
+    : '';
   return secretDialog({
     title,
-    intro: `Credentials of ${appName}. Your backend sends them to /connect/token (client_credentials).`,
+    intro: `Credentials of ${appName}. Your backend sends them to /connect/token (client_credentials).${kept}`,
     fields: [
       { label: 'Client ID', value: res.client_id },
       { label: 'Client secret', value: res.client_secret },
@@ -102,7 +105,34 @@ function facts(app) {
       h('dt', {}, 'Post-logout URIs'), h('dd', {}, list(app.post_logout_redirect_uris)),
       h('dt', {}, 'Created'), h('dd', {}, time(app.created_at)),
       h('dt', {}, 'Updated'), h('dd', {}, time(app.updated_at)),
-      h('dt', {}, 'Secret rotated'), h('dd', {}, time(app.secret_rotated_at))));
+      h('dt', {}, 'Authentication'), h('dd', {}, app.token_endpoint_auth_method === 'private_key_jwt' ? 'private key JWT' : 'client secret'),
+      h('dt', {}, 'Secret rotated'), h('dd', {}, time(app.secret_rotated_at)),
+      app.previous_secret_expires_at ? h('dt', {}, 'Previous secret') : null,
+      app.previous_secret_expires_at ? h('dd', {}, 'works until ', time(app.previous_secret_expires_at)) : null));
+}
+
+/** A running grace rotation (SPEC §3.7): when the previous secret stops, and a way to stop it now. */
+function previousSecretNotice(ctx, app) {
+  if (!app.previous_secret_expires_at) return null;
+  const end = h('button', { type: 'button', class: 'danger', 'data-focus-key': 'end-previous' }, 'Stop the previous secret now');
+  end.addEventListener('click', async () => {
+    const ok = await confirmDialog({
+      title: 'Stop the previous secret now?',
+      message: ['Services still sending the previous secret fail to get tokens from now on. The current secret is not affected.'],
+      confirmLabel: 'Stop it now',
+      danger: true,
+    });
+    if (!ok) return;
+    await withButton(end, async () => {
+      await api('DELETE', `${appPath(ctx, app.id)}/secret/previous`);
+      toast('The previous secret no longer works.');
+      refresh();
+    });
+  });
+  return h('div', { class: 'notice', role: 'note', 'data-previous-secret': '' },
+    h('p', {}, h('strong', {}, 'The previous secret still works '), 'until ', time(app.previous_secret_expires_at),
+      '. Once every service uses the new secret, stop it.'),
+    end);
 }
 
 function credentialsPanel(ctx, app) {
@@ -115,15 +145,11 @@ function credentialsPanel(ctx, app) {
   }));
   const regenerate = h('button', { type: 'button', 'data-focus-key': 'regenerate' }, 'Regenerate client secret');
   regenerate.addEventListener('click', async () => {
-    const ok = await confirmDialog({
-      title: 'Regenerate the client secret?',
-      message: ['The current secret stops working immediately: every service using it fails to get tokens until it is given the new one.'],
-      confirmLabel: 'Regenerate',
-      danger: true,
-    });
-    if (!ok) return;
+    const choice = await rotationDialog({ title: 'Regenerate the client secret?' });
+    if (!choice) return;
     await withButton(regenerate, async () => {
-      const res = await api('POST', `${appPath(ctx, app.id)}/secret`);
+      const body = choice.keepSeconds ? { previous_secret_expires_in: choice.keepSeconds } : undefined;
+      const res = await api('POST', `${appPath(ctx, app.id)}/secret`, body);
       await showSecretOnce('New client secret', app.name, res);
       refresh();
     });
@@ -131,6 +157,7 @@ function credentialsPanel(ctx, app) {
   return h('section', { class: 'panel', 'aria-labelledby': 'cred-title' },
     h('h2', { id: 'cred-title' }, 'Access'),
     h('p', { class: 'muted' }, app.enabled ? 'Disabling refuses new tokens at once; tokens already issued expire within 15 minutes.' : 'This app is disabled: token requests are refused.'),
+    previousSecretNotice(ctx, app),
     h('div', { class: 'row' }, toggle, regenerate));
 }
 
@@ -153,6 +180,82 @@ function settingsPanel(ctx, app) {
     refresh();
   });
   return h('section', { class: 'panel' }, h('h2', { id: 'settings-title' }, 'Settings'), form);
+}
+
+const AUTH_METHODS = [
+  ['client_secret', 'Client secret (client_secret_basic or client_secret_post)'],
+  ['private_key_jwt', 'Private key JWT (RFC 7523): signed assertions, no shared secret'],
+];
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** A problem shaped like the API's, for checks made before sending (shown the same way). */
+const localProblem = (code, field, message) => Object.assign(new Error(message), {
+  problem: { detail: message, code, errors: [{ field, code, message }] },
+});
+
+/** Parses the pasted JWK set: null when empty; throws a field problem when it cannot be sent. */
+function readJwks(text) {
+  if (!text.trim()) return null;
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw localProblem('invalid_json', 'jwks', `The JWK set is not valid JSON: ${e.message}`);
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || !Array.isArray(doc.keys)) {
+    throw localProblem('invalid_jwks', 'jwks', 'Paste a JWK set: {"keys": [ …public keys… ]}.');
+  }
+  doc.keys.forEach((k, i) => {
+    const found = k && typeof k === 'object' ? PRIVATE_MEMBERS.find((m) => m in k) : null;
+    if (found) {
+      throw localProblem('private_key_material', `jwks.keys[${i}]`,
+        `Key ${i + 1} contains private key material ("${found}"). Paste only the public key — and treat that private key as exposed.`);
+    }
+  });
+  return doc;
+}
+
+/** SPEC §3.7: how the app authenticates at the token endpoint, and its public keys. */
+function authPanel(ctx, app) {
+  const method = selectField({
+    label: 'Authentication method', name: 'token_endpoint_auth_method', field: 'token_endpoint_auth_method',
+    options: AUTH_METHODS, value: app.token_endpoint_auth_method || 'client_secret',
+    hint: 'With private key JWT the client secret is refused; switching back accepts it again.',
+  });
+  const jwks = field({
+    label: 'Public keys (JWK set)', name: 'jwks', field: 'jwks', type: 'textarea', rows: 8,
+    spellcheck: 'false', autocomplete: 'off', class: 'code',
+    value: app.jwks ? JSON.stringify(app.jwks, null, 2) : '',
+    hint: 'Paste {"keys": [ … ]} with 1 to 3 public keys: EC P-256, RSA 2048–4096 bits or Ed25519. Never a private key. Leave empty to remove (client secret only).',
+  });
+  const dpop = checkbox({
+    label: 'Require DPoP-bound tokens', name: 'dpop_bound_access_tokens', field: 'dpop_bound_access_tokens',
+    checked: Boolean(app.dpop_bound_access_tokens),
+    hint: ' Token requests without a DPoP proof (RFC 9449) are refused; tokens carry cnf.jkt, the proof key’s thumbprint.',
+  });
+  const keys = app.jwks?.keys || [];
+  const current = keys.length
+    ? h('ul', { class: 'key-list' }, keys.map((k) => h('li', {}, code(k.kid), ` ${k.kty}${k.crv ? ` ${k.crv}` : ''}, ${k.alg}`)))
+    : h('p', { class: 'muted' }, 'No public keys registered.');
+  const form = h('form', { 'aria-labelledby': 'auth-title' }, method, jwks, dpop,
+    h('button', { type: 'submit', class: 'primary', 'data-focus-key': 'save-auth' }, 'Save authentication'));
+  onSubmit(form, async () => {
+    const body = {
+      token_endpoint_auth_method: method.control.value,
+      jwks: readJwks(jwks.control.value),
+      dpop_bound_access_tokens: dpop.control.checked,
+    };
+    await api('PATCH', appPath(ctx, app.id), body);
+    toast(body.token_endpoint_auth_method === 'private_key_jwt'
+      ? 'Saved: the app authenticates with private key JWT; its client secret is refused.'
+      : 'Saved: the app authenticates with its client secret.');
+    refresh();
+  });
+  return h('section', { class: 'panel', 'data-auth-panel': '' },
+    h('h2', { id: 'auth-title' }, 'Client authentication'),
+    h('p', { class: 'muted' }, 'Private key JWT: your backend signs a short-lived assertion (RFC 7523) with a private key that never leaves it; the token endpoint checks it against these public keys.'),
+    h('h3', {}, 'Registered keys'), current,
+    form);
 }
 
 function planPanel(ctx, app, plans) {
@@ -273,6 +376,7 @@ export async function detail(ctx) {
     facts(app),
     manage ? credentialsPanel(ctx, app) : null,
     manage ? settingsPanel(ctx, app) : null,
+    manage ? authPanel(ctx, app) : null,
     manage ? planPanel(ctx, app, plans) : null,
     manage ? storagePanel(ctx, app) : null,
     manage ? deletePanel(ctx, app) : null);
