@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential pkg-config ca-certificates curl
   libmicrohttpd-dev libjansson-dev libssl-dev libsqlite3-dev libpq-dev
-  libcurl4-openssl-dev libargon2-dev libcmocka-dev sqlite3 python3-aiosmtpd
+  libcurl4-openssl-dev libargon2-dev libcmocka-dev libsystemd-dev sqlite3 python3-aiosmtpd
   clang clang-format libclang-rt-14-dev
   postgresql
 )

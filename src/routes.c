@@ -107,6 +107,7 @@ static const char *routes_param(const struct http_request *req, const char *segm
     return index < req->param_count ? req->params[index] : NULL;
 }
 
+/* The method as a static string: metrics key on its address. */
 static const char *routes_method_name(enum http_method method)
 {
     switch (method) {
@@ -131,9 +132,10 @@ static const char *routes_method_name(enum http_method method)
 
 void routes_observe(const struct http_request *req, int status, int64_t micros)
 {
-    metrics_observe_request(req->service->metrics, req->route, status);
+    const char *method = routes_method_name(req->method);
+    metrics_observe_request(req->service->metrics, method, req->route, status, micros);
     struct log_access entry = {
-        .method = routes_method_name(req->method),
+        .method = method,
         .route = req->route,
         .status = status,
         .micros = micros,
