@@ -2,7 +2,7 @@
 // (a Unix datagram socket) without systemd. Node's dgram has no AF_UNIX, so a tiny
 // python3 process binds the socket and prints each datagram as one JSON line.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -23,6 +23,7 @@ while True:
  */
 export async function notifySocket() {
   const dir = mkdtempSync(path.join(tmpdir(), 'tenantd-notify-'));
+  chmodSync(dir, 0o755); // a service running as another user must reach the socket
   const socketPath = path.join(dir, 'notify.sock');
   const child = spawn('python3', ['-c', LISTENER, socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
   const messages = [];
