@@ -14,15 +14,15 @@ SRC      := $(shell find src -name '*.c' ! -path 'src/main.c' | sort)
 UI_FILES := $(shell find src/ui -type f ! -name '*.c' ! -name '*.h' 2>/dev/null | sort)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
-OBJ      := $(SRC:src/%.c=build/obj/%.o) build/obj/ui_assets.o build/obj/version.o
-ASAN_OBJ := $(SRC:src/%.c=build/asan/%.o) build/asan/ui_assets.o build/asan/version.o
+OBJ      := $(SRC:src/%.c=build/obj/%.o) build/obj/ui_assets.o build/obj/version.o build/obj/openapi_doc.o
+ASAN_OBJ := $(SRC:src/%.c=build/asan/%.o) build/asan/ui_assets.o build/asan/version.o build/asan/openapi_doc.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN:= $(UNIT_SRC:tests/unit/%.c=build/tests-asan/%)
 # The unit tests that start threads (found by what they call, so a new threaded test
 # joins by itself) also run under ThreadSanitizer.
 UNIT_TSAN_SRC := $(shell grep -l 'pthread_create' $(UNIT_SRC))
 UNIT_TSAN:= $(UNIT_TSAN_SRC:tests/unit/%.c=build/tests-tsan/%)
-TSAN_OBJ := $(SRC:src/%.c=build/tsan/%.o) build/tsan/ui_assets.o build/tsan/version.o
+TSAN_OBJ := $(SRC:src/%.c=build/tsan/%.o) build/tsan/ui_assets.o build/tsan/version.o build/tsan/openapi_doc.o
 
 .PHONY: FORCE deb deb-smoke all asan unit unit-asan unit-tsan test test-run deps integration integration-postgres browser clean format fuzz fuzz-smoke format format-check bench
 all: build/tenantd
@@ -73,6 +73,19 @@ build/asan/version.o: build/gen/version.c src/version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(SAN) -c -o $@ $<
 build/tsan/version.o: build/gen/version.c src/version.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(TSAN) -c -o $@ $<
+
+# The OpenAPI document served at /api/v1/openapi.json (src/api/openapi.h).
+build/gen/openapi_doc.c: tools/embed_file.sh src/api/openapi.json
+	@mkdir -p $(dir $@)
+	sh tools/embed_file.sh openapi_document src/api/openapi.json > $@
+build/obj/openapi_doc.o: build/gen/openapi_doc.c
+	$(CC) $(CFLAGS_BASE) $(OPT) -c -o $@ $<
+build/asan/openapi_doc.o: build/gen/openapi_doc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(SAN) -c -o $@ $<
+build/tsan/openapi_doc.o: build/gen/openapi_doc.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(TSAN) -c -o $@ $<
 
@@ -163,7 +176,7 @@ deb-smoke: deb tests/integration/node_modules/.installed
 # libFuzzer harnesses (clang): `make fuzz FUZZ_SECONDS=30` runs each for that long.
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_OBJ  := $(SRC:src/%.c=build/fuzz-obj/%.o) build/fuzz-obj/ui_assets.o build/fuzz-obj/version.o
+FUZZ_OBJ  := $(SRC:src/%.c=build/fuzz-obj/%.o) build/fuzz-obj/ui_assets.o build/fuzz-obj/version.o build/fuzz-obj/openapi_doc.o
 # -fno-sanitize-recover=undefined: a UBSan report aborts the harness (a crash libFuzzer
 # saves and fails on) instead of being printed while the run counts as ok.
 FUZZ_FLAGS:= -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
@@ -175,6 +188,9 @@ build/fuzz-obj/ui_assets.o: build/gen/ui_assets.c
 	@mkdir -p $(dir $@)
 	clang $(CFLAGS_BASE) $(FUZZ_FLAGS) -c -o $@ $<
 build/fuzz-obj/version.o: build/gen/version.c
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_BASE) $(FUZZ_FLAGS) -c -o $@ $<
+build/fuzz-obj/openapi_doc.o: build/gen/openapi_doc.c
 	@mkdir -p $(dir $@)
 	clang $(CFLAGS_BASE) $(FUZZ_FLAGS) -c -o $@ $<
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)

@@ -22,6 +22,7 @@
 
 ROUTE_MODULE(oauth)
 ROUTE_MODULE(api_health)
+ROUTE_MODULE(api_openapi)
 ROUTE_MODULE(api_auth)
 ROUTE_MODULE(api_members)
 ROUTE_MODULE(api_tenants)
@@ -42,6 +43,7 @@ static const struct {
 } route_modules[] = {
     {oauth_routes, &oauth_routes_count},
     {api_health_routes, &api_health_routes_count},
+    {api_openapi_routes, &api_openapi_routes_count},
     {api_auth_routes, &api_auth_routes_count},
     {api_members_routes, &api_members_routes_count},
     {api_tenants_routes, &api_tenants_routes_count},
