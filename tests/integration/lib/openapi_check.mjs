@@ -7,7 +7,7 @@
 // at once and fails the test file (exit code 1, see installFetchCheck) for any other fetch (raw
 // fetch, openid-client, oauth4webapi). TENANTD_OPENAPI_CHECK=0 turns it off (debugging
 // only). docs/OPERATIONS.md "API description".
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
@@ -167,6 +167,11 @@ export function installFetchCheck() {
   // exit code fails the file just the same ("not ok <file>", counted in # fail).
   after(async () => {
     await Promise.all([...pending]);
+    // TENANTD_OPENAPI_COVERAGE=FILE appends "METHOD /template STATUS" lines: which
+    // documented responses the suite exercised (docs/OPERATIONS.md).
+    if (process.env.TENANTD_OPENAPI_COVERAGE && validated.size) {
+      appendFileSync(process.env.TENANTD_OPENAPI_COVERAGE, `${[...validated].join('\n')}\n`);
+    }
     if (drift.length) {
       console.error(`responses that do not match src/api/openapi.json (${drift.length}):\n${[...new Set(drift)].join('\n')}`);
       process.exitCode = 1;
