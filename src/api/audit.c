@@ -89,7 +89,7 @@ static bool audit_word_is_valid(const char *s, size_t max)
 
 static bool audit_filter_invalid(struct http_reply *reply, const char *param, const char *message)
 {
-    reply_error(reply, 400, "invalid_filter", param, message);
+    reply_error(reply, 400, "invalid_filter", param, "%s", message);
     return false;
 }
 
@@ -159,16 +159,14 @@ static bool audit_filter_parse(const struct http_request *req, struct http_reply
     return true;
 }
 
-/* Appends " AND <condition>" to the query; false when it does not fit (never, at these
- * sizes: the caller treats it as an internal error). */
+/* Appends " AND <condition>$<param>" (or just the condition when param is 0) to the
+ * query; false when it does not fit (never, at these sizes: the caller treats it as an
+ * internal error). condition is one of the constants below, never input. */
 static bool audit_sql_add(char *sql, size_t size, const char *condition, int param)
 {
     size_t used = strlen(sql);
-    int n = snprintf(sql + used, size - used, " AND ");
-    if (n < 0 || (size_t)n >= size - used)
-        return false;
-    used += (size_t)n;
-    n = snprintf(sql + used, size - used, condition, param, param + 1);
+    int n = param > 0 ? snprintf(sql + used, size - used, " AND %s$%d", condition, param)
+                      : snprintf(sql + used, size - used, " AND %s", condition);
     return n >= 0 && (size_t)n < size - used;
 }
 
@@ -203,25 +201,25 @@ static void audit_reply_page(struct http_request *req, struct http_reply *reply,
     kinds[0] = BIND_TEXT;
     texts[n_texts++] = page->cursor[0] ? page->cursor : "~";
     if (f->scope == AUDIT_SCOPE_TENANT)
-        AUDIT_TEXT("tenant_id = $%d", f->tenant_id);
+        AUDIT_TEXT("tenant_id = ", f->tenant_id);
     else if (f->scope == AUDIT_SCOPE_PLATFORM)
         ok = ok && audit_sql_add(sql, sizeof sql, "tenant_id IS NULL", 0);
     if (f->action[0] && !f->action_prefix)
-        AUDIT_TEXT("action = $%d", f->action);
+        AUDIT_TEXT("action = ", f->action);
     if (f->action_prefix) {
-        AUDIT_TEXT("action >= $%d", f->action);
-        AUDIT_TEXT("action < $%d", f->action_end);
+        AUDIT_TEXT("action >= ", f->action);
+        AUDIT_TEXT("action < ", f->action_end);
     }
     if (f->actor[0])
-        AUDIT_TEXT("lower(actor_email) = $%d", f->actor);
+        AUDIT_TEXT("lower(actor_email) = ", f->actor);
     if (f->target_type[0])
-        AUDIT_TEXT("target_type = $%d", f->target_type);
+        AUDIT_TEXT("target_type = ", f->target_type);
     if (f->target_id[0])
-        AUDIT_TEXT("target_id = $%d", f->target_id);
+        AUDIT_TEXT("target_id = ", f->target_id);
     if (f->has_since)
-        AUDIT_INT("created_at >= $%d", f->since);
+        AUDIT_INT("created_at >= ", f->since);
     if (f->has_until)
-        AUDIT_INT("created_at < $%d", f->until);
+        AUDIT_INT("created_at < ", f->until);
 #undef AUDIT_TEXT
 #undef AUDIT_INT
     int limit_param = params + 1;
