@@ -341,9 +341,12 @@ static void metrics_render_pool(FILE *f, const struct db_pool_stats *p)
             "tenantd_db_pool_waits_total %llu\n"
             "# HELP tenantd_db_pool_wait_seconds_total Time spent waiting for a free connection.\n"
             "# TYPE tenantd_db_pool_wait_seconds_total counter\n"
-            "tenantd_db_pool_wait_seconds_total %.6f\n",
+            "tenantd_db_pool_wait_seconds_total %.6f\n"
+            "# HELP tenantd_db_writers_waiting Write transactions queued for the writer turn.\n"
+            "# TYPE tenantd_db_writers_waiting gauge\n"
+            "tenantd_db_writers_waiting %u\n",
             p->size, p->open, p->in_use, (unsigned long long)p->acquires,
-            (unsigned long long)p->waits, p->wait_seconds);
+            (unsigned long long)p->waits, p->wait_seconds, p->writers_waiting);
 }
 
 /* Reads a whole small /proc file into buf (NUL-terminated); 0 or -1. */

@@ -175,6 +175,7 @@ void db_pool_stats(struct db *db, struct db_pool_stats *out)
     out->waits = db->waits;
     out->wait_seconds = (double)db->wait_ns / 1e9;
     pthread_mutex_unlock(&db->lock);
+    out->writers_waiting = db_writers_waiting(db);
 }
 
 struct db_conn *db_acquire(struct db *db)

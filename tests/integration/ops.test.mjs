@@ -123,7 +123,7 @@ test('database pool and process metrics', async () => {
   const value = (name) => metricValue(text, name);
   for (const [name, type] of [['tenantd_db_pool_connections', 'gauge'], ['tenantd_db_pool_open_connections', 'gauge'],
     ['tenantd_db_pool_in_use_connections', 'gauge'], ['tenantd_db_pool_acquires_total', 'counter'],
-    ['tenantd_db_pool_waits_total', 'counter'], ['tenantd_db_pool_wait_seconds_total', 'counter'],
+    ['tenantd_db_pool_waits_total', 'counter'], ['tenantd_db_pool_wait_seconds_total', 'counter'], ['tenantd_db_writers_waiting', 'gauge'],
     ['process_cpu_seconds_total', 'counter'], ['process_resident_memory_bytes', 'gauge'], ['process_virtual_memory_bytes', 'gauge'],
     ['process_open_fds', 'gauge'], ['process_max_fds', 'gauge'], ['process_threads', 'gauge'], ['process_start_time_seconds', 'gauge'],
     ['tenantd_build_info', 'gauge']]) {
@@ -134,6 +134,7 @@ test('database pool and process metrics', async () => {
   assert.ok(value('tenantd_db_pool_in_use_connections') >= 0);
   assert.ok(value('tenantd_db_pool_acquires_total') > 0, 'the admin calls above used the pool');
   assert.ok(value('tenantd_db_pool_waits_total') >= 0 && value('tenantd_db_pool_wait_seconds_total') >= 0);
+  assert.equal(value('tenantd_db_writers_waiting'), 0, 'no write in flight');
   const pid = server.child.pid;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const threads = Number(status.match(/^Threads:\s+(\d+)/m)[1]);
