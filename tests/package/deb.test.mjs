@@ -1,7 +1,7 @@
 // The Debian package end to end (issue 10 item 6), run by `make deb-smoke` (part of
 // `make test-run`) with TENANTD_DEB = the .deb that `make deb` built. On this machine,
 // as root: dpkg -i (CI's machine is throwaway; a lock directory serialises concurrent
-// runs on a shared development machine), check what it installed (binary, hardened
+// runs on a shared development machine, and a lock whose process died is taken over), check what it installed (binary, hardened
 // unit verified by systemd-analyze, conffile, tenantd user, state directory, migrated
 // database), start the *installed* binary the way the unit does — as the tenantd user
 // with the unit's environment, NOTIFY_SOCKET pointing at a socket this test listens on
@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { notifySocket } from '../integration/lib/notify.mjs';
 
 const DEB = process.env.TENANTD_DEB;
@@ -41,13 +41,25 @@ before(async () => {
   assert.ok(DEB && existsSync(DEB), 'TENANTD_DEB must name the .deb built by `make deb`');
   assert.equal(process.getuid(), 0, 'dpkg -i needs root');
   for (let i = 0; i < 600 && !locked; i++) {
-    try { mkdirSync(LOCK); locked = true; } catch { await new Promise((r) => setTimeout(r, 1000)); }
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(`${LOCK}/pid`, String(process.pid));
+      locked = true;
+    } catch {
+      // A lock left by a run that was killed: its process is gone, take it over.
+      let holder = 0;
+      try { holder = Number(readFileSync(`${LOCK}/pid`, 'utf8')); } catch { /* being written */ }
+      let alive = true;
+      if (holder > 0) { try { process.kill(holder, 0); } catch (e) { alive = e.code !== 'ESRCH'; } }
+      if (!alive) rmSync(LOCK, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 1000));
+    }
   }
   assert.ok(locked, `another deb smoke test holds ${LOCK}`);
 });
 after(() => {
   if (run('dpkg-query', ['-W', 'tenantd']).status === 0) run('dpkg', ['--purge', 'tenantd']);
-  if (locked) rmdirSync(LOCK);
+  if (locked) rmSync(LOCK, { recursive: true, force: true });
 });
 
 test('dpkg -i installs the binary, the unit, the conffile, the user and a migrated state directory', () => {
