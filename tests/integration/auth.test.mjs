@@ -203,7 +203,7 @@ describe('sessions, sign-up and API keys', () => {
     assert.equal(t.status, 'pending_activation');
     assert.equal(t.app_limit, 3);
     assert.match(t.created_at, RFC3339);
-    assert.ok(server.stderr.includes(`tenantd: email queued to ${email.toLowerCase()}: Welcome to tenantd`), server.stderr);
+    assert.ok(server.stderr.includes(`email queued to ${email.toLowerCase()}: Welcome to tenantd`), server.stderr);
     assert.ok(!server.stderr.includes(PASSWORD));
 
     const s = await login(server, email, PASSWORD);

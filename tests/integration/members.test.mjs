@@ -89,7 +89,7 @@ describe('members and invitations', () => {
     const token = tokenOf(res.body.accept_url);
     assert.match(token, /^[A-Za-z0-9_-]{43}$/);
 
-    assert.ok(server.stderr.includes(`tenantd: email queued to ${email.toLowerCase()}: You are invited to join ${a.tenantName}`), server.stderr);
+    assert.ok(server.stderr.includes(`email queued to ${email.toLowerCase()}: You are invited to join ${a.tenantName}`), server.stderr);
     assert.ok(!server.stderr.includes(token), 'the token never reaches the log');
 
     // invited but not accepted: no account to sign in to

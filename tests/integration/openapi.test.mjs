@@ -59,7 +59,8 @@ test('the response checker catches drift: unknown members, wrong types, undocume
     id: '01a248ba-0fd0-7035-b963-2467950b5f6b', tenant_id: '01a248ba-0fd0-7035-b963-2467950b5f6c', name: 'a', client_id: 'tdc_x',
     license_region_code: 'eu', db_code: 'eu-db1', enabled: true, plan_code: null, redirect_uris: [], post_logout_redirect_uris: [],
     allowed_domains: [], storage: { mode: 'managed' }, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
-    secret_rotated_at: '2026-01-01T00:00:00Z', ...over,
+    secret_rotated_at: '2026-01-01T00:00:00Z', previous_secret_expires_at: null, token_endpoint_auth_method: 'client_secret',
+    jwks: null, dpop_bound_access_tokens: false, ...over,
   });
   const path = '/api/v1/tenants/01a248ba-0fd0-7035-b963-2467950b5f6c/apps/01a248ba-0fd0-7035-b963-2467950b5f6b';
   assert.equal(checkResponse('GET', path, 200, 'application/json', app({})), null);
