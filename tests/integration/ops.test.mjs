@@ -150,7 +150,7 @@ test('database pool and process metrics', async () => {
   assert.match(build.labels.version, /^\d+\.\d+\.\d+/);
 });
 
-test('every tenantd_* / process_* series named in README.md and docs/ is in a real scrape', async () => {
+test('every tenantd_* / process_* series named in README.md and docs/ is in a real scrape, and every scraped one is in OPERATIONS.md', async () => {
   // Names in backticks that are not metrics: the session cookie.
   const NOT_METRICS = new Set(['tenantd_session']);
   const docs = ['README.md', ...readdirSync(path.join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -169,4 +169,8 @@ test('every tenantd_* / process_* series named in README.md and docs/ is in a re
     if (!fam.has(family)) missing.push(`${name} (${file})`);
   }
   assert.deepEqual(missing, [], 'documented but not emitted');
+  // And the other way: every family the server declares is in docs/OPERATIONS.md.
+  const operations = readFileSync(path.join(repo, 'docs/OPERATIONS.md'), 'utf8');
+  const undocumented = [...fam.keys()].filter((name) => !operations.includes(`\`${name}\``));
+  assert.deepEqual(undocumented, [], 'emitted but not in docs/OPERATIONS.md');
 });
