@@ -6,10 +6,13 @@ set -euo pipefail
 PACKAGES=(
   build-essential pkg-config ca-certificates curl
   libmicrohttpd-dev libjansson-dev libssl-dev libsqlite3-dev libpq-dev
-  libcurl4-openssl-dev libargon2-dev libcmocka-dev sqlite3 python3-aiosmtpd
+  libcurl4-openssl-dev libargon2-dev libcmocka-dev libsystemd-dev sqlite3 python3-aiosmtpd
   clang clang-format libclang-rt-14-dev
   postgresql
+  systemd adduser
 )
+# systemd: systemd-analyze for `make deb-smoke` (it verifies the package's unit; systemd
+# need not be running). adduser: the package's postinst (a Depends of the .deb).
 # postgresql: the server binaries for `make integration-postgres` (a throwaway
 # cluster per run, scripts/with-postgres.sh) and the client tools the tests use
 # (createdb, dropdb, psql, pg_dump).

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,71 @@ static int config_parse_int(const char *value, const char *name, long min, long 
     return 0;
 }
 
+/* Wipes a secret read from a file when its buffer goes out of scope. */
+static void config_wipe(char (*buf)[4096])
+{
+    explicit_bzero(*buf, sizeof *buf);
+}
+
+/*
+ * The secret-bearing variables also come as NAME_FILE: a path whose contents are the
+ * value (one trailing "\n" or "\r\n" removed), so secrets need not sit in the
+ * environment (systemd credentials, Docker/Kubernetes secrets). Contract: sets *out
+ * to NAME's value, the file's contents (in buf, which the caller wipes), or NULL when
+ * neither is set. Both set, an unreadable, empty or over-long file, or a NUL byte in
+ * it → -1 with a one-line message naming the variable (never the contents).
+ */
+static int config_secret_env(const char *name, char (*buf)[4096], const char **out, char *err,
+                             size_t err_size)
+{
+    char file_var[96];
+    snprintf(file_var, sizeof file_var, "%s_FILE", name);
+    const char *value = getenv(name);
+    const char *path = getenv(file_var);
+    *out = NULL;
+    if (path && *path && value && *value) {
+        snprintf(err, err_size, "set %s or %s, not both", name, file_var);
+        return -1;
+    }
+    if (!path || !*path) {
+        *out = value && *value ? value : NULL;
+        return 0;
+    }
+    FILE *in = fopen(path, "re");
+    if (!in) {
+        snprintf(err, err_size, "cannot read %s (%.200s): %s", file_var, path, strerror(errno));
+        return -1;
+    }
+    size_t n = fread(*buf, 1, sizeof *buf, in);
+    bool failed = ferror(in) != 0;
+    fclose(in);
+    if (failed) {
+        snprintf(err, err_size, "cannot read %s (%.200s)", file_var, path);
+        return -1;
+    }
+    if (n == sizeof *buf) {
+        snprintf(err, err_size, "%s: the file is too long (at most %zu bytes)", file_var,
+                 sizeof *buf - 1);
+        return -1;
+    }
+    (*buf)[n] = 0;
+    if (strlen(*buf) != n) {
+        snprintf(err, err_size, "%s: the file contains a NUL byte", file_var);
+        return -1;
+    }
+    if (n > 0 && (*buf)[n - 1] == '\n') {
+        (*buf)[--n] = 0;
+        if (n > 0 && (*buf)[n - 1] == '\r')
+            (*buf)[--n] = 0;
+    }
+    if (n == 0) {
+        snprintf(err, err_size, "%s: the file is empty", file_var);
+        return -1;
+    }
+    *out = *buf;
+    return 0;
+}
+
 static int config_apply(struct config *cfg, const char *name, const char *value, char *err,
                         size_t err_size)
 {
@@ -133,8 +199,13 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
                   {"TENANTD_DATABASE", "database"},
                   {"TENANTD_ISSUER", "issuer"},
                   {"TENANTD_DATA_DIR", "data-dir"}};
+    char secret_file[4096] __attribute__((cleanup(config_wipe)));
     for (size_t i = 0; i < sizeof mapped / sizeof mapped[0]; i++) {
         const char *v = getenv(mapped[i].env);
+        /* A PostgreSQL URI may hold a password: TENANTD_DATABASE_FILE too. */
+        if (strcmp(mapped[i].env, "TENANTD_DATABASE") == 0 &&
+            config_secret_env(mapped[i].env, &secret_file, &v, err, err_size) != 0)
+            return -1;
         if (v && *v && config_apply(cfg, mapped[i].option, v, err, err_size))
             return -1;
     }
@@ -225,7 +296,9 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
                  "TENANTD_STALE_MAX_SECONDS");
         return -1;
     }
-    if ((v = getenv("TENANTD_METRICS_TOKEN")) && *v) {
+    if (config_secret_env("TENANTD_METRICS_TOKEN", &secret_file, &v, err, err_size) != 0)
+        return -1;
+    if (v) {
         if (strlen(v) < 16 || strlen(v) >= sizeof cfg->metrics_token || strpbrk(v, " \t\r\n")) {
             snprintf(err, err_size,
                      "TENANTD_METRICS_TOKEN must be 16-128 characters without spaces");
@@ -237,7 +310,9 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
         config_parse_int(v, "TENANTD_INVITATION_TTL_SECONDS", 1, 30 * 86400,
                          &cfg->invitation_ttl_seconds, err, err_size))
         return -1;
-    if ((v = getenv("TENANTD_SMTP_URL")) && *v) {
+    if (config_secret_env("TENANTD_SMTP_URL", &secret_file, &v, err, err_size) != 0)
+        return -1;
+    if (v) {
         if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0) {
             snprintf(err, err_size, "TENANTD_SMTP_URL must be an smtp:// or smtps:// URL");
             return -1;
@@ -274,7 +349,11 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
     };
     int set = 0;
     for (size_t i = 0; i < sizeof storage / sizeof storage[0]; i++) {
-        if ((v = getenv(storage[i].env)) && *v) {
+        v = getenv(storage[i].env);
+        if (strcmp(storage[i].env, "TENANTD_MANAGED_STORAGE_SECRET_ACCESS_KEY") == 0 &&
+            config_secret_env(storage[i].env, &secret_file, &v, err, err_size) != 0)
+            return -1;
+        if (v && *v) {
             if (config_copy(storage[i].dst, storage[i].size, v, storage[i].env, err, err_size))
                 return -1;
             set++;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "version.h"
 
 static void main_usage(FILE *out)
 {
@@ -17,6 +18,7 @@ static void main_usage(FILE *out)
             "  keys rotate                   start a signing-key rotation\n"
             "  keys rotate-master            re-encrypt secrets at rest under a new master key\n"
             "  demo                          seed demo data and print how to use it\n"
+            "  version, --version            print the version and exit\n"
             "Configuration comes from TENANTD_* environment variables (see README).\n");
 }
 
@@ -25,6 +27,14 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         main_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        if (argc > 2) {
+            fprintf(stderr, "tenantd: %s takes no arguments\n", argv[1]);
+            return 2;
+        }
+        printf("tenantd %s\n", tenantd_version);
+        return 0;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const char *cmd = argv[1];

@@ -22,6 +22,7 @@
 
 ROUTE_MODULE(oauth)
 ROUTE_MODULE(api_health)
+ROUTE_MODULE(api_openapi)
 ROUTE_MODULE(api_auth)
 ROUTE_MODULE(api_members)
 ROUTE_MODULE(api_tenants)
@@ -42,6 +43,7 @@ static const struct {
 } route_modules[] = {
     {oauth_routes, &oauth_routes_count},
     {api_health_routes, &api_health_routes_count},
+    {api_openapi_routes, &api_openapi_routes_count},
     {api_auth_routes, &api_auth_routes_count},
     {api_members_routes, &api_members_routes_count},
     {api_tenants_routes, &api_tenants_routes_count},
@@ -107,6 +109,7 @@ static const char *routes_param(const struct http_request *req, const char *segm
     return index < req->param_count ? req->params[index] : NULL;
 }
 
+/* The method as a static string: metrics key on its address. */
 static const char *routes_method_name(enum http_method method)
 {
     switch (method) {
@@ -131,9 +134,10 @@ static const char *routes_method_name(enum http_method method)
 
 void routes_observe(const struct http_request *req, int status, int64_t micros)
 {
-    metrics_observe_request(req->service->metrics, req->route, status);
+    const char *method = routes_method_name(req->method);
+    metrics_observe_request(req->service->metrics, method, req->route, status, micros);
     struct log_access entry = {
-        .method = routes_method_name(req->method),
+        .method = method,
         .route = req->route,
         .status = status,
         .micros = micros,

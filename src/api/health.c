@@ -134,8 +134,10 @@ static void health_metrics(struct http_request *req, struct http_reply *reply)
         .feed_resets = feed.resets,
         .feed_errors = feed.read_errors,
     };
+    struct db_pool_stats pool;
+    db_pool_stats(req->service->db, &pool);
     size_t len = 0;
-    char *text = metrics_render(req->service->metrics, &tp, &len);
+    char *text = metrics_render(req->service->metrics, &tp, &pool, &len);
     if (!text) {
         reply_error(reply, 500, "internal", NULL, "cannot render metrics");
         return;

@@ -1,9 +1,15 @@
 /*
  * serve.c — `tenantd serve`: open the service, listen, wait for SIGINT/SIGTERM.
+ *
+ * Under systemd (Type=notify, NOTIFY_SOCKET set) it tells the manager READY=1 once the
+ * socket accepts requests and STOPPING=1 when it starts shutting down (sd_notify from
+ * libsystemd; without NOTIFY_SOCKET those calls do nothing).
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "config.h"
@@ -84,8 +90,11 @@ int cli_serve(int argc, char **argv)
            backend, sqlite ? cfg.database + strlen("sqlite") : "");
     fflush(stdout);
     struct outbox_sender *mailer = outbox_sender_start(&svc);
+    sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%u\nMAINPID=%lu", cfg.listen_host,
+               (unsigned)http_server_port(server), (unsigned long)getpid());
     int sig = 0;
     sigwait(&stop, &sig);
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
     printf("tenantd: stopping (signal %d)\n", sig);
     http_server_stop(server);
     outbox_sender_stop(mailer);

@@ -1,8 +1,10 @@
 /*
- * metrics.h — Prometheus counters: requests by route and status, token issuance
- * latency histogram, tokens issued, authentication failures. Rendered by
- * GET /metrics. Updates are lock-free atomics except the first sighting of a new
- * (route, status) pair.
+ * metrics.h — Prometheus counters: requests by method, route and status, request
+ * latency histograms by method, route and status class, token issuance latency
+ * histogram, tokens issued, authentication failures, the database pool and the
+ * standard process metrics. Rendered by GET /metrics (docs/OPERATIONS.md lists every
+ * series). Updates are lock-free atomics except the first sighting of a new
+ * (method, route, status) key.
  */
 #ifndef TENANTD_OPS_METRICS_H
 #define TENANTD_OPS_METRICS_H
@@ -10,14 +12,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdint.h>
+
+#include "store/db.h"
 
 struct metrics;
 
 struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
-/* route is a static pattern string (or NULL for unmatched). */
-void metrics_observe_request(struct metrics *m, const char *route, int status);
+/* method ("GET", ...) and route (the matched pattern, NULL when none matched) are
+ * static strings; micros is the time the request took. */
+void metrics_observe_request(struct metrics *m, const char *method, const char *route, int status,
+                             int64_t micros);
 void metrics_observe_token(struct metrics *m, int64_t micros);
 void metrics_count_auth_failure(struct metrics *m);
 /* A client authenticated with its previous secret (grace rotation, SPEC §3.7). */
@@ -25,7 +30,6 @@ void metrics_count_previous_secret_auth(struct metrics *m);
 /* private_key_jwt: a client authenticated with an assertion / a replayed jti. */
 void metrics_count_private_key_jwt_auth(struct metrics *m);
 void metrics_count_assertion_replay(struct metrics *m);
-/* Renders the exposition text; extra gauges (cache size) passed in. malloc'd. */
 /* The token path's cache and change feed, as /metrics reports them (filled by the
  * caller from oauth/app_cache.h and oauth/change_feed.h, which ops/ does not use). */
 struct metrics_token_path {
@@ -50,6 +54,8 @@ struct metrics_token_path {
     uint64_t feed_errors;
 };
 
-char *metrics_render(struct metrics *m, const struct metrics_token_path *tp, size_t *len);
+/* The exposition text (malloc'd, length in *len); pool may be NULL (left out). */
+char *metrics_render(struct metrics *m, const struct metrics_token_path *tp,
+                     const struct db_pool_stats *pool, size_t *len);
 
 #endif

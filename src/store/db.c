@@ -47,6 +47,9 @@ struct db {
     bool writer_active; /* some connection holds the turn */
     struct db_writer_waiter *writer_head, *writer_tail;
     unsigned writers_waiting;
+    /* /metrics: acquisitions, those that had to wait for a free connection, and the
+     * total time they waited (under lock). */
+    uint64_t acquires, waits, wait_ns;
 };
 
 /* The gravest failure of this thread since the last reset (see db.h). */
@@ -148,12 +151,41 @@ const char *db_backend(const struct db *db)
     return db->driver->name;
 }
 
+/* Counts one acquisition (lock held); waited_since is set when it had to wait. */
+static void db_pool_count(struct db *db, const struct timespec *waited_since)
+{
+    db->acquires++;
+    if (waited_since->tv_sec || waited_since->tv_nsec) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t ns = (int64_t)(now.tv_sec - waited_since->tv_sec) * 1000000000 +
+                     (now.tv_nsec - waited_since->tv_nsec);
+        db->waits++;
+        db->wait_ns += ns > 0 ? (uint64_t)ns : 0;
+    }
+}
+
+void db_pool_stats(struct db *db, struct db_pool_stats *out)
+{
+    pthread_mutex_lock(&db->lock);
+    out->size = db->pool_size;
+    out->open = db->open_count;
+    out->in_use = db->open_count - db->idle_count;
+    out->acquires = db->acquires;
+    out->waits = db->waits;
+    out->wait_seconds = (double)db->wait_ns / 1e9;
+    pthread_mutex_unlock(&db->lock);
+    out->writers_waiting = db_writers_waiting(db);
+}
+
 struct db_conn *db_acquire(struct db *db)
 {
+    struct timespec waited_since = {0, 0};
     pthread_mutex_lock(&db->lock);
     for (;;) {
         if (db->idle_count > 0) {
             struct db_conn *c = db->idle[--db->idle_count];
+            db_pool_count(db, &waited_since);
             pthread_mutex_unlock(&db->lock);
             if (c->driver->revive)
                 c->driver->revive(c);
@@ -161,6 +193,7 @@ struct db_conn *db_acquire(struct db *db)
         }
         if (db->open_count < db->pool_size) {
             db->open_count++;
+            db_pool_count(db, &waited_since);
             pthread_mutex_unlock(&db->lock);
             char err[256];
             struct db_conn *c = db->driver->connect(db->url, err, sizeof err);
@@ -172,6 +205,8 @@ struct db_conn *db_acquire(struct db *db)
             pthread_mutex_lock(&db->lock);
             db->open_count--;
         }
+        if (!waited_since.tv_sec && !waited_since.tv_nsec)
+            clock_gettime(CLOCK_MONOTONIC, &waited_since);
         pthread_cond_wait(&db->available, &db->lock);
     }
 }

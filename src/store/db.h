@@ -113,6 +113,17 @@ struct db_conn *db_acquire(struct db *db);
  * forgot to end its transaction) is rolled back and its turn given back first. */
 void db_release(struct db *db, struct db_conn *c);
 
+/* The pool as /metrics reports it: connections in use now, writers queued for their
+ * turn, and since start the acquisitions, those that waited for a free connection and
+ * their total wait. */
+struct db_pool_stats {
+    unsigned size, open, in_use;
+    unsigned writers_waiting; /* write transactions queued for the writer turn */
+    uint64_t acquires, waits;
+    double wait_seconds;
+};
+void db_pool_stats(struct db *db, struct db_pool_stats *out);
+
 /* Name of the backend a connection talks to ("sqlite" or "postgres"). */
 const char *db_conn_backend(const struct db_conn *c);
 

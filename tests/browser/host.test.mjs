@@ -2,8 +2,8 @@
 // tenants (filter, activate, suspend with confirmation, app limit), regions and
 // their databases (create, toggle, server field errors), plans (entitlements JSON
 // editor validated client- and server-side, edit, status moving forward), platform
-// clients (secret shown once, regenerate, delete), a host admin acting inside a
-// tenant, members kept out of host pages, and the pages at 360 px.
+// clients (secret shown once, regenerate, delete), the platform audit log (filters,
+// all events), a host admin acting inside a tenant, members kept out of host pages, and the pages at 360 px.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { call, loginAdmin, seedTenant, startServer, uniq } from '../integration/lib/harness.mjs';
@@ -250,10 +250,55 @@ test('platform clients: the secret is shown once, regenerated, and the client de
   assert.deepEqual(page.problems(), []);
 });
 
+test('platform audit log: platform events by default, filters in the URL, a refused filter at its field, all events', async () => {
+  await visit(page, '#/platform-audit', 'Platform audit log');
+  assert.equal(await page.getByRole('link', { name: 'Audit log', exact: true }).getAttribute('aria-current'), 'page');
+  const actions = () => page.locator('td[data-label="Action"]').allTextContents();
+  const seen = await actions();
+  for (const a of ['region.create', 'region_database.create', 'plan.create', 'platform_client.create', 'user.login']) {
+    assert.ok(seen.includes(a), `${a} in ${seen}`);
+  }
+  assert.ok(!seen.includes('tenant.activate'), 'tenant events only with "All events"');
+  assert.deepEqual([...new Set(await page.locator('td[data-label="Tenant"]').allTextContents())], ['platform']);
+  const login = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'user.login', exact: true }) }).first();
+  assert.equal(await login.locator('td[data-label="Who"]').textContent(), 'admin@test.local');
+
+  // Filter by an action prefix: the URL carries it, only matching rows remain.
+  await page.getByLabel('Action', { exact: true }).fill('plan.*');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.waitForURL(/#\/platform-audit\?action=plan\.\*$/);
+  await idle(page);
+  const plans = await actions();
+  assert.ok(plans.length > 0 && plans.every((a) => a.startsWith('plan.')), plans.join());
+  assert.equal(await page.getByLabel('Action', { exact: true }).inputValue(), 'plan.*', 'the form shows the active filter');
+
+  // A filter the API refuses: its message next to the field, the URL unchanged.
+  await page.getByLabel('Action', { exact: true }).fill('Plan Create');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  assert.match(await errorFor(page.getByLabel('Action', { exact: true })), /invalid_filter/);
+  assert.match(page.url(), /action=plan\.\*$/);
+
+  // A date window with nothing in it, then every tenant's events.
+  await visit(page, '#/platform-audit?until=2001-01-01', 'Platform audit log');
+  await page.getByText('No events match these filters.').waitFor();
+  await page.getByRole('link', { name: 'Clear' }).click();
+  await page.waitForURL(/#\/platform-audit$/);
+  await idle(page);
+  await page.getByLabel('Show').selectOption('all');
+  await page.getByLabel('Action', { exact: true }).fill('tenant.activate');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.waitForURL(/scope=all/);
+  await idle(page);
+  assert.ok((await actions()).every((a) => a === 'tenant.activate'));
+  const links = await page.locator('td[data-label="Tenant"] a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(links.includes(`#/tenants/${seed.tenantId}`), links.join());
+  assert.deepEqual(page.problems([400]), []);
+});
+
 test('a tenant member cannot open host pages', async () => {
   const member = await openPage(browser, server);
   await useSession(member, server, seed.owner, '#/apps');
-  for (const hash of ['#/tenants', '#/regions', '#/plans', '#/platform-clients', `#/tenants/${seed.tenantId}`]) {
+  for (const hash of ['#/tenants', '#/regions', '#/plans', '#/platform-clients', '#/platform-audit', `#/tenants/${seed.tenantId}`]) {
     await visit(member, hash, 'Not found');
   }
   const nav = await member.getByRole('navigation', { name: 'Main' }).textContent();
@@ -269,7 +314,7 @@ test('host pages fit a 360 px screen without horizontal scrolling, every control
   for (const [hash, shot] of [
     ['#/tenants', 'tenants'], [`#/tenants/${seed.tenantId}`, 'tenant'], ['#/regions', 'regions'],
     [`#/regions/${seed.regionCode}`, 'region'], ['#/plans', 'plans'], [`#/plans/${plans[0].code}`, 'plan'],
-    ['#/platform-clients', 'platform-clients'], ['#/account', 'account-host'],
+    ['#/platform-clients', 'platform-clients'], ['#/platform-audit', 'platform-audit'], ['#/account', 'account-host'],
   ]) {
     await visit(small, hash);
     await small.getByRole('heading', { level: 1 }).waitFor();

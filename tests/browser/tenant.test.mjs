@@ -484,6 +484,16 @@ test('personal API key: shown once, works as Bearer, deleted after confirmation'
   assert.deepEqual(page.problems(), []);
 });
 
+test('the account page links the OpenAPI document, which the browser can load under the CSP', async () => {
+  await visit(page, '#/account', 'Account');
+  const link = page.getByRole('link', { name: 'OpenAPI 3.1 document' });
+  assert.equal(await link.getAttribute('href'), '/api/v1/openapi.json');
+  const doc = await page.evaluate(async () => (await fetch('/api/v1/openapi.json')).json());
+  assert.match(doc.openapi, /^3\.1\./);
+  assert.ok(doc.paths['/connect/token'] && doc.paths['/api/v1/tenants/{tid}/apps']);
+  assert.deepEqual(page.problems(), []);
+});
+
 test('main pages fit a 360 px screen without horizontal scrolling, every control labelled', async () => {
   const small = await openPage(browser, server, { width: 360, height: 740 });
   await useSession(small, server, A.owner, '#/apps');

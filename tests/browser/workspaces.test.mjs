@@ -238,6 +238,25 @@ test('introspect: active, with the claims', async () => {
   assert.deepEqual(page.problems(), []);
 });
 
+// Issue 10 item 7: the page showed "Expires in (12/5/2026, 10:44:40 PM)" — the first
+// write of the remaining time was skipped while the view was not yet in the document,
+// so the time only appeared at the timer's first tick (never, where timers are
+// throttled). With the page clock paused no tick can run: the time must be there at once.
+test('the remaining time is shown as soon as the token arrives, before any timer tick', async () => {
+  const old = await page.getByLabel('Access token', { exact: true }).inputValue();
+  await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
+  try {
+    await page.getByRole('button', { name: 'Get token' }).click();
+    await page.waitForFunction((t) => { const v = document.querySelector('textarea.token-box')?.value; return v && v !== t; }, old);
+    const expiry = await page.locator('.expiry').textContent();
+    assert.match(expiry, /^Expires in (14:[0-5]\d|15:00) \(.+\)$/, `remaining time missing: "${expiry}"`);
+    assert.match(await countdown(), /^(14:[0-5]\d|15:00)$/);
+  } finally {
+    await page.clock.resume();
+  }
+  assert.deepEqual(page.problems(), []);
+});
+
 test('the countdown turns into "expired" at exp, and leaving the page stops its timer', async () => {
   await page.clock.fastForward('15:01');
   await page.waitForFunction(() => document.querySelector('[role="timer"]').textContent === 'expired');

@@ -6,6 +6,7 @@
 //            #/members  #/audit  (own tenant)
 //   host     #/tenants  #/tenants/{tid}  #/tenants/{tid}/apps[/new|/{id}]
 //            #/tenants/{tid}/workspaces[/{id}]  #/tenants/{tid}/members  #/tenants/{tid}/audit
+//            #/platform-audit (platform-level audit log)
 //            #/regions  #/regions/{code}  #/plans  #/plans/{code}  #/platform-clients
 //   both     #/account
 
@@ -43,6 +44,7 @@ const ROUTES = [
   { path: /^\/plans$/, who: 'host', view: planViews.plans, nav: 'plans' },
   { path: /^\/plans\/([^/]+)$/, who: 'host', view: planViews.plan, nav: 'plans' },
   { path: /^\/platform-clients$/, who: 'host', view: planViews.platformClients, nav: 'platform' },
+  { path: /^\/platform-audit$/, who: 'host', view: auditViews.platformAudit, nav: 'platform-audit' },
 ];
 
 const TENANT_SCOPE = /^\/tenants\/([^/]+)(\/.*)$/;
@@ -112,7 +114,7 @@ function drawChrome(current) {
   nav.replaceChildren(...(isHost()
     ? [link('tenants', '#/tenants', 'Tenants'), link('regions', '#/regions', 'Regions'),
       link('plans', '#/plans', 'Plans'), link('platform', '#/platform-clients', 'Platform clients'),
-      link('account', '#/account', 'Account')]
+      link('platform-audit', '#/platform-audit', 'Audit log'), link('account', '#/account', 'Account')]
     : [link('apps', '#/apps', 'Apps'), link('workspaces', '#/workspaces', 'Workspaces'), link('members', '#/members', 'Members'),
       link('audit', '#/audit', 'Audit log'), link('account', '#/account', 'Account')]));
   const signOut = h('button', { type: 'button', id: 'sign-out' }, 'Sign out');

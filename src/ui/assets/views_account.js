@@ -1,5 +1,6 @@
 // views_account.js — the signed-in user: profile facts and personal API keys
-// (Authorization: Bearer for scripts). A new key is shown once in secretDialog.
+// (Authorization: Bearer for scripts), and a link to the API's OpenAPI document. A new
+// key is shown once in secretDialog.
 
 import { api, listAll, seg, session } from './api.js';
 import { confirmDialog, secretDialog } from './dialogs.js';
@@ -51,6 +52,12 @@ export async function account() {
         h('dt', {}, 'Email'), h('dd', {}, user.email),
         h('dt', {}, 'Role'), h('dd', {}, role === 'host_admin' ? 'platform operator (host admin)' : role),
         tenant ? [h('dt', {}, 'Organisation'), h('dd', {}, tenant.name, ' ', badge(tenant.status))] : null)),
+    h('section', { class: 'panel', 'aria-labelledby': 'api-doc-title' },
+      h('h2', { id: 'api-doc-title' }, 'API'),
+      h('p', {}, 'Automate everything the dashboard does through the admin API (/api/v1), with an API key below. ',
+        'Every route, request and response is described by the ',
+        h('a', { href: '/api/v1/openapi.json', id: 'openapi-link', type: 'application/json' }, 'OpenAPI 3.1 document'),
+        ' (load it into any OpenAPI tool to generate a client).')),
     h('h2', {}, 'API keys'),
     table('API keys', [
       { label: 'Name', cell: (k) => k.name },

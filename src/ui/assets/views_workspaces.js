@@ -132,28 +132,31 @@ function mmss(seconds) {
  * from the server's does not distort it; without iat it is exp itself. One timer for
  * the page: starting a countdown stops the previous one, and leaving the page (or
  * the element leaving the document) stops it.
+ *
+ * The remaining time is written at once, while el is still being built and not yet
+ * in the document: only the timer's later ticks stop on a detached element. (Checking
+ * that on the first write too left "Expires in (date)" with no time until the first
+ * tick a second later, or for good where timers are throttled.)
  */
 function startCountdown(el, claims) {
   stopCountdown();
   const exp = Number(claims.exp);
   const iat = Number(claims.iat);
   const deadline = Number.isFinite(iat) ? Date.now() + (exp - iat) * 1000 : exp * 1000;
-  const tick = () => {
-    if (!el.isConnected) {
-      stopCountdown();
-      return;
-    }
+  const render = () => {
     const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     if (left > 0) {
       el.textContent = mmss(left);
-      return;
+      return true;
     }
     el.textContent = 'expired';
     el.classList.add('expired');
-    stopCountdown();
+    return false;
   };
-  tick();
-  if (el.textContent !== 'expired') countdownTimer = setInterval(tick, 1000);
+  if (!render()) return;
+  countdownTimer = setInterval(() => {
+    if (!el.isConnected || !render()) stopCountdown();
+  }, 1000);
 }
 
 /** A labelled, pretty-printed JSON block (header, claims, introspection result). */

@@ -9,8 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installFetchCheck, watchServer } from './openapi_check.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// Every response from a server started here is checked against the OpenAPI document.
+installFetchCheck();
 export const BIN = process.env.TENANTD_BIN || path.resolve(here, '../../../build/tenantd');
 export const ADMIN_EMAIL = 'admin@test.local';
 export const ADMIN_PASSWORD = 'admin-password-123';
@@ -169,6 +172,7 @@ async function launch(server) {
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${server.stderr}`)); });
   });
   server.url = line[1];
+  watchServer(server.url);
   if (line[2] !== server.backend) {
     child.kill('SIGKILL');
     throw new Error(`the server says it uses ${line[2]}, the test expected ${server.backend}`);
@@ -253,6 +257,8 @@ export async function call(server, method, urlPath, opts = {}) {
   }
   const res = await fetch(server.url + urlPath, { method, headers, body, redirect: 'manual' });
   const text = await res.text();
+  const drift = await res.__openapi;
+  if (drift) throw new Error(`response does not match src/api/openapi.json: ${drift}`);
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
   return { status: res.status, headers: res.headers, body: json, text };
