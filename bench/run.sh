@@ -161,6 +161,11 @@ case $MODE in
     for _ in $(seq 100); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.2; done
     rm -f "$PIDFILE"
     # Inclusive instructions of the token path's parts, per token.
+    [[ -n ${CALLGRIND_OUT:-} ]] && cp "$WORK/callgrind.out" "$CALLGRIND_OUT"
+    # Whole-process instructions (every thread: HTTP, access-log writer, change feed),
+    # start-up included; compare two runs of the same length, e.g. with and without
+    # the access log (TENANTD_LOG_LEVEL=warn).
+    callgrind_annotate "$WORK/callgrind.out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print "-- program total instructions:", $1 }'
     callgrind_annotate --inclusive=yes --tree=calling "$WORK/callgrind.out" 2>/dev/null |
       awk '
         /[*]  .*(oauth_token_endpoint|oauth_token_grant) \[/ {
