@@ -283,8 +283,15 @@ test('client authentication: switch to private key JWT with a pasted JWK set, wi
 
   await keys.fill(JSON.stringify({ keys: [publicJwk] }, null, 2));
   await save.click();
+  // A save re-renders the page asynchronously: wait for the server's state, then
+  // start the next step from a settled render.
+  const settled = async (check) => {
+    for (let i = 0; i < 50 && !check(await apiApp()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(check(await apiApp()), JSON.stringify(await apiApp()));
+    await visit(page, `#/apps/${appId}`, 'Billing backend');
+  };
+  await settled((a) => a.token_endpoint_auth_method === 'private_key_jwt');
   await page.locator('[data-auth-panel] .key-list').waitFor();
-  await idle(page);
   const app = await apiApp();
   assert.equal(app.token_endpoint_auth_method, 'private_key_jwt');
   assert.equal(app.jwks.keys[0].kid, 'browser-key');
@@ -298,26 +305,29 @@ test('client authentication: switch to private key JWT with a pasted JWK set, wi
   // Back to the secret for the tests that follow (the keys stay registered).
   await page.locator('[data-auth-panel]').getByLabel('Authentication method').selectOption('client_secret');
   await page.locator('[data-auth-panel]').getByRole('button', { name: 'Save authentication' }).click();
-  await page.waitForFunction(() => document.querySelector('[data-auth-panel] select')?.value === 'client_secret');
-  await idle(page);
-  assert.equal((await apiApp()).token_endpoint_auth_method, 'client_secret');
+  await settled((a) => a.token_endpoint_auth_method === 'client_secret');
   assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 200);
 
-  // DPoP required, then not.
-  const dpopBox = page.locator('[data-auth-panel]').getByLabel('Require DPoP-bound tokens');
-  assert.equal(await dpopBox.isChecked(), false);
-  await dpopBox.check();
+  // DPoP required, then not. Each step starts from a settled render (a save
+  // re-renders the page asynchronously) and waits for the server's state.
+  const settle = (want) => settled((a) => a.dpop_bound_access_tokens === want);
+  const tokenBody = async () => (await fetch(`${server.url}/connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: currentSecret }),
+  })).text();
+  const dpopBox = () => page.locator('[data-auth-panel]').getByLabel('Require DPoP-bound tokens');
+  assert.equal(await dpopBox().isChecked(), false);
+  await dpopBox().check();
   await page.locator('[data-auth-panel]').getByRole('button', { name: 'Save authentication' }).click();
-  await page.waitForFunction(() => document.querySelector('[data-auth-panel] input[name="dpop_bound_access_tokens"]')?.checked === true);
-  await idle(page);
-  assert.equal((await apiApp()).dpop_bound_access_tokens, true);
-  assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 400, 'a proof is now required');
-  await page.locator('[data-auth-panel]').getByLabel('Require DPoP-bound tokens').uncheck();
+  await settle(true);
+  assert.equal(await dpopBox().isChecked(), true);
+  assert.match(await tokenBody(), /invalid_dpop_proof/, 'a proof is now required');
+  await dpopBox().uncheck();
   await page.locator('[data-auth-panel]').getByRole('button', { name: 'Save authentication' }).click();
-  await page.waitForFunction(() => document.querySelector('[data-auth-panel] input[name="dpop_bound_access_tokens"]')?.checked === false);
-  await idle(page);
-  assert.equal((await apiApp()).dpop_bound_access_tokens, false);
-  assert.equal(await tokenWith({ client_id: clientId, client_secret: currentSecret }), 200);
+  await settle(false);
+  const body = await tokenBody();
+  assert.match(body, /access_token/, body);
   assert.deepEqual(page.problems([400]), []);
 });
 
