@@ -3,8 +3,9 @@
 # PostgreSQL, both against the sanitizer build, the browser tests and a fuzz smoke.
 CC      ?= cc
 PKGS    := libmicrohttpd jansson openssl sqlite3 libcurl libargon2 libpq libsystemd
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-               -Wno-unused-parameter -Isrc $(shell pkg-config --cflags $(PKGS))
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wconversion \
+               -Wno-unused-parameter -Isrc $(shell pkg-config --cflags $(PKGS)) \
+               -MMD -MP
 LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 OPT     ?= -O2 -g
 SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -35,15 +36,15 @@ build/asan/tenantd: build/asan/main.o $(ASAN_OBJ)
 
 asan: build/asan/tenantd
 
-build/obj/%.o: src/%.c $(shell find src -name '*.h')
+build/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(OPT) -c -o $@ $<
 
-build/asan/%.o: src/%.c $(shell find src -name '*.h')
+build/asan/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(SAN) -c -o $@ $<
 
-build/tsan/%.o: src/%.c $(shell find src -name '*.h')
+build/tsan/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(TSAN) -c -o $@ $<
 
@@ -181,7 +182,7 @@ FUZZ_OBJ  := $(SRC:src/%.c=build/fuzz-obj/%.o) build/fuzz-obj/ui_assets.o build/
 # saves and fails on) instead of being printed while the run counts as ok.
 FUZZ_FLAGS:= -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SECONDS ?= 20
-build/fuzz-obj/%.o: src/%.c $(shell find src -name '*.h')
+build/fuzz-obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	clang $(CFLAGS_BASE) $(FUZZ_FLAGS) -c -o $@ $<
 build/fuzz-obj/ui_assets.o: build/gen/ui_assets.c
@@ -230,3 +231,7 @@ format-check:
 
 clean:
 	rm -rf build
+
+# Header dependencies: every compile writes a .d file next to its output (-MMD -MP
+# in CFLAGS_BASE), so a changed header rebuilds exactly what includes it.
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -240,7 +240,7 @@ struct client_jwks *client_jwks_load(const char *text)
     if (json_is_array(keys) && count > 0 && count <= CLIENT_JWKS_MAX_KEYS)
         set = calloc(1, sizeof *set);
     for (size_t i = 0; set && i < count; i++) {
-        set->keys[i] = jws_key_from_public_jwk(json_array_get(keys, i));
+        set->keys[i] = jws_key_from_validated_jwk(json_array_get(keys, i));
         if (!set->keys[i]) {
             for (size_t j = 0; j < i; j++)
                 jws_key_free(set->keys[j]);

@@ -492,8 +492,9 @@ static bool jws_jwk_string_is(const json_t *jwk, const char *name, const char *w
     return s != NULL && strcmp(s, want) == 0;
 }
 
-/* Builds a public EVP_PKEY of key type `type` from params. */
-static EVP_PKEY *jws_pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
+/* Builds a public EVP_PKEY of key type `type` from params; `check` runs OpenSSL's
+ * public-key check too. */
+static EVP_PKEY *jws_pkey_from_params(const char *type, OSSL_PARAM_BLD *bld, bool check)
 {
     EVP_PKEY *pkey = NULL;
     OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
@@ -503,12 +504,12 @@ static EVP_PKEY *jws_pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
         pkey = NULL;
     EVP_PKEY_CTX_free(ctx);
     OSSL_PARAM_free(params);
-    if (pkey == NULL)
-        return NULL;
+    if (pkey == NULL || !check)
+        return pkey;
     /* Reject points not on the curve and nonsense RSA moduli. */
-    EVP_PKEY_CTX *check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-    bool ok = check != NULL && EVP_PKEY_public_check(check) == 1;
-    EVP_PKEY_CTX_free(check);
+    EVP_PKEY_CTX *checker = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    bool ok = checker != NULL && EVP_PKEY_public_check(checker) == 1;
+    EVP_PKEY_CTX_free(checker);
     if (!ok) {
         EVP_PKEY_free(pkey);
         return NULL;
@@ -516,17 +517,25 @@ static EVP_PKEY *jws_pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
     return pkey;
 }
 
-static struct jws_key *jws_key_from_public_jwk_inner(const json_t *jwk);
+static struct jws_key *jws_key_from_public_jwk_inner(const json_t *jwk, bool check);
 
 struct jws_key *jws_key_from_public_jwk(const json_t *jwk)
 {
-    struct jws_key *k = jws_key_from_public_jwk_inner(jwk);
+    struct jws_key *k = jws_key_from_public_jwk_inner(jwk, true);
     if (k == NULL)
         ERR_clear_error();
     return k;
 }
 
-static struct jws_key *jws_key_from_public_jwk_inner(const json_t *jwk)
+struct jws_key *jws_key_from_validated_jwk(const json_t *jwk)
+{
+    struct jws_key *k = jws_key_from_public_jwk_inner(jwk, false);
+    if (k == NULL)
+        ERR_clear_error();
+    return k;
+}
+
+static struct jws_key *jws_key_from_public_jwk_inner(const json_t *jwk, bool check)
 {
     enum jws_alg alg;
     EVP_PKEY *pkey = NULL;
@@ -553,7 +562,7 @@ static struct jws_key *jws_key_from_public_jwk_inner(const json_t *jwk)
         if (bld != NULL &&
             OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
             OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point))
-            pkey = jws_pkey_from_params("EC", bld);
+            pkey = jws_pkey_from_params("EC", bld, check);
         OSSL_PARAM_BLD_free(bld);
     } else if (jws_jwk_string_is(jwk, "kty", "RSA")) {
         unsigned char n_bytes[JWS_RSA_MAX_BITS / 8], e_bytes[JWS_RSA_MAX_E_LEN];
@@ -569,7 +578,7 @@ static struct jws_key *jws_key_from_public_jwk_inner(const json_t *jwk)
         if (n != NULL && e != NULL && bld != NULL &&
             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
-            pkey = jws_pkey_from_params("RSA", bld);
+            pkey = jws_pkey_from_params("RSA", bld, check);
         OSSL_PARAM_BLD_free(bld);
         BN_free(n);
         BN_free(e);

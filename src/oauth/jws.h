@@ -68,6 +68,14 @@ struct jws_key *jws_key_from_private_pem(const char *pem, enum jws_alg alg, cons
  * ("d", ...) are ignored. NULL on any violation. */
 struct jws_key *jws_key_from_public_jwk(const json_t *jwk);
 
+/* The same for a JWK that jws_key_from_public_jwk already accepted (an app's stored,
+ * normalized JWK set), without OpenSSL's public-key check. That check is
+ * probabilistic for RSA (Miller-Rabin with random bases may expose a factor of an
+ * odd modulus), so running it again on load could refuse a key that was accepted:
+ * found by fuzz_client_assertion. The member rules still apply; EC points are still
+ * decoded onto the curve. */
+struct jws_key *jws_key_from_validated_jwk(const json_t *jwk);
+
 /* Replaces the key id (copied; NULL or "" means the thumbprint). Call it
  * before the key is shared between threads. */
 void jws_key_set_kid(struct jws_key *k, const char *kid);
