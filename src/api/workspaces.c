@@ -261,18 +261,37 @@ static json_t *workspace_decode_segment(const char *start, size_t len)
     return json_loadb((const char *)buf, n, 0, NULL);
 }
 
-/* POST /api/v1/tenants/{tid}/workspaces/{wid}/token */
+/* POST /api/v1/tenants/{tid}/workspaces/{wid}/token [{dpop_proof}]: the proof is
+ * made by the browser (WebCrypto) for POST {issuer}/connect/token and passed on as
+ * the DPoP header would be, so the token comes back bound to the browser's key. */
 static void workspace_token(struct http_request *req, struct http_reply *reply)
 {
+    struct problem p;
+    problem_clear(&p);
+    static const char *const fields[] = {"dpop_proof", NULL};
+    const char *dpop_proof = NULL;
     struct principal who;
     struct workspace_row w;
     char secret[WORKSPACE_SECRET_MAX];
-    if (!workspace_load(req, reply, &who, &w, secret, sizeof secret))
+    json_t *body = json_input_object(req, true, &p);
+    if (!body || !json_input_reject_unknown(body, fields, &p) ||
+        !json_input_get_string(body, "dpop_proof", false, false, &dpop_proof, &p)) {
+        json_decref(body);
+        /* Authenticate first so an anonymous caller learns nothing about validation. */
+        if (api_authenticate(req, reply, &who))
+            reply_problem(reply, &p);
         return;
+    }
+    if (!workspace_load(req, reply, &who, &w, secret, sizeof secret)) {
+        json_decref(body);
+        return;
+    }
     struct http_reply inner;
     reply_init(&inner);
-    oauth_token_grant(req->service, w.client_id, secret, NULL, req->remote_addr, false, &inner);
+    oauth_token_grant(req->service, w.client_id, secret, NULL, dpop_proof, req->remote_addr, false,
+                      &inner);
     crypto_wipe(secret, sizeof secret);
+    json_decref(body);
     json_t *answer = inner.body ? json_loadb(inner.body, inner.body_len, 0, NULL) : NULL;
     int status = inner.status;
     reply_release(&inner);
@@ -293,8 +312,9 @@ static void workspace_token(struct http_request *req, struct http_reply *reply)
     const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
     json_t *header = dot1 ? workspace_decode_segment(token, (size_t)(dot1 - token)) : NULL;
     json_t *claims = dot2 ? workspace_decode_segment(dot1 + 1, (size_t)(dot2 - dot1 - 1)) : NULL;
-    json_t *out = json_pack("{s:b,s:O,s:o?,s:o?,s:O}", "ok", 1, "access_token",
-                            json_object_get(answer, "access_token"), "header", header, "claims",
+    json_t *out = json_pack("{s:b,s:O,s:O?,s:o?,s:o?,s:O}", "ok", 1, "access_token",
+                            json_object_get(answer, "access_token"), "token_type",
+                            json_object_get(answer, "token_type"), "header", header, "claims",
                             claims, "expires_in", json_object_get(answer, "expires_in"));
     json_decref(answer);
     if (!out) {

@@ -263,8 +263,8 @@ static void token_grant_authenticated(struct service *svc, const struct app_fact
 }
 
 void oauth_token_grant(struct service *svc, const char *client_id, const char *client_secret,
-                       const char *scope, const char *remote_addr, bool basic,
-                       struct http_reply *reply)
+                       const char *scope, const char *dpop_proof, const char *remote_addr,
+                       bool basic, struct http_reply *reply)
 {
     int64_t started = token_clock_us();
     struct app_facts facts;
@@ -274,24 +274,6 @@ void oauth_token_grant(struct service *svc, const char *client_id, const char *c
                            sizeof token_claims, &retry_after);
     if (auth != CLIENT_AUTH_OK) {
         client_auth_reply_failure(reply, auth, basic, retry_after);
-        return;
-    }
-    token_grant_authenticated(svc, &facts, scope, NULL, started, reply);
-}
-
-/* The endpoint's secret path: oauth_token_grant with the request's DPoP proof. */
-static void token_grant_secret(struct service *svc, const struct client_credentials *cred,
-                               const char *scope, const char *remote_addr, const char *dpop_proof,
-                               struct http_reply *reply)
-{
-    int64_t started = token_clock_us();
-    struct app_facts facts;
-    int retry_after = 0;
-    enum client_auth_result auth =
-        client_auth_verify(svc, remote_addr, cred->client_id, cred->client_secret, &facts,
-                           token_claims, sizeof token_claims, &retry_after);
-    if (auth != CLIENT_AUTH_OK) {
-        client_auth_reply_failure(reply, auth, cred->method == CLIENT_AUTH_BASIC, retry_after);
         return;
     }
     token_grant_authenticated(svc, &facts, scope, dpop_proof, started, reply);
@@ -338,8 +320,9 @@ void oauth_token_endpoint(struct http_request *req, struct http_reply *reply)
                 token_grant_assertion(req->service, &cred, form_get(&form, "scope"),
                                       req->remote_addr, http_request_header(req, "DPoP"), reply);
             else
-                token_grant_secret(req->service, &cred, form_get(&form, "scope"), req->remote_addr,
-                                   http_request_header(req, "DPoP"), reply);
+                oauth_token_grant(req->service, cred.client_id, cred.client_secret,
+                                  form_get(&form, "scope"), http_request_header(req, "DPoP"),
+                                  req->remote_addr, cred.method == CLIENT_AUTH_BASIC, reply);
         }
         client_credentials_free(&cred);
     }

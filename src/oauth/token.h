@@ -24,11 +24,11 @@ void oauth_token_endpoint(struct http_request *req, struct http_reply *reply);
  * per remote_addr + client_id), the issuance preconditions of SPEC §3.2 in order,
  * scope, and signing. Writes the endpoint's status, JSON body and headers into
  * reply: 200 {"access_token","token_type","expires_in"[,"scope"]} or an RFC 6749
- * error. scope may be NULL (none requested). basic selects the WWW-Authenticate
- * challenge on 401.
+ * error. scope may be NULL (none requested); dpop_proof is the DPoP header's value
+ * (RFC 9449) or NULL. basic selects the WWW-Authenticate challenge on 401.
  */
 void oauth_token_grant(struct service *svc, const char *client_id, const char *client_secret,
-                       const char *scope, const char *remote_addr, bool basic,
-                       struct http_reply *reply);
+                       const char *scope, const char *dpop_proof, const char *remote_addr,
+                       bool basic, struct http_reply *reply);
 
 #endif

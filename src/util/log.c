@@ -177,9 +177,12 @@ void log_event(enum log_level level, const char *fmt, ...)
 
 /* ---- access log ---------------------------------------------------------- */
 
+/* Copies src into dst[size], cut to fit (the serving thread's part: no stdio). */
 static void log_copy(char *dst, size_t size, const char *src)
 {
-    snprintf(dst, size, "%s", src ? src : "");
+    size_t n = src ? strnlen(src, size - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = 0;
 }
 
 void log_access(const struct log_access *entry)
@@ -217,48 +220,124 @@ uint64_t log_access_dropped(void)
     return atomic_load(&log_access_queue.dropped);
 }
 
-/* Appends `,"name":"value"` (JSON) or ` name=value` (text) when value is set. */
-static void log_field(FILE *f, const char *name, const char *value)
+/*
+ * The writer formats by hand into one fixed buffer: no stdio, no allocation, and the
+ * calendar part of the time stamp is computed once per second. The access log runs
+ * for every request, so its cost is budgeted (docs/PERFORMANCE.md).
+ */
+struct log_out {
+    char *p;
+    size_t len, cap; /* cap keeps room for one more record (LOG_RECORD_MAX) */
+};
+
+/* A record's longest line: its strings hold at most 307 bytes, each escaped to at
+ * most 6 (\\u00XX), plus a route pattern, the labels and the numbers. */
+#define LOG_RECORD_MAX 4096
+
+static void log_put(struct log_out *o, const char *s, size_t n)
 {
-    if (!value || !*value)
-        return;
-    if (log_format_current == LOG_FORMAT_JSON) {
-        fprintf(f, ",\"%s\":\"", name);
-        log_json_escape(f, value);
-        fputc('"', f);
-    } else {
-        fprintf(f, " %s=", name);
-        for (const char *p = value; *p; p++)
-            fputc((unsigned char)*p < 0x21 || *p == 0x7f ? '_' : *p, f);
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+}
+
+static void log_puts(struct log_out *o, const char *s)
+{
+    log_put(o, s, strlen(s));
+}
+
+static void log_put_uint(struct log_out *o, uint64_t v, int min_digits)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0 || n < min_digits);
+    while (n > 0)
+        o->p[o->len++] = digits[--n];
+}
+
+/* value as a JSON string body (escaped), or — in text lines — with blanks and
+ * control characters replaced so a field cannot split the line. */
+static void log_put_value(struct log_out *o, const char *value)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (const char *s = value; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (log_format_current != LOG_FORMAT_JSON) {
+            o->p[o->len++] = c < 0x21 || c == 0x7f ? '_' : (char)c;
+        } else if (c == '"' || c == '\\') {
+            o->p[o->len++] = '\\';
+            o->p[o->len++] = (char)c;
+        } else if (c == '\n') {
+            log_put(o, "\\n", 2);
+        } else if (c < 0x20 || c == 0x7f) {
+            log_put(o, "\\u00", 4);
+            o->p[o->len++] = hex[c >> 4];
+            o->p[o->len++] = hex[c & 15];
+        } else {
+            o->p[o->len++] = (char)c;
+        }
     }
 }
 
-static void log_format_record(FILE *f, const struct log_record *r)
+/* Appends `,"name":"value"` (JSON) or ` name=value` (text) when value is set. */
+static void log_put_field(struct log_out *o, const char *name, const char *value)
 {
-    char when[96];
-    log_time(r->wall_ms, when);
-    double ms = (double)r->micros / 1000.0;
-    if (log_format_current == LOG_FORMAT_JSON)
-        fprintf(f,
-                "{\"time\":\"%s\",\"level\":\"info\",\"msg\":\"access\",\"method\":\"%s\","
-                "\"route\":\"",
-                when, r->method);
-    else
-        fprintf(f, "%s info tenantd: access method=%s route=", when, r->method);
-    if (log_format_current == LOG_FORMAT_JSON) {
-        log_json_escape(f, r->route ? r->route : "unmatched");
-        fprintf(f, "\",\"status\":%d,\"duration_ms\":%.3f", r->status, ms);
-    } else {
-        fputs(r->route ? r->route : "unmatched", f);
-        fprintf(f, " status=%d duration_ms=%.3f", r->status, ms);
+    if (!value[0])
+        return;
+    bool json = log_format_current == LOG_FORMAT_JSON;
+    log_puts(o, json ? ",\"" : " ");
+    log_puts(o, name);
+    log_puts(o, json ? "\":\"" : "=");
+    log_put_value(o, value);
+    if (json)
+        o->p[o->len++] = '"';
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ"; the part up to the seconds is cached per second. */
+static void log_put_time(struct log_out *o, int64_t wall_ms)
+{
+    static _Thread_local int64_t cached_second = -1;
+    static _Thread_local char cached[24];
+    int64_t second = wall_ms / 1000;
+    if (second != cached_second) {
+        char when[96];
+        log_time(second * 1000, when);
+        memcpy(cached, when, 19); /* YYYY-MM-DDTHH:MM:SS */
+        cached_second = second;
     }
-    log_field(f, "client", r->client);
-    log_field(f, "request_id", r->request_id);
-    log_field(f, "trace_id", r->trace_id);
-    log_field(f, "tenant_id", r->tenant_id);
-    log_field(f, "app_id", r->app_id);
-    log_field(f, "client_id", r->client_id);
-    fputs(log_format_current == LOG_FORMAT_JSON ? "}\n" : "\n", f);
+    log_put(o, cached, 19);
+    o->p[o->len++] = '.';
+    log_put_uint(o, (uint64_t)(wall_ms % 1000), 3);
+    o->p[o->len++] = 'Z';
+}
+
+static void log_format_record(struct log_out *o, const struct log_record *r)
+{
+    bool json = log_format_current == LOG_FORMAT_JSON;
+    if (json)
+        log_puts(o, "{\"time\":\"");
+    log_put_time(o, r->wall_ms);
+    log_puts(o, json ? "\",\"level\":\"info\",\"msg\":\"access\",\"method\":\""
+                     : " info tenantd: access method=");
+    log_put_value(o, r->method);
+    log_puts(o, json ? "\",\"route\":\"" : " route=");
+    log_put_value(o, r->route ? r->route : "unmatched");
+    log_puts(o, json ? "\",\"status\":" : " status=");
+    log_put_uint(o, (uint64_t)(r->status < 0 ? 0 : r->status), 1);
+    log_puts(o, json ? ",\"duration_ms\":" : " duration_ms=");
+    uint64_t micros = (uint64_t)(r->micros < 0 ? 0 : r->micros);
+    log_put_uint(o, micros / 1000, 1);
+    o->p[o->len++] = '.';
+    log_put_uint(o, micros % 1000, 3);
+    log_put_field(o, "client", r->client);
+    log_put_field(o, "request_id", r->request_id);
+    log_put_field(o, "trace_id", r->trace_id);
+    log_put_field(o, "tenant_id", r->tenant_id);
+    log_put_field(o, "app_id", r->app_id);
+    log_put_field(o, "client_id", r->client_id);
+    log_puts(o, json ? "}\n" : "\n");
 }
 
 static void *log_access_thread(void *arg)
@@ -292,19 +371,13 @@ static void *log_access_thread(void *arg)
         log_access_queue.count = 0;
         bool stop = log_access_queue.stop;
         pthread_mutex_unlock(&log_access_queue.lock);
-        /* One fixed buffer (fmemopen, flushed by hand): no allocation per batch. */
+        struct log_out o = {.p = out, .cap = LOG_OUT_SIZE - LOG_RECORD_MAX};
         for (size_t i = 0; i < n; i++) {
-            size_t len = 0;
-            FILE *f = fmemopen(out, LOG_OUT_SIZE, "w");
-            if (!f)
-                break;
-            for (; i < n && ftell(f) < LOG_OUT_SIZE - 2048; i++)
-                log_format_record(f, &batch[i]);
-            i--;
-            fflush(f);
-            len = (size_t)ftell(f);
-            fclose(f);
-            log_emit(out, len);
+            log_format_record(&o, &batch[i]);
+            if (o.len >= o.cap || i + 1 == n) {
+                log_emit(o.p, o.len);
+                o.len = 0;
+            }
         }
         if (stop && n == 0)
             break;

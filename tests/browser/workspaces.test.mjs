@@ -6,6 +6,7 @@
 // in the page, read-only viewers, tenant isolation by URL, keyboard use, the delete
 // confirmation, and the pages at 360 px. Tests run in order and share one world.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { call, login, loginAdmin, seedTenant, startServer, uniq } from '../integration/lib/harness.mjs';
 import { CSP, idle, launch, openPage, overflowsX, screenshot, unlabelled, useSession, visit } from './lib/browser.mjs';
@@ -235,6 +236,63 @@ test('introspect: active, with the claims', async () => {
     body: new URLSearchParams({ token, client_id: app.client_id, client_secret: app.client_secret }),
   });
   assert.equal((await direct.json()).jti, result.jti);
+  assert.deepEqual(page.problems(), []);
+});
+
+// Issue 12: the Demo UI binds a token to a key made in the browser (WebCrypto, not
+// extractable) with a DPoP proof. The proof is taken from the request the page
+// sends, and the token's cnf.jkt must be the RFC 7638 thumbprint of the proof's key.
+test('DPoP: a token bound to a key made in the browser, with cnf.jkt shown', async () => {
+  const appUrl = `${appsUrl(A)}/${app.app.id}`;
+  must(await call(server, 'PATCH', appUrl, { auth: A.owner, body: { dpop_bound_access_tokens: true } }), 200);
+  try {
+    await page.getByRole('button', { name: 'Get token' }).click();
+    await page.getByRole('alert').filter({ hasText: 'invalid_dpop_proof' }).waitFor();
+    assert.match(await page.locator('.oauth-error').textContent(), /^400 invalid_dpop_proof — this client must send a DPoP proof/);
+
+    const bind = page.getByLabel('Bind the token to a key in this browser (DPoP)');
+    await bind.check();
+    const sent = page.waitForRequest((r) => r.url().endsWith(`/workspaces/${wsId}/token`));
+    await page.getByRole('button', { name: 'Get token' }).click();
+    const proof = JSON.parse((await sent).postData()).dpop_proof;
+    await page.locator('.dpop-binding').waitFor();
+    const [h64, p64] = proof.split('.');
+    const header = JSON.parse(Buffer.from(h64, 'base64url'));
+    const payload = JSON.parse(Buffer.from(p64, 'base64url'));
+    assert.equal(header.typ, 'dpop+jwt');
+    assert.equal(header.alg, 'ES256');
+    assert.deepEqual(Object.keys(header.jwk).sort(), ['crv', 'kty', 'x', 'y'], 'public members only');
+    assert.equal(payload.htm, 'POST');
+    assert.equal(payload.htu, `${server.url}/connect/token`);
+    const { x, y } = header.jwk;
+    const thumbprint = createHash('sha256').update(`{"crv":"P-256","kty":"EC","x":"${x}","y":"${y}"}`).digest('base64url');
+
+    const claims = await figureJson('Decoded claims');
+    assert.equal(claims.cnf.jkt, thumbprint, 'the token is bound to the key of the proof');
+    const binding = await page.locator('.dpop-binding').textContent();
+    assert.match(binding, /Token type DPoP/);
+    assert.ok(binding.includes(`cnf.jkt = ${thumbprint}`), binding);
+    assert.match(binding, /That is the thumbprint of the key this page made/);
+    // Introspection reports the binding too.
+    await page.getByRole('button', { name: 'Introspect' }).click();
+    const figure = page.getByRole('figure', { name: 'Introspection result' });
+    await figure.waitFor();
+    assert.equal(JSON.parse(await figure.locator('pre').textContent()).cnf.jkt, thumbprint);
+
+    // A second token: a fresh proof (new jti), the same key.
+    const first = await page.getByLabel('Access token', { exact: true }).inputValue();
+    const again = page.waitForRequest((r) => r.url().endsWith(`/workspaces/${wsId}/token`));
+    await page.getByRole('button', { name: 'Get token' }).click();
+    const proof2 = JSON.parse((await again).postData()).dpop_proof;
+    await page.waitForFunction((t) => { const v = document.querySelector('textarea.token-box')?.value; return v && v !== t; }, first);
+    await page.locator('.dpop-binding').waitFor();
+    const payload2 = JSON.parse(Buffer.from(proof2.split('.')[1], 'base64url'));
+    assert.notEqual(payload2.jti, payload.jti);
+    assert.deepEqual(JSON.parse(Buffer.from(proof2.split('.')[0], 'base64url')).jwk, header.jwk);
+    await bind.uncheck();
+  } finally {
+    must(await call(server, 'PATCH', appUrl, { auth: A.owner, body: { dpop_bound_access_tokens: false } }), 200);
+  }
   assert.deepEqual(page.problems(), []);
 });
 

@@ -237,7 +237,7 @@ static size_t fuzz_grant(const char *client_id, const char *secret, const char *
 {
     struct http_reply reply;
     reply_init(&reply);
-    oauth_token_grant(&svc, client_id, secret, scope, "192.0.2.7", false, &reply);
+    oauth_token_grant(&svc, client_id, secret, scope, NULL, "192.0.2.7", false, &reply);
     size_t len = 0;
     json_error_t err;
     json_t *doc = reply.status == 200 ? json_loadb(reply.body, reply.body_len, 0, &err) : NULL;

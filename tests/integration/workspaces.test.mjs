@@ -3,6 +3,7 @@
 // see its decoded header/claims or the exact OAuth error, introspect it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as jose from 'jose';
 import { databaseBytes, startServer, call, loginAdmin, seedTenant, uniq } from './lib/harness.mjs';
 
 let server, admin, world, app, other;
@@ -70,6 +71,42 @@ test('token shows decoded header and claims; introspection reports it active', a
   assert.equal(i.body.client_id, app.client_id);
   const junk = await call(server, 'POST', ws(`/${w.id}/introspect`), { auth: world.owner, body: { token: 'not-a-token' } });
   assert.equal(junk.body.active, false);
+});
+
+// Issue 12: the Demo UI sends a DPoP proof made in the browser; the workspace passes
+// it to the token service as the DPoP header, so the same rules apply.
+test('token with a DPoP proof: bound to its key; bad proofs and bad bodies refused', async () => {
+  const w = (await call(server, 'POST', ws(), { auth: world.owner, body: { name: uniq('w'), app_id: app.app.id, client_id: app.client_id, client_secret: app.client_secret } })).body;
+  const key = await jose.generateKeyPair('ES256', { extractable: true });
+  const jwk = await jose.exportJWK(key.publicKey);
+  const proof = (claims = {}) => new jose.SignJWT({ jti: uniq('jti'), htm: 'POST', htu: `${server.url}/connect/token`, iat: Math.floor(Date.now() / 1000), ...claims })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk }).sign(key.privateKey);
+  const bound = await call(server, 'POST', ws(`/${w.id}/token`), { auth: world.owner, body: { dpop_proof: await proof() } });
+  assert.equal(bound.status, 200, bound.text);
+  assert.equal(bound.body.ok, true);
+  assert.equal(bound.body.token_type, 'DPoP');
+  assert.equal(bound.body.claims.cnf.jkt, await jose.calculateJwkThumbprint(jwk));
+  const plain = await call(server, 'POST', ws(`/${w.id}/token`), { auth: world.owner });
+  assert.equal(plain.body.token_type, 'Bearer');
+  assert.equal(plain.body.claims.cnf, undefined);
+  // A proof for another endpoint is refused exactly as /connect/token refuses it.
+  const wrongHtu = await call(server, 'POST', ws(`/${w.id}/token`), { auth: world.owner, body: { dpop_proof: await proof({ htu: `${server.url}/connect/introspect` }) } });
+  assert.equal(wrongHtu.status, 200);
+  assert.equal(wrongHtu.body.ok, false);
+  assert.equal(wrongHtu.body.status, 400);
+  assert.equal(wrongHtu.body.error, 'invalid_dpop_proof');
+  const replay = await proof();
+  assert.equal((await call(server, 'POST', ws(`/${w.id}/token`), { auth: world.owner, body: { dpop_proof: replay } })).body.ok, true);
+  assert.equal((await call(server, 'POST', ws(`/${w.id}/token`), { auth: world.owner, body: { dpop_proof: replay } })).body.error, 'invalid_dpop_proof');
+  // The body is validated at the edge, after authentication.
+  const typed = await call(server, 'POST', ws(`/${w.id}/token`), { auth: world.owner, body: { dpop_proof: 5 } });
+  assert.equal(typed.status, 400);
+  assert.equal(typed.body.code, 'invalid_type');
+  const stranger = await call(server, 'POST', ws(`/${w.id}/token`), { auth: world.owner, body: { dpop: 'x' } });
+  assert.equal(stranger.status, 400);
+  assert.equal(stranger.body.code, 'unknown_field');
+  const anonymous = await call(server, 'POST', ws(`/${w.id}/token`), { body: { dpop: 'x' } });
+  assert.equal(anonymous.status, 401);
 });
 
 test('a refused issuance shows the exact OAuth error of /connect/token', async () => {

@@ -115,7 +115,7 @@ static int grant(const char *client_id, const char *secret, const char *scope, c
 {
     struct http_reply reply;
     reply_init(&reply);
-    oauth_token_grant(&svc, client_id, secret, scope, "192.0.2.1", true, &reply);
+    oauth_token_grant(&svc, client_id, secret, scope, NULL, "192.0.2.1", true, &reply);
     json_error_t err;
     json_t *doc = json_loadb(reply.body, reply.body_len, 0, &err);
     assert_non_null(doc);
@@ -202,7 +202,7 @@ static int grant_from(const char *addr, const char *client_id, const char *secre
 {
     struct http_reply reply;
     reply_init(&reply);
-    oauth_token_grant(&svc, client_id, secret, NULL, addr, true, &reply);
+    oauth_token_grant(&svc, client_id, secret, NULL, NULL, addr, true, &reply);
     *retry_after = 0;
     for (size_t i = 0; i < reply.header_count; i++)
         if (strcmp(reply.headers[i].name, "Retry-After") == 0)

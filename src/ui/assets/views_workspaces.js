@@ -5,14 +5,18 @@
 // workspace page asks the real token service for a token and shows the decoded
 // header and claims, the raw token with Copy and a live expiry countdown — or, when
 // issuance is refused, the exact OAuth error of /connect/token — and introspects
-// the token. Viewers read the list and the workspace facts only.
+// the token. With "Bind to this browser's key (DPoP)" the page makes a key pair
+// with WebCrypto (dpop.js), sends a DPoP proof with the request and shows the
+// token's cnf.jkt next to the key's thumbprint. Viewers read the list and the
+// workspace facts only.
 //
 // The pasted secret lives only in the form's input until the create call returns;
 // tokens live only in the page (never in storage) and vanish when it is left.
 
 import { ApiError, api, canManage, listAll, seg } from './api.js';
 import { confirmDialog, copyText } from './dialogs.js';
-import { badge, code, field, h, onSubmit, selectField, table, time, toast, uid, withButton } from './dom.js';
+import { badge, checkbox, code, field, h, onSubmit, selectField, table, time, toast, uid, withButton } from './dom.js';
+import { dpopProofForToken, dpopSupported } from './dpop.js';
 import { go, onLeave } from './nav.js';
 
 const workspacesPath = (ctx) => `/tenants/${seg(ctx.tid)}/workspaces`;
@@ -189,7 +193,19 @@ function callFailure(what, err) {
     h('p', {}, `${p.detail || p.title || err?.message || String(err)}${err?.code ? ` (${err.code})` : ''}`));
 }
 
-function tokenView(result) {
+/** The DPoP binding: the token's cnf.jkt against the thumbprint of this page's key. */
+function bindingView(result, thumbprint) {
+  const jkt = result.claims?.cnf?.jkt;
+  if (!jkt) return null;
+  const matches = jkt === thumbprint;
+  return h('div', { class: 'dpop-binding' },
+    h('p', {}, 'Token type ', code(result.token_type || 'DPoP'), ': bound to a key by ', code('cnf.jkt'), ' = ', code(jkt), '.'),
+    h('p', { class: matches ? 'muted' : 'alert' }, matches
+      ? 'That is the thumbprint of the key this page made (WebCrypto, not extractable): a resource server will accept the token only with a proof signed by it.'
+      : `This page's key has the thumbprint ${thumbprint}, which does not match.`));
+}
+
+function tokenView(result, thumbprint) {
   const boxId = uid('token');
   const status = h('span', { class: 'muted', role: 'status', 'aria-live': 'polite' });
   const textarea = h('textarea', {
@@ -205,6 +221,7 @@ function tokenView(result) {
     h('p', { class: 'expiry' },
       h('span', { id: `${boxId}-expiry` }, 'Expires in'), ' ', timer,
       expires ? [' (', time(expires), ')'] : null),
+    bindingView(result, thumbprint),
     h('div', { class: 'field' },
       h('label', { for: boxId }, 'Access token'),
       textarea,
@@ -229,6 +246,15 @@ function tokenPanel(ctx, ws) {
   const introOut = h('div', { class: 'introspection-out' });
   const get = h('button', { type: 'button', class: 'primary' }, 'Get token');
   const introspect = h('button', { type: 'button', disabled: true }, 'Introspect');
+  const bindField = checkbox({
+    label: 'Bind the token to a key in this browser (DPoP)',
+    name: 'dpop',
+    hint: dpopSupported()
+      ? 'The page makes an ES256 key pair with WebCrypto and sends a DPoP proof (RFC 9449) with the request; apps that require DPoP get tokens only this way.'
+      : 'Needs WebCrypto, which browsers offer only on https or localhost.',
+  });
+  const bind = bindField.control;
+  bind.disabled = !dpopSupported();
   const setToken = (value) => {
     token = value;
     introspect.disabled = !token;
@@ -237,9 +263,10 @@ function tokenPanel(ctx, ws) {
     stopCountdown();
     introOut.replaceChildren();
     try {
-      const r = await api('POST', `${workspacePath(ctx, ws.id)}/token`);
+      const dpop = bind.checked ? await dpopProofForToken() : null;
+      const r = await api('POST', `${workspacePath(ctx, ws.id)}/token`, dpop ? { dpop_proof: dpop.proof } : undefined);
       if (r.ok) {
-        out.replaceChildren(tokenView(r));
+        out.replaceChildren(tokenView(r, dpop?.thumbprint));
         setToken(r.access_token);
         toast(`Token issued; it expires in ${mmss(Number(r.expires_in) || 0)}.`);
       } else {
@@ -248,7 +275,7 @@ function tokenPanel(ctx, ws) {
       }
     } catch (err) {
       setToken(null);
-      out.replaceChildren(callFailure('The token request failed', err));
+      out.replaceChildren(callFailure(err instanceof ApiError ? 'The token request failed' : 'The DPoP proof could not be made', err));
     }
   }));
   introspect.addEventListener('click', () => {
@@ -266,6 +293,7 @@ function tokenPanel(ctx, ws) {
   return h('section', { class: 'panel', 'aria-labelledby': 'token-title' },
     h('h2', { id: 'token-title' }, 'Token'),
     h('p', { class: 'muted' }, 'Get token sends the stored credentials to /connect/token (client_credentials), exactly as a backend would. Introspect asks /connect/introspect about the token as this app.'),
+    bindField,
     h('div', { class: 'row' }, get, introspect),
     out,
     introOut);
