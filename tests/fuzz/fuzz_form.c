@@ -22,41 +22,7 @@
 #include "http/form.h"
 #include "oauth/scope.h"
 
-static int hex(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Reference decoder: -1 when malformed, else the decoded length in out. */
-static long ref_decode(const uint8_t *in, size_t len, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (in[i] == '+') {
-            out[o++] = ' ';
-        } else if (in[i] == '%') {
-            if (i + 2 >= len)
-                return -1;
-            int h = hex(in[i + 1]), l = hex(in[i + 2]);
-            if (h < 0 || l < 0 || (h == 0 && l == 0))
-                return -1;
-            out[o++] = (char)(h * 16 + l);
-            i += 2;
-        } else if (in[i] == 0) {
-            return -1;
-        } else {
-            out[o++] = (char)in[i];
-        }
-    }
-    out[o] = 0;
-    return (long)o;
-}
+#include "ref_form_decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
