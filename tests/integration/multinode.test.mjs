@@ -9,6 +9,8 @@
 //     suspension, platform client secret and deletion; the node that made the
 //     change answers the very next request with the new facts;
 //   - regenerate a secret on A -> the old secret is refused by B, the new one works;
+//   - a private_key_jwt app's JWKS replaced on A -> B accepts the new key, refuses
+//     the old one;
 //   - `tenantd keys rotate` -> the new key shows up in both JWKS before either node
 //     signs with it, then both sign with it, and each node's tokens verify against
 //     the other's JWKS (the key set is re-read when older than 1 s, JWKS when older
@@ -30,6 +32,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import * as jose from 'jose';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { BACKEND, BIN, PG_HOST, call, cli, loginAdmin, seedTenant, sql, startServer, uniq } from './lib/harness.mjs';
 
@@ -211,6 +215,34 @@ if (BACKEND === 'postgres') {
       return within(`${what}: B shows it`, () => seenOn(B));
     }
     const claimsOf = (res) => JSON.parse(Buffer.from(res.body.access_token.split('.')[1], 'base64url'));
+
+    it('private_key_jwt: a JWKS rotated on A reaches B — the new key works there, the old one is refused', async () => {
+      const [oldKey, newKey] = await Promise.all([jose.generateKeyPair('ES256'), jose.generateKeyPair('ES256')]);
+      const jwksOf = async (k, kid) => ({ keys: [{ ...(await jose.exportJWK(k.publicKey)), kid }] });
+      const made = await call(A, 'POST', `/api/v1/tenants/${world.tenantId}/apps`, {
+        auth: world.owner,
+        body: { name: uniq('mnk'), region_code: world.regionCode, token_endpoint_auth_method: 'private_key_jwt', jwks: await jwksOf(oldKey, 'old') },
+      });
+      assert.equal(made.status, 201, made.text);
+      const app = { id: made.body.app.id, clientId: made.body.client_id };
+      const signed = (k, kid) => {
+        const now = Math.floor(Date.now() / 1000);
+        return new jose.SignJWT({ iss: app.clientId, sub: app.clientId, aud: ISSUER, iat: now, exp: now + 60, jti: randomUUID() })
+          .setProtectedHeader({ alg: 'ES256', kid }).sign(k.privateKey);
+      };
+      const withKey = async (server, k, kid) => form(server, '/connect/token', {
+        grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await signed(k, kid),
+      });
+      assert.equal((await withKey(B, oldKey, 'old')).status, 200, 'B has the app and its key set cached');
+      const rotated = await call(A, 'PATCH', appPath(app), { auth: world.owner, body: { jwks: await jwksOf(newKey, 'new') } });
+      assert.equal(rotated.status, 200, rotated.text);
+      assert.equal((await withKey(A, newKey, 'new')).status, 200, 'the node that made the change: the very next request');
+      assert.equal((await withKey(A, oldKey, 'old')).status, 401);
+      await within('B accepts the new key', async () => (await withKey(B, newKey, 'new')).status === 200);
+      const stale = await withKey(B, oldKey, 'old');
+      assert.equal(stale.status, 401);
+      assert.equal(stale.body.error, 'invalid_client');
+    });
 
     it('delete on A: B refuses the client within the bound', async () => {
       const app = await newApp();
