@@ -25,7 +25,7 @@ UNIT_TSAN_SRC := $(shell grep -l 'pthread_create' $(UNIT_SRC))
 UNIT_TSAN:= $(UNIT_TSAN_SRC:tests/unit/%.c=build/tests-tsan/%)
 TSAN_OBJ := $(SRC:src/%.c=build/tsan/%.o) build/tsan/ui_assets.o build/tsan/version.o build/tsan/openapi_doc.o
 
-.PHONY: FORCE deb deb-smoke all asan unit unit-asan unit-tsan test test-run deps integration integration-postgres browser clean format fuzz fuzz-smoke format format-check bench
+.PHONY: FORCE readme-config deb deb-smoke all asan unit unit-asan unit-tsan test test-run deps integration integration-postgres browser clean format fuzz fuzz-smoke format format-check bench
 all: build/tenantd
 
 build/tenantd: build/obj/main.o $(OBJ)
@@ -151,6 +151,11 @@ integration-postgres: $(PG_TEST_BIN) tests/integration/node_modules/.installed
 browser: build/asan/tenantd tests/integration/node_modules/.installed
 	TENANTD_TEST_BACKEND=sqlite TENANTD_BIN=$(CURDIR)/build/asan/tenantd node --test --test-concurrency=1 \
 	  $$(find tests/browser -maxdepth 1 -name '*.test.mjs' | sort)
+
+# README.md's configuration table, generated from the table in src/config.c
+# (tests/unit/test_config.c fails when README.md is out of date).
+readme-config: build/tenantd
+	sh tools/readme_config.sh build/tenantd README.md
 
 # `make test` works on a fresh Debian 12 machine: it first installs what is missing.
 deps:

@@ -1,27 +1,23 @@
 /*
- * config.c — defaults, environment and flags, validated once (see config.h).
+ * config.c — the configuration table and the one loader that walks it: defaults,
+ * environment (and NAME_FILE for secrets), `serve` flags, then the rules between
+ * settings (see config.h). The documentation derived from the same table is in
+ * config_doc.c.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static int config_copy(char *dst, size_t size, const char *value, const char *name, char *err,
-                       size_t err_size)
-{
-    int n = snprintf(dst, size, "%s", value);
-    if (n < 0 || (size_t)n >= size) {
-        snprintf(err, err_size, "%s is too long", name);
-        return -1;
-    }
-    return 0;
-}
+#include "oauth/jws.h"
+
+/* ---- checks and parsers the table names ------------------------------------ */
 
 /* HOST:PORT with an IPv4 host, or [IPv6]:PORT; the brackets are not kept. */
-static int config_parse_listen(struct config *cfg, const char *value, char *err, size_t err_size)
+static int config_apply_listen(struct config *cfg, const char *value, const char *name, char *err,
+                               size_t err_size)
 {
     const char *host = value, *colon;
     size_t host_len;
@@ -37,13 +33,14 @@ static int config_parse_listen(struct config *cfg, const char *value, char *err,
             colon = NULL; /* an IPv6 host needs brackets */
     }
     if (!colon || host_len == 0 || host_len >= sizeof cfg->listen_host) {
-        snprintf(err, err_size, "--listen must be HOST:PORT or [IPv6]:PORT (got \"%.64s\")", value);
+        snprintf(err, err_size, "--%s must be HOST:PORT or [IPv6]:PORT (got \"%.64s\")", name,
+                 value);
         return -1;
     }
     char *end;
     long port = strtol(colon + 1, &end, 10);
     if (*end || colon[1] == 0 || port < 0 || port > 65535) {
-        snprintf(err, err_size, "--listen port must be 0-65535 (got \"%.16s\")", colon + 1);
+        snprintf(err, err_size, "--%s port must be 0-65535 (got \"%.16s\")", name, colon + 1);
         return -1;
     }
     memcpy(cfg->listen_host, host, host_len);
@@ -52,28 +49,423 @@ static int config_parse_listen(struct config *cfg, const char *value, char *err,
     return 0;
 }
 
-void config_default_issuer(struct config *cfg, unsigned port)
+/* The same schemes db_open accepts: a wrong one is a configuration error (exit 2),
+ * not a failure to reach the database. */
+static int config_check_database(const char *value, const char *name, char *err, size_t err_size)
 {
-    bool v6 = strchr(cfg->listen_host, ':') != NULL;
-    snprintf(cfg->issuer, sizeof cfg->issuer, "http://%s%s%s:%u", v6 ? "[" : "", cfg->listen_host,
-             v6 ? "]" : "", port);
-}
-
-static int config_parse_int(const char *value, const char *name, long min, long max, int *out,
-                            char *err, size_t err_size)
-{
-    char *end;
-    long v = strtol(value, &end, 10);
-    if (!*value || *end || v < min || v > max) {
-        snprintf(err, err_size, "%s must be an integer between %ld and %ld", name, min, max);
+    if (strncmp(value, "sqlite:", 7) != 0 && strncmp(value, "postgres://", 11) != 0 &&
+        strncmp(value, "postgresql://", 13) != 0) {
+        snprintf(err, err_size, "%s must be sqlite:PATH or a postgres:// URL", name);
         return -1;
     }
-    *out = (int)v;
     return 0;
 }
 
+static int config_check_issuer(const char *value, const char *name, char *err, size_t err_size)
+{
+    if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0) {
+        snprintf(err, err_size, "%s must be an http(s) URL", name);
+        return -1;
+    }
+    return 0;
+}
+
+static int config_check_smtp_url(const char *value, const char *name, char *err, size_t err_size)
+{
+    if (strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0) {
+        snprintf(err, err_size, "%s must be an smtp:// or smtps:// URL", name);
+        return -1;
+    }
+    return 0;
+}
+
+static int config_check_email(const char *value, const char *name, char *err, size_t err_size)
+{
+    if (strpbrk(value, "\r\n<>\" ") || !strchr(value, '@')) {
+        snprintf(err, err_size, "%s must be a plain email address", name);
+        return -1;
+    }
+    return 0;
+}
+
+#define CONFIG_METRICS_TOKEN_MIN 16
+#define CONFIG_METRICS_TOKEN_MAX 128 /* sizeof config.metrics_token - 1 */
+
+static int config_check_metrics_token(const char *value, const char *name, char *err,
+                                      size_t err_size)
+{
+    size_t n = strlen(value);
+    if (n < CONFIG_METRICS_TOKEN_MIN || n > CONFIG_METRICS_TOKEN_MAX || strpbrk(value, " \t\r\n")) {
+        snprintf(err, err_size, "%s must be %d-%d characters without spaces", name,
+                 CONFIG_METRICS_TOKEN_MIN, CONFIG_METRICS_TOKEN_MAX);
+        return -1;
+    }
+    return 0;
+}
+
+static int config_apply_trusted_proxies(struct config *cfg, const char *value, const char *name,
+                                        char *err, size_t err_size)
+{
+    return trusted_proxies_parse(value, &cfg->trusted_proxies, err, err_size);
+}
+
+/* The log's names are log.c's to parse; the table lists them (a unit test checks
+ * that every listed name parses). */
+static const char *const config_log_formats[] = {"json", "text", NULL};
+static const char *const config_log_levels[] = {"debug", "info", "warn", "error", NULL};
+
+static int config_apply_log_format(struct config *cfg, const char *value, const char *name,
+                                   char *err, size_t err_size)
+{
+    if (log_parse_format(value, &cfg->log_format))
+        return 0;
+    snprintf(err, err_size, "%s: unknown log format", name);
+    return -1;
+}
+
+static int config_apply_log_level(struct config *cfg, const char *value, const char *name,
+                                  char *err, size_t err_size)
+{
+    if (log_parse_level(value, &cfg->log_level))
+        return 0;
+    snprintf(err, err_size, "%s: unknown log level", name);
+    return -1;
+}
+
+/* ---- the table ----------------------------------------------------------------- */
+
+#define CONFIG_FIELD(member)                                                                       \
+    .offset = offsetof(struct config, member), .size = sizeof(((struct config *)0)->member)
+
+const struct config_option config_options[] = {
+    {
+        .env = "TENANTD_LISTEN",
+        .flag = "listen",
+        .flag_value = "HOST:PORT",
+        .type = CONFIG_TEXT,
+        .default_value = "127.0.0.1:8080",
+        .values = "`IPv4:PORT` or `[IPv6]:PORT`",
+        .help = "where the server listens (port 0: any free port)",
+        .apply = config_apply_listen,
+    },
+    {
+        .env = "TENANTD_DATABASE",
+        .flag = "database",
+        .flag_value = "URL",
+        .type = CONFIG_TEXT,
+        .from_file = true, /* a PostgreSQL URI may hold a password */
+        CONFIG_FIELD(database),
+        .default_value = "sqlite:./var/tenantd.db",
+        .values = "`sqlite:PATH` or `postgres://...`",
+        .help = "the database; PostgreSQL for several nodes (see `docs/POSTGRES.md`)",
+        .check = config_check_database,
+    },
+    {
+        .env = "TENANTD_ISSUER",
+        .flag = "issuer",
+        .flag_value = "URL",
+        .type = CONFIG_TEXT,
+        CONFIG_FIELD(issuer),
+        .default_text = "`http://<listen>`",
+        .values = "`http://` or `https://` URL",
+        .help = "token `iss`, base of metadata URLs; `https://` turns on `Secure` cookies and "
+                "HSTS. Set it in production: tokens only verify against the issuer that "
+                "signed them",
+        .check = config_check_issuer,
+    },
+    {
+        .env = "TENANTD_DATA_DIR",
+        .flag = "data-dir",
+        .flag_value = "DIR",
+        .type = CONFIG_TEXT,
+        CONFIG_FIELD(data_dir),
+        .default_value = "./var",
+        .values = "directory",
+        .help = "holds `master.key` (0600)",
+    },
+    {
+        .env = "TENANTD_MASTER_KEY_FILE",
+        .type = CONFIG_TEXT,
+        CONFIG_FIELD(master_key_file),
+        .default_text = "`<data-dir>/master.key`",
+        .values = "file",
+        .help = "AES-256 master key for secrets at rest (created when missing)",
+    },
+    {
+        .env = "TENANTD_SIGNING_ALG",
+        .type = CONFIG_CHOICE,
+        CONFIG_FIELD(signing_alg),
+        .choices = jws_alg_names,
+        .default_value = "ES256",
+        .help = "how tokens are signed (`EdDSA` is the older name of `Ed25519`)",
+    },
+    {
+        .env = "TENANTD_AUDIENCE",
+        .type = CONFIG_TEXT,
+        CONFIG_FIELD(audience),
+        .default_value = "tenantd-api",
+        .help = "token `aud`",
+    },
+    {
+        .env = "TENANTD_SCOPES",
+        .type = CONFIG_TEXT,
+        CONFIG_FIELD(scopes),
+        .default_value = "api",
+        .values = "space-separated names",
+        .help = "API scopes apps may request",
+    },
+    {
+        .env = "TENANTD_APP_LIMIT_DEFAULT",
+        .type = CONFIG_INTEGER,
+        CONFIG_FIELD(app_limit_default),
+        .min = 0,
+        .max = 100000,
+        .default_value = "3",
+        .help = "`app_limit` of new tenants",
+    },
+    {
+        .env = "TENANTD_THREADS",
+        .type = CONFIG_INTEGER,
+        CONFIG_FIELD(threads),
+        .min = 1,
+        .max = 64,
+        .default_value = "4",
+        .help = "HTTP worker threads (and as many write workers for admin changes, 2-8)",
+    },
+    {
+        .env = "TENANTD_KEY_PUBLISH_LEAD_SECONDS",
+        .type = CONFIG_INTEGER,
+        CONFIG_FIELD(key_publish_lead_seconds),
+        .min = 0,
+        .max = 86400,
+        .default_value = "60",
+        .help = "how long a rotated key is published before it signs",
+    },
+    {
+        .env = "TENANTD_MANAGED_STORAGE_ENDPOINT",
+        .type = CONFIG_TEXT,
+        CONFIG_FIELD(managed_storage.endpoint),
+        .values = "URL",
+        .help = "platform-managed S3 storage (`docs/STORAGE.md`): the endpoint; with "
+                "`_BUCKET`, `_ACCESS_KEY_ID` and `_SECRET_ACCESS_KEY`, all four or none",
+    },
+    {
+        .env = "TENANTD_MANAGED_STORAGE_BUCKET",
+        .type = CONFIG_TEXT,
+        CONFIG_FIELD(managed_storage.bucket),
+        .help = "managed storage: the platform bucket (each app under `apps/{aid}/`)",
+    },
+    {
+        .env = "TENANTD_MANAGED_STORAGE_REGION",
+        .type = CONFIG_TEXT,
+        CONFIG_FIELD(managed_storage.region),
+        .default_value = "us-east-1",
+        .help = "managed storage: the bucket's region",
+    },
+    {
+        .env = "TENANTD_MANAGED_STORAGE_ACCESS_KEY_ID",
+        .type = CONFIG_TEXT,
+        CONFIG_FIELD(managed_storage.access_key_id),
+        .help = "managed storage: the access key id",
+    },
+    {
+        .env = "TENANTD_MANAGED_STORAGE_SECRET_ACCESS_KEY",
+        .type = CONFIG_TEXT,
+        .from_file = true,
+        CONFIG_FIELD(managed_storage.secret_access_key),
+        .help = "managed storage: the secret access key",
+    },
+    {
+        .env = "TENANTD_SMTP_URL",
+        .type = CONFIG_TEXT,
+        .from_file = true, /* may carry SMTP credentials */
+        CONFIG_FIELD(smtp_url),
+        .values = "`smtp://` or `smtps://` URL",
+        .help = "relay for outbound email (mail stays in the outbox, logged without bodies, "
+                "when unset; undelivered mail expires with the invitation lifetime)",
+        .check = config_check_smtp_url,
+    },
+    {
+        .env = "TENANTD_SMTP_FROM",
+        .type = CONFIG_TEXT,
+        CONFIG_FIELD(smtp_from),
+        .default_value = "tenantd@localhost",
+        .values = "email address",
+        .help = "sender address",
+        .check = config_check_email,
+    },
+    {
+        .env = "TENANTD_METRICS_TOKEN",
+        .type = CONFIG_TEXT,
+        .from_file = true,
+        CONFIG_FIELD(metrics_token),
+        .values = "16-128 characters, no spaces",
+        .help = "when set, `/metrics` requires it as a Bearer token (series: "
+                "`docs/OPERATIONS.md`)",
+        .check = config_check_metrics_token,
+    },
+    {
+        .env = "TENANTD_INVITATION_TTL_SECONDS",
+        .type = CONFIG_INTEGER,
+        CONFIG_FIELD(invitation_ttl_seconds),
+        .min = 1,
+        .max = 30 * 86400,
+        .default_value = "259200",
+        .help = "invitation lifetime; also how long an undelivered email stays queued",
+    },
+    {
+        .env = "TENANTD_LOG_FORMAT",
+        .type = CONFIG_CHOICE,
+        .choices = config_log_formats,
+        .default_text = "`json` when stderr is not a terminal, else `text`",
+        .help = "log lines on stderr: one JSON object per line (`time`, `level`, `msg`, "
+                "`request_id`, `trace_id`, ...) or text",
+        .apply = config_apply_log_format,
+    },
+    {
+        .env = "TENANTD_LOG_LEVEL",
+        .type = CONFIG_CHOICE,
+        .choices = config_log_levels,
+        .default_value = "info",
+        .help = "the least severe lines logged; `info` includes the access log (one line per "
+                "request)",
+        .apply = config_apply_log_level,
+    },
+    {
+        .env = "TENANTD_TRUSTED_PROXIES",
+        .type = CONFIG_TEXT,
+        .values = "addresses and CIDR prefixes, comma- or space-separated",
+        .help = "reverse proxies whose `Forwarded` / `X-Forwarded-For` is believed (rightmost "
+                "untrusted hop); the resulting client address feeds the throttles and the "
+                "audit log",
+        .apply = config_apply_trusted_proxies,
+    },
+    {
+        .env = "TENANTD_APP_CACHE_MAX",
+        .type = CONFIG_INTEGER,
+        CONFIG_FIELD(app_cache_max),
+        .min = 64,
+        .max = 100000000,
+        .default_value = "1000000",
+        .help = "clients the token path keeps in memory (CLOCK eviction beyond; ~0.5-1 KiB "
+                "each, see `docs/PERFORMANCE.md`)",
+    },
+    {
+        .env = "TENANTD_ASSERTION_REPLAY_MAX",
+        .type = CONFIG_INTEGER,
+        CONFIG_FIELD(assertion_replay_max),
+        .min = 16,
+        .max = 100000000,
+        .default_value = "1000000",
+        .help = "private_key_jwt `jti` values a node remembers (until each assertion's `exp` "
+                "+ 30 s); when all are live, new assertions get 503 rather than forgetting one "
+                "(`docs/OAUTH.md` \"private_key_jwt\")",
+    },
+    {
+        .env = "TENANTD_STALE_MAX_SECONDS",
+        .type = CONFIG_INTEGER,
+        CONFIG_FIELD(stale_max_seconds),
+        .min = 1,
+        .max = 86400,
+        .default_value = "300",
+        .help = "with the database unreachable, cached clients keep getting tokens for this "
+                "long after the last good change-feed read, then the node fails closed (SPEC "
+                "§3.2a)",
+    },
+    {
+        .env = "TENANTD_CHANGE_LOG_RETENTION_SECONDS",
+        .type = CONFIG_INTEGER,
+        CONFIG_FIELD(change_log_retention_seconds),
+        .min = 60,
+        .max = 30 * 86400,
+        .default_value = "3600",
+        .help = "change-feed rows are pruned after this (must exceed the stale bound); a node "
+                "cut off for longer drops its cache",
+    },
+};
+
+const size_t config_option_count = sizeof config_options / sizeof config_options[0];
+
+/* ---- loading ------------------------------------------------------------------- */
+
+/* The name messages use: the flag when there is one (its variable sets the same
+ * thing), else the variable. */
+static const char *config_option_name(const struct config_option *opt)
+{
+    return opt->flag ? opt->flag : opt->env;
+}
+
+static int config_set_integer(struct config *cfg, const struct config_option *opt,
+                              const char *value, char *err, size_t err_size)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (!*value || *end || errno == ERANGE || v < opt->min || v > opt->max) {
+        snprintf(err, err_size, "%s must be an integer between %ld and %ld",
+                 config_option_name(opt), opt->min, opt->max);
+        return -1;
+    }
+    *(int *)(void *)((char *)cfg + opt->offset) = (int)v;
+    return 0;
+}
+
+static int config_set_choice(struct config *cfg, const struct config_option *opt, const char *value,
+                             char *err, size_t err_size)
+{
+    for (size_t i = 0; opt->choices[i]; i++) {
+        if (strcmp(value, opt->choices[i]) != 0)
+            continue;
+        if (opt->apply)
+            return opt->apply(cfg, value, config_option_name(opt), err, err_size);
+        snprintf((char *)cfg + opt->offset, opt->size, "%s", value);
+        return 0;
+    }
+    /* "NAME must be a, b or c" */
+    size_t used = (size_t)snprintf(err, err_size, "%s must be ", config_option_name(opt));
+    for (size_t i = 0; opt->choices[i] && used < err_size; i++) {
+        const char *sep = i == 0 ? "" : opt->choices[i + 1] ? ", " : " or ";
+        used += (size_t)snprintf(err + used, err_size - used, "%s%s", sep, opt->choices[i]);
+    }
+    return -1;
+}
+
+static int config_set_text(struct config *cfg, const struct config_option *opt, const char *value,
+                           char *err, size_t err_size)
+{
+    const char *name = config_option_name(opt);
+    if (opt->check && opt->check(value, name, err, err_size) != 0)
+        return -1;
+    if (opt->apply)
+        return opt->apply(cfg, value, name, err, err_size);
+    int n = snprintf((char *)cfg + opt->offset, opt->size, "%s", value);
+    if (n < 0 || (size_t)n >= opt->size) {
+        snprintf(err, err_size, "%s is too long", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Validates value against opt and stores it in cfg. */
+static int config_set(struct config *cfg, const struct config_option *opt, const char *value,
+                      char *err, size_t err_size)
+{
+    switch (opt->type) {
+    case CONFIG_INTEGER:
+        return config_set_integer(cfg, opt, value, err, err_size);
+    case CONFIG_CHOICE:
+        return config_set_choice(cfg, opt, value, err, err_size);
+    case CONFIG_TEXT:
+        return config_set_text(cfg, opt, value, err, err_size);
+    }
+    snprintf(err, err_size, "%s: unknown setting type", opt->env);
+    return -1;
+}
+
+#define CONFIG_FILE_MAX 4096
+
 /* Wipes a secret read from a file when its buffer goes out of scope. */
-static void config_wipe(char (*buf)[4096])
+static void config_wipe(char (*buf)[CONFIG_FILE_MAX])
 {
     explicit_bzero(*buf, sizeof *buf);
 }
@@ -86,8 +478,8 @@ static void config_wipe(char (*buf)[4096])
  * neither is set. Both set, an unreadable, empty or over-long file, or a NUL byte in
  * it → -1 with a one-line message naming the variable (never the contents).
  */
-static int config_secret_env(const char *name, char (*buf)[4096], const char **out, char *err,
-                             size_t err_size)
+static int config_secret_env(const char *name, char (*buf)[CONFIG_FILE_MAX], const char **out,
+                             char *err, size_t err_size)
 {
     char file_var[96];
     snprintf(file_var, sizeof file_var, "%s_FILE", name);
@@ -137,78 +529,22 @@ static int config_secret_env(const char *name, char (*buf)[4096], const char **o
     return 0;
 }
 
-static int config_apply(struct config *cfg, const char *name, const char *value, char *err,
-                        size_t err_size)
+/* Applies opt's variable (or NAME_FILE) when it is set and not empty. */
+static int config_read_env(struct config *cfg, const struct config_option *opt, char *err,
+                           size_t err_size)
 {
-    if (strcmp(name, "listen") == 0)
-        return config_parse_listen(cfg, value, err, err_size);
-    if (strcmp(name, "database") == 0) {
-        /* The same schemes db_open accepts: a wrong one is a configuration error (exit 2),
-         * not a failure to reach the database. */
-        if (strncmp(value, "sqlite:", 7) != 0 && strncmp(value, "postgres://", 11) != 0 &&
-            strncmp(value, "postgresql://", 13) != 0) {
-            snprintf(err, err_size, "database must be sqlite:PATH or a postgres:// URL");
-            return -1;
-        }
-        return config_copy(cfg->database, sizeof cfg->database, value, "database", err, err_size);
-    }
-    if (strcmp(name, "issuer") == 0) {
-        if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0) {
-            snprintf(err, err_size, "issuer must be an http(s) URL");
-            return -1;
-        }
-        if (config_copy(cfg->issuer, sizeof cfg->issuer, value, "issuer", err, err_size))
-            return -1;
-        cfg->issuer_explicit = true;
-        size_t n = strlen(cfg->issuer);
-        while (n > 0 && cfg->issuer[n - 1] == '/')
-            cfg->issuer[--n] = 0;
+    char secret_file[CONFIG_FILE_MAX] __attribute__((cleanup(config_wipe)));
+    const char *value = getenv(opt->env);
+    if (opt->from_file && config_secret_env(opt->env, &secret_file, &value, err, err_size) != 0)
+        return -1;
+    if (!value || !*value)
         return 0;
-    }
-    if (strcmp(name, "data-dir") == 0)
-        return config_copy(cfg->data_dir, sizeof cfg->data_dir, value, "data-dir", err, err_size);
-    snprintf(err, err_size, "unknown option --%s", name);
-    return -1;
+    return config_set(cfg, opt, value, err, err_size);
 }
 
-int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err_size)
+/* `serve` flags: --NAME VALUE or --NAME=VALUE; a flag overrides its variable. */
+static int config_read_flags(struct config *cfg, int argc, char **argv, char *err, size_t err_size)
 {
-    memset(cfg, 0, sizeof *cfg);
-    snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
-    cfg->listen_port = 8080;
-    snprintf(cfg->database, sizeof cfg->database, "sqlite:./var/tenantd.db");
-    snprintf(cfg->data_dir, sizeof cfg->data_dir, "./var");
-    snprintf(cfg->audience, sizeof cfg->audience, "tenantd-api");
-    snprintf(cfg->scopes, sizeof cfg->scopes, "api");
-    snprintf(cfg->signing_alg, sizeof cfg->signing_alg, "ES256");
-    cfg->app_limit_default = 3;
-    cfg->threads = 4;
-    cfg->key_publish_lead_seconds = 60;
-    cfg->token_ttl_seconds = 900;
-    cfg->invitation_ttl_seconds = 72 * 3600;
-    cfg->app_cache_max = 1000000;
-    cfg->log_format = isatty(STDERR_FILENO) ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON;
-    cfg->log_level = LOG_INFO;
-    cfg->assertion_replay_max = 1000000;
-    cfg->stale_max_seconds = 300;
-    cfg->change_log_retention_seconds = 3600;
-
-    static const struct {
-        const char *env, *option;
-    } mapped[] = {{"TENANTD_LISTEN", "listen"},
-                  {"TENANTD_DATABASE", "database"},
-                  {"TENANTD_ISSUER", "issuer"},
-                  {"TENANTD_DATA_DIR", "data-dir"}};
-    char secret_file[4096] __attribute__((cleanup(config_wipe)));
-    for (size_t i = 0; i < sizeof mapped / sizeof mapped[0]; i++) {
-        const char *v = getenv(mapped[i].env);
-        /* A PostgreSQL URI may hold a password: TENANTD_DATABASE_FILE too. */
-        if (strcmp(mapped[i].env, "TENANTD_DATABASE") == 0 &&
-            config_secret_env(mapped[i].env, &secret_file, &v, err, err_size) != 0)
-            return -1;
-        if (v && *v && config_apply(cfg, mapped[i].option, v, err, err_size))
-            return -1;
-    }
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0) {
@@ -229,157 +565,82 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
             snprintf(key, sizeof key, "%s", name);
             value = argv[++i];
         }
-        if (config_apply(cfg, key, value, err, err_size))
-            return -1;
-    }
-
-    const char *v;
-    if ((v = getenv("TENANTD_AUDIENCE")) && *v &&
-        config_copy(cfg->audience, sizeof cfg->audience, v, "TENANTD_AUDIENCE", err, err_size))
-        return -1;
-    if ((v = getenv("TENANTD_SCOPES")) && *v &&
-        config_copy(cfg->scopes, sizeof cfg->scopes, v, "TENANTD_SCOPES", err, err_size))
-        return -1;
-    if ((v = getenv("TENANTD_SIGNING_ALG")) && *v) {
-        if (strcmp(v, "ES256") && strcmp(v, "RS256") && strcmp(v, "Ed25519") &&
-            strcmp(v, "EdDSA")) {
-            snprintf(err, err_size, "TENANTD_SIGNING_ALG must be ES256, RS256, Ed25519 or EdDSA");
+        const struct config_option *opt = NULL;
+        for (size_t j = 0; j < config_option_count && !opt; j++)
+            if (config_options[j].flag && strcmp(config_options[j].flag, key) == 0)
+                opt = &config_options[j];
+        if (!opt) {
+            snprintf(err, err_size, "unknown option --%s", key);
             return -1;
         }
-        snprintf(cfg->signing_alg, sizeof cfg->signing_alg, "%s", v);
+        if (config_set(cfg, opt, value, err, err_size) != 0)
+            return -1;
     }
-    if ((v = getenv("TENANTD_APP_LIMIT_DEFAULT")) && *v &&
-        config_parse_int(v, "TENANTD_APP_LIMIT_DEFAULT", 0, 100000, &cfg->app_limit_default, err,
-                         err_size))
-        return -1;
-    int threads = (int)cfg->threads;
-    if ((v = getenv("TENANTD_THREADS")) && *v &&
-        config_parse_int(v, "TENANTD_THREADS", 1, 64, &threads, err, err_size))
-        return -1;
-    cfg->threads = (unsigned)threads;
-    if ((v = getenv("TENANTD_KEY_PUBLISH_LEAD_SECONDS")) && *v &&
-        config_parse_int(v, "TENANTD_KEY_PUBLISH_LEAD_SECONDS", 0, 86400,
-                         &cfg->key_publish_lead_seconds, err, err_size))
-        return -1;
-    if ((v = getenv("TENANTD_LOG_FORMAT")) && *v && !log_parse_format(v, &cfg->log_format)) {
-        snprintf(err, err_size, "TENANTD_LOG_FORMAT must be json or text");
-        return -1;
-    }
-    if ((v = getenv("TENANTD_LOG_LEVEL")) && *v && !log_parse_level(v, &cfg->log_level)) {
-        snprintf(err, err_size, "TENANTD_LOG_LEVEL must be debug, info, warn or error");
-        return -1;
-    }
-    if ((v = getenv("TENANTD_TRUSTED_PROXIES")) && *v &&
-        trusted_proxies_parse(v, &cfg->trusted_proxies, err, err_size) != 0)
-        return -1;
-    if ((v = getenv("TENANTD_APP_CACHE_MAX")) && *v &&
-        config_parse_int(v, "TENANTD_APP_CACHE_MAX", 64, 100000000, &cfg->app_cache_max, err,
-                         err_size))
-        return -1;
-    if ((v = getenv("TENANTD_ASSERTION_REPLAY_MAX")) && *v &&
-        config_parse_int(v, "TENANTD_ASSERTION_REPLAY_MAX", 16, 100000000,
-                         &cfg->assertion_replay_max, err, err_size))
-        return -1;
-    if ((v = getenv("TENANTD_STALE_MAX_SECONDS")) && *v &&
-        config_parse_int(v, "TENANTD_STALE_MAX_SECONDS", 1, 86400, &cfg->stale_max_seconds, err,
-                         err_size))
-        return -1;
+    return 0;
+}
+
+void config_default_issuer(struct config *cfg, unsigned port)
+{
+    bool v6 = strchr(cfg->listen_host, ':') != NULL;
+    snprintf(cfg->issuer, sizeof cfg->issuer, "http://%s%s%s:%u", v6 ? "[" : "", cfg->listen_host,
+             v6 ? "]" : "", port);
+}
+
+/* The rules between settings, and what follows from them. */
+static int config_finish(struct config *cfg, char *err, size_t err_size)
+{
     /* The retention must outlast the stale bound: a node that was cut off for less
      * than that catches up from the log instead of dropping its cache. */
-    if ((v = getenv("TENANTD_CHANGE_LOG_RETENTION_SECONDS")) && *v &&
-        config_parse_int(v, "TENANTD_CHANGE_LOG_RETENTION_SECONDS", 60, 30 * 86400,
-                         &cfg->change_log_retention_seconds, err, err_size))
-        return -1;
     if (cfg->change_log_retention_seconds <= cfg->stale_max_seconds) {
         snprintf(err, err_size,
                  "TENANTD_CHANGE_LOG_RETENTION_SECONDS must be longer than "
                  "TENANTD_STALE_MAX_SECONDS");
         return -1;
     }
-    if (config_secret_env("TENANTD_METRICS_TOKEN", &secret_file, &v, err, err_size) != 0)
-        return -1;
-    if (v) {
-        if (strlen(v) < 16 || strlen(v) >= sizeof cfg->metrics_token || strpbrk(v, " \t\r\n")) {
-            snprintf(err, err_size,
-                     "TENANTD_METRICS_TOKEN must be 16-128 characters without spaces");
-            return -1;
-        }
-        snprintf(cfg->metrics_token, sizeof cfg->metrics_token, "%s", v);
-    }
-    if ((v = getenv("TENANTD_INVITATION_TTL_SECONDS")) && *v &&
-        config_parse_int(v, "TENANTD_INVITATION_TTL_SECONDS", 1, 30 * 86400,
-                         &cfg->invitation_ttl_seconds, err, err_size))
-        return -1;
-    if (config_secret_env("TENANTD_SMTP_URL", &secret_file, &v, err, err_size) != 0)
-        return -1;
-    if (v) {
-        if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0) {
-            snprintf(err, err_size, "TENANTD_SMTP_URL must be an smtp:// or smtps:// URL");
-            return -1;
-        }
-        if (config_copy(cfg->smtp_url, sizeof cfg->smtp_url, v, "TENANTD_SMTP_URL", err, err_size))
-            return -1;
-    }
-    snprintf(cfg->smtp_from, sizeof cfg->smtp_from, "tenantd@localhost");
-    if ((v = getenv("TENANTD_SMTP_FROM")) && *v) {
-        if (strpbrk(v, "\r\n<>\" ") || !strchr(v, '@')) {
-            snprintf(err, err_size, "TENANTD_SMTP_FROM must be a plain email address");
-            return -1;
-        }
-        if (config_copy(cfg->smtp_from, sizeof cfg->smtp_from, v, "TENANTD_SMTP_FROM", err,
-                        err_size))
-            return -1;
-    }
-
-    struct {
-        const char *env;
-        char *dst;
-        size_t size;
-    } storage[] = {
-        {"TENANTD_MANAGED_STORAGE_ENDPOINT", cfg->managed_storage.endpoint,
-         sizeof cfg->managed_storage.endpoint},
-        {"TENANTD_MANAGED_STORAGE_BUCKET", cfg->managed_storage.bucket,
-         sizeof cfg->managed_storage.bucket},
-        {"TENANTD_MANAGED_STORAGE_REGION", cfg->managed_storage.region,
-         sizeof cfg->managed_storage.region},
-        {"TENANTD_MANAGED_STORAGE_ACCESS_KEY_ID", cfg->managed_storage.access_key_id,
-         sizeof cfg->managed_storage.access_key_id},
-        {"TENANTD_MANAGED_STORAGE_SECRET_ACCESS_KEY", cfg->managed_storage.secret_access_key,
-         sizeof cfg->managed_storage.secret_access_key},
-    };
-    int set = 0;
-    for (size_t i = 0; i < sizeof storage / sizeof storage[0]; i++) {
-        v = getenv(storage[i].env);
-        if (strcmp(storage[i].env, "TENANTD_MANAGED_STORAGE_SECRET_ACCESS_KEY") == 0 &&
-            config_secret_env(storage[i].env, &secret_file, &v, err, err_size) != 0)
-            return -1;
-        if (v && *v) {
-            if (config_copy(storage[i].dst, storage[i].size, v, storage[i].env, err, err_size))
-                return -1;
-            set++;
-        }
-    }
-    if (!cfg->managed_storage.region[0])
-        snprintf(cfg->managed_storage.region, sizeof cfg->managed_storage.region, "us-east-1");
-    cfg->managed_storage.configured =
-        cfg->managed_storage.endpoint[0] && cfg->managed_storage.bucket[0] &&
-        cfg->managed_storage.access_key_id[0] && cfg->managed_storage.secret_access_key[0];
-    if (set > 0 && !cfg->managed_storage.configured &&
-        !(set == 1 && getenv("TENANTD_MANAGED_STORAGE_REGION"))) {
+    /* Managed storage: all four or none (the region alone, or with them, is fine). */
+    int set = (cfg->managed_storage.endpoint[0] != 0) + (cfg->managed_storage.bucket[0] != 0) +
+              (cfg->managed_storage.access_key_id[0] != 0) +
+              (cfg->managed_storage.secret_access_key[0] != 0);
+    cfg->managed_storage.configured = set == 4;
+    if (set > 0 && set < 4) {
         snprintf(err, err_size,
                  "managed storage needs TENANTD_MANAGED_STORAGE_ENDPOINT, _BUCKET, "
                  "_ACCESS_KEY_ID and _SECRET_ACCESS_KEY together");
         return -1;
     }
-
-    if (!cfg->issuer[0])
+    cfg->issuer_explicit = cfg->issuer[0] != 0;
+    if (cfg->issuer_explicit) {
+        size_t n = strlen(cfg->issuer);
+        while (n > 0 && cfg->issuer[n - 1] == '/')
+            cfg->issuer[--n] = 0;
+    } else {
         config_default_issuer(cfg, cfg->listen_port);
+    }
     cfg->cookie_secure = strncmp(cfg->issuer, "https://", 8) == 0;
     return 0;
 }
 
+int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err_size)
+{
+    memset(cfg, 0, sizeof *cfg);
+    /* Defaults the table cannot state as a value. */
+    cfg->token_ttl_seconds = 900;
+    cfg->log_format = isatty(STDERR_FILENO) ? LOG_FORMAT_TEXT : LOG_FORMAT_JSON;
+    for (size_t i = 0; i < config_option_count; i++) {
+        const struct config_option *opt = &config_options[i];
+        if (opt->default_value && config_set(cfg, opt, opt->default_value, err, err_size) != 0)
+            return -1; /* a broken table; tests/unit/test_config.c catches it */
+    }
+    for (size_t i = 0; i < config_option_count; i++)
+        if (config_read_env(cfg, &config_options[i], err, err_size) != 0)
+            return -1;
+    if (config_read_flags(cfg, argc, argv, err, err_size) != 0)
+        return -1;
+    return config_finish(cfg, err, err_size);
+}
+
 unsigned config_write_workers(const struct config *cfg)
 {
-    unsigned n = cfg->threads;
+    unsigned n = (unsigned)cfg->threads;
     return n < 2 ? 2 : n > 8 ? 8 : n;
 }

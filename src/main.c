@@ -6,20 +6,24 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "config.h"
 #include "version.h"
 
 static void main_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: tenantd <command> [options]\n"
-            "  serve [--listen HOST:PORT] [--database URL] [--issuer URL] [--data-dir DIR]\n"
-            "  migrate                       create or upgrade the schema\n"
-            "  admin create --email E --password-stdin [--display-name NAME]\n"
-            "  keys rotate                   start a signing-key rotation\n"
-            "  keys rotate-master            re-encrypt secrets at rest under a new master key\n"
-            "  demo                          seed demo data and print how to use it\n"
-            "  version, --version            print the version and exit\n"
-            "Configuration comes from TENANTD_* environment variables (see README).\n");
+    fputs("usage: tenantd <command> [options]\n  serve ", out);
+    config_write_usage_flags(out); /* the flags come from the config table */
+    fputs("\n"
+          "  migrate                       create or upgrade the schema\n"
+          "  admin create --email E --password-stdin [--display-name NAME]\n"
+          "  keys rotate                   start a signing-key rotation\n"
+          "  keys rotate-master            re-encrypt secrets at rest under a new master key\n"
+          "  demo                          seed demo data and print how to use it\n"
+          "  config [--markdown]           list every TENANTD_* setting (README's table)\n"
+          "  version, --version            print the version and exit\n"
+          "Configuration comes from TENANTD_* environment variables (tenantd config, or\n"
+          "tenantd serve --help, lists them).\n",
+          out);
 }
 
 int main(int argc, char **argv)
@@ -51,6 +55,8 @@ int main(int argc, char **argv)
         rc = cli_keys(argc - 2, argv + 2);
     else if (strcmp(cmd, "demo") == 0)
         rc = cli_demo(argc - 2, argv + 2);
+    else if (strcmp(cmd, "config") == 0)
+        rc = cli_config(argc - 2, argv + 2);
     else {
         fprintf(stderr, "tenantd: unknown command \"%s\" (try --help)\n", cmd);
         rc = 2;

@@ -56,12 +56,13 @@ int service_open(struct service *svc, const struct config *cfg, bool for_server,
     /* One connection per HTTP thread and per write worker (a worker waiting for the
      * writer turn holds one, and must not starve the readers), plus two spare (the
      * outbox sender, signing-key refreshes). */
-    svc->db = db_open(cfg->database, cfg->threads + config_write_workers(cfg) + 2, err, err_size);
+    svc->db = db_open(cfg->database, (unsigned)cfg->threads + config_write_workers(cfg) + 2, err,
+                      err_size);
     if (!svc->db)
         return -1;
     if (migrations_apply(svc->db, err, err_size))
         goto fail;
-    svc->keyring = master_keyring_load(cfg->data_dir, true, err, err_size);
+    svc->keyring = master_keyring_load(cfg->master_key_file, cfg->data_dir, true, err, err_size);
     if (!svc->keyring)
         goto fail;
     svc->metrics = metrics_new();

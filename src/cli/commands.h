@@ -10,6 +10,8 @@ int cli_migrate(int argc, char **argv);
 int cli_admin(int argc, char **argv);
 int cli_keys(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+/* `tenantd config [--markdown]`: every setting (cli/config.c). */
+int cli_config(int argc, char **argv);
 /* `tenantd keys rotate-master` (cli/rotate_master.c). */
 int cli_rotate_master(void);
 

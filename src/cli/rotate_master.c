@@ -336,12 +336,9 @@ int cli_rotate_master(void)
         return 2;
     }
     char key_path[ROTATE_PATH_MAX];
-    const char *override = getenv("TENANTD_MASTER_KEY_FILE");
-    int n = override && *override
-                ? snprintf(key_path, sizeof key_path, "%s", override)
-                : snprintf(key_path, sizeof key_path, "%s/master.key", cfg.data_dir);
-    if (n < 0 || (size_t)n >= sizeof key_path) {
-        fprintf(stderr, "tenantd: master key path too long\n");
+    if (master_key_path(cfg.master_key_file, cfg.data_dir, key_path, sizeof key_path, err,
+                        sizeof err) != 0) {
+        fprintf(stderr, "tenantd: %s\n", err);
         return 2;
     }
     /* Opening the service also proves the database and the current key are healthy

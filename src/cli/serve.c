@@ -21,10 +21,25 @@
 #include "service.h"
 #include "store/db.h"
 
+/* `tenantd serve --help`: the usage line and every setting, from the config table. */
+static void cli_serve_help(void)
+{
+    fputs("usage: tenantd serve ", stdout);
+    config_write_usage_flags(stdout);
+    fputs("\n\nRuns the server until SIGINT or SIGTERM.\n\n", stdout);
+    config_write_help(stdout);
+}
+
 int cli_serve(int argc, char **argv)
 {
     struct config cfg;
     char err[512];
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            cli_serve_help();
+            return 0;
+        }
+    }
     if (config_load(&cfg, argc, argv, err, sizeof err) != 0) {
         fprintf(stderr, "tenantd: %s\n", err);
         return 2;
@@ -50,7 +65,7 @@ int cli_serve(int argc, char **argv)
     struct http_server_options opt = {
         .host = cfg.listen_host,
         .port = cfg.listen_port,
-        .threads = cfg.threads,
+        .threads = (unsigned)cfg.threads,
         .dispatch = routes_dispatch,
         .observe = routes_observe,
         .offload = routes_offload,

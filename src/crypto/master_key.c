@@ -22,7 +22,6 @@
 
 #define MASTER_KEY_FILE_NAME "master.key"
 #define MASTER_KEY_OLD_SUFFIX ".old"
-#define MASTER_KEY_ENV "TENANTD_MASTER_KEY_FILE"
 #define MASTER_KEY_ID_LABEL "tenantd-master-key-id"
 /* A key file is 64 hex chars plus a little whitespace; anything much larger
  * is not a key file. */
@@ -434,28 +433,35 @@ int master_key_write_new(const char *path, char *err, size_t err_size)
     return master_key_create(path, &exists, err, err_size);
 }
 
-struct master_keyring *master_keyring_load(const char *data_dir, bool create_if_missing, char *err,
-                                           size_t err_size)
+int master_key_path(const char *key_file, const char *data_dir, char *out, size_t out_size,
+                    char *err, size_t err_size)
+{
+    int n;
+    if (key_file != NULL && key_file[0] != '\0')
+        n = snprintf(out, out_size, "%s", key_file);
+    else if (data_dir != NULL && data_dir[0] != '\0')
+        n = snprintf(out, out_size, "%s/%s", data_dir, MASTER_KEY_FILE_NAME);
+    else {
+        master_set_err(err, err_size, "no data directory and TENANTD_MASTER_KEY_FILE not set");
+        return -1;
+    }
+    if (n < 0 || (size_t)n >= out_size) {
+        master_set_err(err, err_size, "master key path too long");
+        return -1;
+    }
+    return 0;
+}
+
+struct master_keyring *master_keyring_load(const char *key_file, const char *data_dir,
+                                           bool create_if_missing, char *err, size_t err_size)
 {
     char path[MASTER_PATH_MAX];
     unsigned char key[MASTER_KEY_LEN];
-    const char *env = getenv(MASTER_KEY_ENV);
-    int n;
 
     if (err != NULL && err_size > 0)
         err[0] = '\0';
-    if (env != NULL && env[0] != '\0')
-        n = snprintf(path, sizeof path, "%s", env);
-    else if (data_dir != NULL && data_dir[0] != '\0')
-        n = snprintf(path, sizeof path, "%s/%s", data_dir, MASTER_KEY_FILE_NAME);
-    else {
-        master_set_err(err, err_size, "no data directory and %s not set", MASTER_KEY_ENV);
+    if (master_key_path(key_file, data_dir, path, sizeof path, err, err_size) != 0)
         return NULL;
-    }
-    if (n < 0 || (size_t)n >= sizeof path) {
-        master_set_err(err, err_size, "master key path too long");
-        return NULL;
-    }
 
     int rc = master_key_read_file(path, key, err, err_size);
     if (rc == -2 && create_if_missing) {

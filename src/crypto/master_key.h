@@ -9,10 +9,10 @@
  *   <data_dir>/master.key.old*    older keys, kept for decryption only while
  *                                 a rotation re-encrypts what they sealed
  *
- * TENANTD_MASTER_KEY_FILE, when set, names the current key file instead (its
- * old keys are then "<that path>.old*"). A key's id is the first 16 hex chars
- * of SHA-256("tenantd-master-key-id" || key); envelopes record it so the right
- * key is found after a rotation.
+ * A configured key file (TENANTD_MASTER_KEY_FILE, read by config.c) names the
+ * current key file instead (its old keys are then "<that path>.old*"). A key's id is the first 16
+ * hex chars of SHA-256("tenantd-master-key-id" || key); envelopes record it so the right key is
+ * found after a rotation.
  *
  * Key bytes are held in their own anonymous mapping, excluded from core dumps
  * (MADV_DONTDUMP), locked in RAM when RLIMIT_MEMLOCK allows, and wiped on free.
@@ -31,7 +31,13 @@
 
 struct master_keyring; /* opaque */
 
-/* Loads the current key file and any old key files (see above).
+/* The current key file's path: key_file when it is set (non-NULL, non-empty), else
+ * "<data_dir>/master.key". Returns 0, or -1 with a one-line reason in err (neither
+ * set, or the path does not fit out). */
+int master_key_path(const char *key_file, const char *data_dir, char *out, size_t out_size,
+                    char *err, size_t err_size);
+
+/* Loads the current key file (master_key_path) and any old key files (see above).
  * When the current key file does not exist and create_if_missing is true,
  * creates missing parent directories (mode 0700) and a new key file (see
  * master_key_write_new); a concurrent creator winning the race is fine.
@@ -39,11 +45,11 @@ struct master_keyring; /* opaque */
  * accessible by group or others (any of mode 077), or whose content is not
  * exactly 64 hex digits plus optional trailing whitespace. On failure returns
  * NULL and writes a one-line reason (a path, never key material) into
- * err[0..err_size). data_dir may be NULL only when TENANTD_MASTER_KEY_FILE is
- * set. The returned keyring is immutable and safe to share between threads;
- * free it with master_keyring_free. */
-struct master_keyring *master_keyring_load(const char *data_dir, bool create_if_missing, char *err,
-                                           size_t err_size);
+ * err[0..err_size). data_dir may be NULL only when key_file is set. The
+ * returned keyring is immutable and safe to share between threads; free it
+ * with master_keyring_free. */
+struct master_keyring *master_keyring_load(const char *key_file, const char *data_dir,
+                                           bool create_if_missing, char *err, size_t err_size);
 
 /* Wipes and releases the keyring. NULL is fine. */
 void master_keyring_free(struct master_keyring *kr);

@@ -14,8 +14,6 @@
 #include "oauth/jws.h"
 #include "oauth/replay_cache.h"
 
-const char *const dpop_signing_algs[] = {"ES256", "RS256", "EdDSA", "Ed25519", NULL};
-
 /* Decodes one base64url part as a JSON object (new reference), or NULL. */
 static json_t *dpop_part(const char *b64, size_t len)
 {

@@ -29,9 +29,6 @@ struct replay_cache;
 #define DPOP_IAT_FUTURE 30 /* tolerated clock skew ahead */
 #define DPOP_JKT_SIZE 44   /* 43 base64url characters + NUL */
 
-/* The algorithms accepted in proofs (metadata dpop_signing_alg_values_supported). */
-extern const char *const dpop_signing_algs[];
-
 /*
  * Contract: proof is untrusted (the DPoP header's value). htm and htu are what the
  * proof must name (the method and the endpoint's URL); now is unix seconds. Returns

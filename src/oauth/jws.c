@@ -59,19 +59,24 @@ static _Atomic uint64_t jws_next_serial = 1;
 
 /* ---- algorithm names ------------------------------------------------- */
 
+const char *const jws_alg_names[] = {"ES256", "RS256", "EdDSA", "Ed25519", NULL};
+/* The key family of each name above, in the same order. */
+static const enum jws_alg jws_alg_families[] = {JWS_ES256, JWS_RS256, JWS_EDDSA, JWS_EDDSA};
+_Static_assert(sizeof jws_alg_families / sizeof jws_alg_families[0] ==
+                   sizeof jws_alg_names / sizeof jws_alg_names[0] - 1,
+               "one family per algorithm name");
+
 bool jws_alg_parse(const char *s, enum jws_alg *out)
 {
     if (s == NULL)
         return false;
-    if (strcmp(s, "ES256") == 0)
-        *out = JWS_ES256;
-    else if (strcmp(s, "RS256") == 0)
-        *out = JWS_RS256;
-    else if (strcmp(s, "Ed25519") == 0 || strcmp(s, "EdDSA") == 0)
-        *out = JWS_EDDSA;
-    else
-        return false;
-    return true;
+    for (size_t i = 0; jws_alg_names[i] != NULL; i++) {
+        if (strcmp(s, jws_alg_names[i]) == 0) {
+            *out = jws_alg_families[i];
+            return true;
+        }
+    }
+    return false;
 }
 
 const char *jws_alg_name(enum jws_alg alg)

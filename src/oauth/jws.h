@@ -30,9 +30,15 @@ enum jws_alg {
 /* Thumbprint buffer: 43 base64url chars + NUL. */
 #define JWS_THUMBPRINT_SIZE 44
 
-/* Parses an "alg" name: "ES256", "RS256", "Ed25519" or "EdDSA" (exact,
- * case-sensitive; untrusted input is fine). Returns false for anything else
- * (including "none" and HMAC algorithms). */
+/* Every "alg" name this server knows, NULL-terminated, in the order the metadata
+ * lists them: "ES256", "RS256", "EdDSA", "Ed25519" (the last two both name Ed25519).
+ * The one list: TENANTD_SIGNING_ALG (config.c), the metadata's *_alg_values_supported
+ * (metadata.c) and every "alg" accepted on input (jws_alg_parse) come from it. */
+extern const char *const jws_alg_names[];
+
+/* Parses an "alg" name: one of jws_alg_names (exact, case-sensitive; untrusted
+ * input is fine). Returns false for anything else (including "none" and HMAC
+ * algorithms). */
 bool jws_alg_parse(const char *s, enum jws_alg *out);
 
 /* The default header/JWK name of alg: "ES256", "RS256" or "Ed25519". */

@@ -15,6 +15,7 @@
 
 #include "http/router.h"
 #include "oauth/introspect.h"
+#include "oauth/jws.h"
 #include "oauth/signing_keys.h"
 #include "oauth/token.h"
 #include "service.h"
@@ -48,7 +49,9 @@ static void oauth_metadata(struct http_request *req, struct http_reply *reply)
     json_t *methods =
         json_pack("[s,s,s]", "client_secret_basic", "client_secret_post", "private_key_jwt");
     /* private_key_jwt assertions: the algorithm follows the app's key type. */
-    json_t *algs = json_pack("[s,s,s,s]", "ES256", "RS256", "EdDSA", "Ed25519");
+    json_t *algs = json_array();
+    for (size_t i = 0; jws_alg_names[i] != NULL; i++)
+        json_array_append_new(algs, json_string(jws_alg_names[i]));
     json_t *members[][2] = {
         {json_string("issuer"), json_string(cfg->issuer)},
         {json_string("token_endpoint"), metadata_url(cfg->issuer, "/connect/token")},

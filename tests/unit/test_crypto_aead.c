@@ -2,9 +2,9 @@
  * tests/unit/test_crypto_aead.c — the master keyring (src/crypto/master_key.c)
  * and AES-256-GCM envelopes (src/crypto/aead.c): key file creation (mode
  * 0600, parent 0700, never overwritten), refusal of group/world-accessible
- * and malformed key files, TENANTD_MASTER_KEY_FILE, key ids, rotation with
- * master.key.old*, and envelope round trip / tamper / wrong aad / wrong key /
- * unknown key id.
+ * and malformed key files, a key file outside the data directory
+ * (TENANTD_MASTER_KEY_FILE), key ids, rotation with master.key.old*, and
+ * envelope round trip / tamper / wrong aad / wrong key / unknown key id.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,7 +66,6 @@ static int setup(void **state)
         free(f);
         return -1;
     }
-    unsetenv("TENANTD_MASTER_KEY_FILE");
     *state = f;
     return 0;
 }
@@ -74,7 +73,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    unsetenv("TENANTD_MASTER_KEY_FILE");
     rm_rf(f->root);
     free(f);
     return 0;
@@ -106,14 +104,20 @@ static size_t read_file(const char *path, char *buf, size_t size)
     return (size_t)n;
 }
 
-static struct master_keyring *load_ok(const char *dir, bool create)
+static struct master_keyring *load_file_ok(const char *key_file, const char *dir, bool create)
 {
     char err[ERR_SIZE];
-    struct master_keyring *kr = master_keyring_load(dir, create, err, sizeof err);
+    struct master_keyring *kr = master_keyring_load(key_file, dir, create, err, sizeof err);
     if (kr == NULL)
-        fail_msg("master_keyring_load(%s): %s", dir, err);
+        fail_msg("master_keyring_load(%s, %s): %s", key_file ? key_file : "NULL",
+                 dir ? dir : "NULL", err);
     assert_string_equal(err, "");
     return kr;
+}
+
+static struct master_keyring *load_ok(const char *dir, bool create)
+{
+    return load_file_ok(NULL, dir, create);
 }
 
 /* Expected id of a hex key file content: SHA-256("tenantd-master-key-id" || key)[0..8) in hex. */
@@ -179,9 +183,9 @@ static void test_missing_without_create(void **state)
 {
     struct fixture *f = *state;
     char err[ERR_SIZE];
-    assert_null(master_keyring_load(f->root, false, err, sizeof err));
+    assert_null(master_keyring_load(NULL, f->root, false, err, sizeof err));
     assert_non_null(strstr(err, "master.key"));
-    assert_null(master_keyring_load(NULL, true, err, sizeof err));
+    assert_null(master_keyring_load(NULL, NULL, true, err, sizeof err));
     assert_true(strlen(err) > 0);
 }
 
@@ -197,7 +201,7 @@ static void test_refuses_loose_permissions(void **state)
     for (size_t i = 0; i < sizeof bad_modes / sizeof bad_modes[0]; i++) {
         assert_int_equal(chmod(key_path, bad_modes[i]), 0);
         err[0] = '\0';
-        assert_null(master_keyring_load(f->root, true, err, sizeof err));
+        assert_null(master_keyring_load(NULL, f->root, true, err, sizeof err));
         assert_non_null(strstr(err, "group or others"));
         assert_non_null(strstr(err, key_path));
     }
@@ -212,7 +216,7 @@ static void test_refuses_loose_permissions(void **state)
     path_in(f, "master.key.old1", old_path, sizeof old_path);
     write_file(old_path, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
                0644);
-    assert_null(master_keyring_load(f->root, false, err, sizeof err));
+    assert_null(master_keyring_load(NULL, f->root, false, err, sizeof err));
     assert_non_null(strstr(err, "master.key.old1"));
 }
 
@@ -234,7 +238,7 @@ static void test_refuses_malformed_and_non_regular(void **state)
         unlink(key_path);
         write_file(key_path, bad[i], 0600);
         err[0] = '\0';
-        assert_null(master_keyring_load(f->root, true, err, sizeof err));
+        assert_null(master_keyring_load(NULL, f->root, true, err, sizeof err));
         assert_non_null(strstr(err, "malformed"));
         /* The message never echoes file content. */
         assert_null(strstr(err, "0011223344"));
@@ -252,7 +256,7 @@ static void test_refuses_malformed_and_non_regular(void **state)
     /* A directory where the key file should be. */
     unlink(key_path);
     assert_int_equal(mkdir(key_path, 0700), 0);
-    assert_null(master_keyring_load(f->root, true, err, sizeof err));
+    assert_null(master_keyring_load(NULL, f->root, true, err, sizeof err));
     assert_non_null(strstr(err, "regular file"));
     rmdir(key_path);
 }
@@ -278,30 +282,28 @@ static void test_write_new_never_overwrites(void **state)
     assert_int_equal(master_key_write_new(missing_dir, err, sizeof err), -1);
 }
 
-static void test_env_override(void **state)
+static void test_key_file_override(void **state)
 {
     struct fixture *f = *state;
-    char env_path[300], data_dir[300], unused_key[320], content[200], id[17];
+    char key_file[300], data_dir[300], unused_key[320], content[200], id[17];
     struct stat st;
-    path_in(f, "secrets/k1", env_path, sizeof env_path);
+    path_in(f, "secrets/k1", key_file, sizeof key_file);
     path_in(f, "data", data_dir, sizeof data_dir);
     snprintf(unused_key, sizeof unused_key, "%s/master.key", data_dir);
 
-    assert_int_equal(setenv("TENANTD_MASTER_KEY_FILE", env_path, 1), 0);
-    struct master_keyring *kr = load_ok(data_dir, true);
-    assert_int_equal(stat(env_path, &st), 0);
+    struct master_keyring *kr = load_file_ok(key_file, data_dir, true);
+    assert_int_equal(stat(key_file, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0600);
     assert_int_not_equal(stat(unused_key, &st), 0);
-    read_file(env_path, content, sizeof content);
+    read_file(key_file, content, sizeof content);
     expected_id(content, id);
     assert_string_equal(master_keyring_current_id(kr), id);
     master_keyring_free(kr);
 
-    /* With the variable set, no data dir is needed. */
-    kr = load_ok(NULL, false);
+    /* With a key file, no data dir is needed. */
+    kr = load_file_ok(key_file, NULL, false);
     assert_string_equal(master_keyring_current_id(kr), id);
     master_keyring_free(kr);
-    unsetenv("TENANTD_MASTER_KEY_FILE");
 }
 
 static void test_seal_open_round_trip(void **state)
@@ -519,7 +521,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refuses_loose_permissions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_malformed_and_non_regular, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_new_never_overwrites, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_env_override, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_file_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_open_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_rejects_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_key_and_unknown_id, setup, teardown),
