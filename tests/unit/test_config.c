@@ -5,9 +5,11 @@
  * over variables, NAME_FILE for secrets, the rules between settings, the table's own
  * consistency, and the documentation derived from it: README.md's configuration
  * table must be what `tenantd config --markdown` prints (run `make readme-config`),
- * and `serve --help` lists every setting.
+ * `serve --help` lists every setting, and the Debian package names only settings
+ * that exist.
  *
- * Run from the repository root (make unit does): the README check reads README.md.
+ * Run from the repository root (make unit does): these checks read README.md and
+ * packaging/debian/.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -758,6 +761,46 @@ static void test_readme_table_is_generated(void **state)
     free(table);
 }
 
+/* True when name is a setting's variable, or the NAME_FILE of a secret-bearing one. */
+static bool is_setting(const char *name)
+{
+    for (size_t i = 0; i < config_option_count; i++) {
+        const struct config_option *opt = &config_options[i];
+        size_t n = strlen(opt->env);
+        if (strcmp(name, opt->env) == 0 ||
+            (opt->from_file && strncmp(name, opt->env, n) == 0 && strcmp(name + n, "_FILE") == 0))
+            return true;
+    }
+    return false;
+}
+
+/* The Debian package's /etc/default file and unit name only variables the binary
+ * reads (a renamed setting cannot leave them behind). */
+static void test_packaging_names_known_settings(void **state)
+{
+    const char *files[] = {"packaging/debian/default", "packaging/debian/tenantd.service",
+                           "packaging/debian/postinst"};
+    size_t seen = 0;
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        FILE *in = fopen(files[f], "r");
+        if (!in)
+            fail_msg("%s not found: run the unit tests from the repository root", files[f]);
+        static char text[64 * 1024];
+        size_t n = fread(text, 1, sizeof text - 1, in);
+        fclose(in);
+        text[n] = 0;
+        for (const char *p = strstr(text, "TENANTD_"); p; p = strstr(p + 1, "TENANTD_")) {
+            char name[96];
+            size_t len = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+            snprintf(name, sizeof name, "%.*s", (int)len, p);
+            if (!is_setting(name))
+                fail_msg("%s names %s, which is no setting (src/config.c)", files[f], name);
+            seen++;
+        }
+    }
+    assert_true(seen >= 10);
+}
+
 static void test_help_lists_every_setting(void **state)
 {
     char *help = render(config_write_help);
@@ -807,6 +850,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secret_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readme_table_is_generated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_packaging_names_known_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_help_lists_every_setting, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
