@@ -137,6 +137,13 @@ static int config_apply_log_level(struct config *cfg, const char *value, const c
 #define CONFIG_FIELD(member)                                                                       \
     .offset = offsetof(struct config, member), .size = sizeof(((struct config *)0)->member)
 
+/* An integer setting: variable, field, bounds, default, help. */
+#define CONFIG_INTEGER_SETTING(variable, member, lowest, highest, default, text)                   \
+    {                                                                                              \
+        .env = variable, .type = CONFIG_INTEGER, CONFIG_FIELD(member), .min = lowest,              \
+        .max = highest, .default_value = default, .help = text,                                    \
+    }
+
 const struct config_option config_options[] = {
     {
         .env = "TENANTD_LISTEN",
@@ -214,33 +221,13 @@ const struct config_option config_options[] = {
         .values = "space-separated names",
         .help = "API scopes apps may request",
     },
-    {
-        .env = "TENANTD_APP_LIMIT_DEFAULT",
-        .type = CONFIG_INTEGER,
-        CONFIG_FIELD(app_limit_default),
-        .min = 0,
-        .max = 100000,
-        .default_value = "3",
-        .help = "`app_limit` of new tenants",
-    },
-    {
-        .env = "TENANTD_THREADS",
-        .type = CONFIG_INTEGER,
-        CONFIG_FIELD(threads),
-        .min = 1,
-        .max = 64,
-        .default_value = "4",
-        .help = "HTTP worker threads (and as many write workers for admin changes, 2-8)",
-    },
-    {
-        .env = "TENANTD_KEY_PUBLISH_LEAD_SECONDS",
-        .type = CONFIG_INTEGER,
-        CONFIG_FIELD(key_publish_lead_seconds),
-        .min = 0,
-        .max = 86400,
-        .default_value = "60",
-        .help = "how long a rotated key is published before it signs",
-    },
+    CONFIG_INTEGER_SETTING("TENANTD_APP_LIMIT_DEFAULT", app_limit_default, 0, 100000, "3",
+                           "`app_limit` of new tenants"),
+    CONFIG_INTEGER_SETTING(
+        "TENANTD_THREADS", threads, 1, 64, "4",
+        "HTTP worker threads (and as many write workers for admin changes, 2-8)"),
+    CONFIG_INTEGER_SETTING("TENANTD_KEY_PUBLISH_LEAD_SECONDS", key_publish_lead_seconds, 0, 86400,
+                           "60", "how long a rotated key is published before it signs"),
     {
         .env = "TENANTD_MANAGED_STORAGE_ENDPOINT",
         .type = CONFIG_TEXT,
@@ -304,15 +291,9 @@ const struct config_option config_options[] = {
                 "`docs/OPERATIONS.md`)",
         .check = config_check_metrics_token,
     },
-    {
-        .env = "TENANTD_INVITATION_TTL_SECONDS",
-        .type = CONFIG_INTEGER,
-        CONFIG_FIELD(invitation_ttl_seconds),
-        .min = 1,
-        .max = 30 * 86400,
-        .default_value = "259200",
-        .help = "invitation lifetime; also how long an undelivered email stays queued",
-    },
+    CONFIG_INTEGER_SETTING("TENANTD_INVITATION_TTL_SECONDS", invitation_ttl_seconds, 1, 30 * 86400,
+                           "259200",
+                           "invitation lifetime; also how long an undelivered email stays queued"),
     {
         .env = "TENANTD_LOG_FORMAT",
         .type = CONFIG_CHOICE,
@@ -340,48 +321,25 @@ const struct config_option config_options[] = {
                 "audit log",
         .apply = config_apply_trusted_proxies,
     },
-    {
-        .env = "TENANTD_APP_CACHE_MAX",
-        .type = CONFIG_INTEGER,
-        CONFIG_FIELD(app_cache_max),
-        .min = 64,
-        .max = 100000000,
-        .default_value = "1000000",
-        .help = "clients the token path keeps in memory (CLOCK eviction beyond; ~0.5-1 KiB "
-                "each, see `docs/PERFORMANCE.md`)",
-    },
-    {
-        .env = "TENANTD_ASSERTION_REPLAY_MAX",
-        .type = CONFIG_INTEGER,
-        CONFIG_FIELD(assertion_replay_max),
-        .min = 16,
-        .max = 100000000,
-        .default_value = "1000000",
-        .help = "private_key_jwt `jti` values a node remembers (until each assertion's `exp` "
-                "+ 30 s); when all are live, new assertions get 503 rather than forgetting one "
-                "(`docs/OAUTH.md` \"private_key_jwt\")",
-    },
-    {
-        .env = "TENANTD_STALE_MAX_SECONDS",
-        .type = CONFIG_INTEGER,
-        CONFIG_FIELD(stale_max_seconds),
-        .min = 1,
-        .max = 86400,
-        .default_value = "300",
-        .help = "with the database unreachable, cached clients keep getting tokens for this "
-                "long after the last good change-feed read, then the node fails closed (SPEC "
-                "§3.2a)",
-    },
-    {
-        .env = "TENANTD_CHANGE_LOG_RETENTION_SECONDS",
-        .type = CONFIG_INTEGER,
-        CONFIG_FIELD(change_log_retention_seconds),
-        .min = 60,
-        .max = 30 * 86400,
-        .default_value = "3600",
-        .help = "change-feed rows are pruned after this (must exceed the stale bound); a node "
-                "cut off for longer drops its cache",
-    },
+    CONFIG_INTEGER_SETTING(
+        "TENANTD_APP_CACHE_MAX", app_cache_max, 64, 100000000, "1000000",
+        "clients the token path keeps in memory (CLOCK eviction beyond; ~0.5-1 KiB "
+        "each, see `docs/PERFORMANCE.md`)"),
+    CONFIG_INTEGER_SETTING(
+        "TENANTD_ASSERTION_REPLAY_MAX", assertion_replay_max, 16, 100000000, "1000000",
+        "private_key_jwt `jti` values a node remembers (until each assertion's `exp` + 30 s); "
+        "when all are live, new assertions get 503 rather than forgetting one "
+        "(`docs/OAUTH.md` \"private_key_jwt\")"),
+    CONFIG_INTEGER_SETTING(
+        "TENANTD_STALE_MAX_SECONDS", stale_max_seconds, 1, 86400, "300",
+        "with the database unreachable, cached clients keep getting tokens for this "
+        "long after the last good change-feed read, then the node fails closed (SPEC "
+        "§3.2a)"),
+    CONFIG_INTEGER_SETTING(
+        "TENANTD_CHANGE_LOG_RETENTION_SECONDS", change_log_retention_seconds, 60, 30 * 86400,
+        "3600",
+        "change-feed rows are pruned after this (must exceed the stale bound); a node "
+        "cut off for longer drops its cache"),
 };
 
 const size_t config_option_count = sizeof config_options / sizeof config_options[0];
