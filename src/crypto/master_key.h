@@ -9,10 +9,10 @@
  *   <data_dir>/master.key.old*    older keys, kept for decryption only while
  *                                 a rotation re-encrypts what they sealed
  *
- * A configured key file (TENANTD_MASTER_KEY_FILE, read by config.c) names the
- * current key file instead (its old keys are then "<that path>.old*"). A key's id is the first 16
- * hex chars of SHA-256("tenantd-master-key-id" || key); envelopes record it so the right key is
- * found after a rotation.
+ * A configured key file (TENANTD_MASTER_KEY_FILE, read by config.c) names
+ * the current key file instead (its old keys are then "<that path>.old*").
+ * A key's id is the first 16 hex chars of SHA-256("tenantd-master-key-id" ||
+ * key); envelopes record it so the right key is found after a rotation.
  *
  * Key bytes are held in their own anonymous mapping, excluded from core dumps
  * (MADV_DONTDUMP), locked in RAM when RLIMIT_MEMLOCK allows, and wiped on free.
