@@ -68,7 +68,7 @@ const char *dpop_proof_check(const char *proof, size_t len, const char *htm, con
     else if (!typ || strcmp(typ, "dpop+jwt") != 0)
         why = "the DPoP proof must have typ dpop+jwt";
     else if (!alg_name || !jws_alg_parse(alg_name, &alg))
-        why = "the DPoP proof alg is not supported (ES256, RS256, EdDSA)";
+        why = "the DPoP proof alg is not supported (see dpop_signing_alg_values_supported)";
     else if (json_object_get(header, "crit"))
         why = "the DPoP proof has a crit header";
     else if (!json_is_object(jwk) || !dpop_jwk_is_public(jwk))
