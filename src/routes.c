@@ -1,15 +1,22 @@
 /*
  * routes.c — maps every request to its module's handler.
  *
- * Each module exports a route table (`<module>_routes`, `<module>_routes_count`);
- * this file only lists the modules. The token endpoint is matched before anything
- * else because it carries almost all traffic. Paths that no API claims fall to the
- * dashboard (ui/), which serves its assets or the app shell.
+ * Each module exports a route table (`<module>_routes`, `<module>_routes_count`,
+ * `<module>_routes_access`: one ROUTE_TABLE, http/router.h); this file only lists the
+ * modules. The token endpoint is matched before anything else because it carries
+ * almost all traffic. Paths that no API claims fall to the dashboard (ui/), which
+ * serves its assets or the app shell.
+ *
+ * Who may call a route is checked here, once, before its handler runs
+ * (api/access.c); handlers find the authorised user in req->principal. An anonymous
+ * route (the token endpoint among them) costs one comparison.
  */
 #include "routes.h"
 
 #include <string.h>
 
+#include "api/access.h"
+#include "crypto/hash.h"
 #include "http/router.h"
 #include "ops/metrics.h"
 #include "service.h"
@@ -18,7 +25,8 @@
 
 #define ROUTE_MODULE(name)                                                                         \
     extern const struct http_route name##_routes[];                                                \
-    extern const size_t name##_routes_count;
+    extern const size_t name##_routes_count;                                                       \
+    extern const enum route_access name##_routes_access[];
 
 ROUTE_MODULE(oauth)
 ROUTE_MODULE(api_health)
@@ -35,29 +43,56 @@ ROUTE_MODULE(api_storage_test)
 ROUTE_MODULE(api_audit)
 ROUTE_MODULE(api_workspaces)
 ROUTE_MODULE(internal)
-ROUTE_MODULE(ui)
+extern const struct http_route ui_routes[];
+extern const size_t ui_routes_count;
+
+#define ROUTES_OF(name)                                                                            \
+    {                                                                                              \
+        name##_routes, &name##_routes_count, name##_routes_access                                  \
+    }
 
 static const struct {
     const struct http_route *routes;
     const size_t *count;
+    const enum route_access *access; /* per route; NULL: every route is anonymous */
 } route_modules[] = {
-    {oauth_routes, &oauth_routes_count},
-    {api_health_routes, &api_health_routes_count},
-    {api_openapi_routes, &api_openapi_routes_count},
-    {api_auth_routes, &api_auth_routes_count},
-    {api_members_routes, &api_members_routes_count},
-    {api_tenants_routes, &api_tenants_routes_count},
-    {api_regions_routes, &api_regions_routes_count},
-    {api_plans_routes, &api_plans_routes_count},
-    {api_platform_clients_routes, &api_platform_clients_routes_count},
-    {api_apps_routes, &api_apps_routes_count},
-    {api_app_storage_routes, &api_app_storage_routes_count},
-    {api_storage_test_routes, &api_storage_test_routes_count},
-    {api_audit_routes, &api_audit_routes_count},
-    {api_workspaces_routes, &api_workspaces_routes_count},
-    {internal_routes, &internal_routes_count},
-    {ui_routes, &ui_routes_count}, /* last: it claims what nobody else does */
+    ROUTES_OF(oauth),
+    ROUTES_OF(api_health),
+    ROUTES_OF(api_openapi),
+    ROUTES_OF(api_auth),
+    ROUTES_OF(api_members),
+    ROUTES_OF(api_tenants),
+    ROUTES_OF(api_regions),
+    ROUTES_OF(api_plans),
+    ROUTES_OF(api_platform_clients),
+    ROUTES_OF(api_apps),
+    ROUTES_OF(api_app_storage),
+    ROUTES_OF(api_storage_test),
+    ROUTES_OF(api_audit),
+    ROUTES_OF(api_workspaces),
+    ROUTES_OF(internal),
+    /* last: it claims what nobody else does; the shell and assets are public */
+    {ui_routes, &ui_routes_count, NULL},
 };
+
+/* Checks the route's access level, then runs its handler with the authorised
+ * principal in req->principal (only for as long as the handler runs). */
+static void routes_call(struct http_request *req, struct http_reply *reply,
+                        const struct http_route *route, enum route_access access)
+{
+    if (access == ACCESS_ANONYMOUS) {
+        route->handler(req, reply);
+        return;
+    }
+    struct principal who;
+    memset(&who, 0, sizeof who);
+    if (access_check(req, reply, access, &who)) {
+        req->principal = &who;
+        route->handler(req, reply);
+        req->principal = NULL;
+    }
+    crypto_wipe(&who, sizeof who);
+}
 
 void routes_dispatch(struct http_request *req, struct http_reply *reply)
 {
@@ -66,10 +101,11 @@ void routes_dispatch(struct http_request *req, struct http_reply *reply)
     bool path_known = false;
     for (size_t m = 0; m < sizeof route_modules / sizeof route_modules[0]; m++) {
         bool known = false;
-        http_handler h =
-            router_match(route_modules[m].routes, *route_modules[m].count, req, &known);
-        if (h) {
-            h(req, reply);
+        size_t count = *route_modules[m].count;
+        size_t i = router_find(route_modules[m].routes, count, req, &known);
+        if (i < count) {
+            routes_call(req, reply, &route_modules[m].routes[i],
+                        route_modules[m].access ? route_modules[m].access[i] : ACCESS_ANONYMOUS);
             return;
         }
         path_known = path_known || known;
@@ -94,6 +130,14 @@ const struct http_route *routes_module(size_t i, size_t *count)
         return NULL;
     *count = *route_modules[i].count;
     return route_modules[i].routes;
+}
+
+enum route_access routes_access(size_t module, size_t route)
+{
+    if (module >= sizeof route_modules / sizeof route_modules[0] ||
+        route >= *route_modules[module].count)
+        return ACCESS_UNDECLARED;
+    return route_modules[module].access ? route_modules[module].access[route] : ACCESS_ANONYMOUS;
 }
 
 /* The path parameter that follows `segment` ("/tenants/") in the matched route

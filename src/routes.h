@@ -13,6 +13,9 @@ void routes_dispatch(struct http_request *req, struct http_reply *reply);
 /* The route tables in dispatch order, for tools that need the whole URL space (the
  * router fuzz harness): module i's table, with its length in *count; NULL past the end. */
 const struct http_route *routes_module(size_t i, size_t *count);
+/* Who may call route `route` of module `module` (the index routes_module uses);
+ * ACCESS_UNDECLARED past the end. */
+enum route_access routes_access(size_t module, size_t route);
 
 /* The http_offload_fn: admin API mutations (POST/PUT/PATCH/DELETE under /api/v1/)
  * run on the server's write workers. They are the requests that can wait — for the

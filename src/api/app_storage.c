@@ -177,8 +177,8 @@ json_t *api_app_storage_audit_detail(const struct app_storage_row *row)
 /* PUT /api/v1/tenants/{tid}/apps/{aid}/storage */
 static void app_storage_put(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+    const struct principal *who = req->principal;
+    if (!api_app_id_check(req, reply))
         return;
     struct problem p = {0};
     json_t *body = json_input_object(req, false, &p);
@@ -209,7 +209,7 @@ static void app_storage_put(struct http_request *req, struct http_reply *reply)
     if (rc == DB_DONE)
         rc = store_app_touch(c, app.id, now);
     if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, app.tenant_id, "app.storage.update", "app", app.id,
+        rc = audit_record(c, who, req, app.tenant_id, "app.storage.update", "app", app.id,
                           api_app_storage_audit_detail(&row));
     api_app_write_end(req, reply, c, &app, rc, "saving app storage");
 }
@@ -218,8 +218,8 @@ static void app_storage_put(struct http_request *req, struct http_reply *reply)
  * managed storage answers 200 unchanged (no audit event). */
 static void app_storage_delete(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+    const struct principal *who = req->principal;
+    if (!api_app_id_check(req, reply))
         return;
     struct app_row app = {0};
     struct db_conn *c = api_app_write_begin(req, reply, &app);
@@ -231,14 +231,15 @@ static void app_storage_delete(struct http_request *req, struct http_reply *repl
     if (rc == DB_DONE && removed)
         rc = store_app_touch(c, app.id, now);
     if (rc == DB_DONE && removed)
-        rc = audit_record(c, &who, req, app.tenant_id, "app.storage.delete", "app", app.id,
+        rc = audit_record(c, who, req, app.tenant_id, "app.storage.delete", "app", app.id,
                           json_pack("{s:s}", "provider", app.storage.provider));
     api_app_write_end(req, reply, c, &app, rc, "removing app storage");
 }
 
-const struct http_route api_app_storage_routes[] = {
-    {HTTP_PUT, "/api/v1/tenants/{}/apps/{}/storage", app_storage_put},
-    {HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/storage", app_storage_delete},
-};
-const size_t api_app_storage_routes_count =
-    sizeof api_app_storage_routes / sizeof api_app_storage_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_APP_STORAGE_ROUTES(ROUTE)                                                              \
+    ROUTE(HTTP_PUT, "/api/v1/tenants/{}/apps/{}/storage", app_storage_put, ACCESS_TENANT_ADMIN)    \
+    ROUTE(HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/storage", app_storage_delete,                   \
+          ACCESS_TENANT_ADMIN)
+
+ROUTE_TABLE(api_app_storage, API_APP_STORAGE_ROUTES);

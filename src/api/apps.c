@@ -98,12 +98,8 @@ json_t *api_app_to_json(const struct app_row *a)
 /* ------------------------------------------------------------------------------- */
 /* Shared write skeleton (see apps.h)                                              */
 
-bool api_app_authorize(struct http_request *req, struct http_reply *reply, struct principal *who,
-                       enum role min_role)
+bool api_app_id_check(const struct http_request *req, struct http_reply *reply)
 {
-    if (!api_authenticate(req, reply, who) ||
-        !api_authorize_tenant(req, reply, who, req->params[0], min_role))
-        return false;
     if (req->param_count >= 2 && !uuid_is_valid(req->params[1])) {
         reply_error(reply, 404, "app_not_found", NULL, "no such app");
         return false;
@@ -619,8 +615,8 @@ static int apps_create_in_tx(struct http_request *req, struct db_conn *c,
 
 static void apps_create(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+    const struct principal *who = req->principal;
+    if (!api_app_id_check(req, reply))
         return;
     struct problem p = {0};
     json_t *body = json_input_object(req, false, &p);
@@ -663,7 +659,7 @@ static void apps_create(struct http_request *req, struct http_reply *reply)
         api_reply_db_error(reply, rc, "starting a transaction");
         goto out;
     }
-    rc = apps_create_in_tx(req, c, &who, in, secret_hash, &p);
+    rc = apps_create_in_tx(req, c, who, in, secret_hash, &p);
     if (rc == DB_DONE)
         rc = db_commit(c) == DB_OK ? DB_DONE : DB_ERROR;
     if (rc != DB_DONE) {
@@ -704,9 +700,8 @@ static int apps_list_each(const struct app_row *row, void *ctx)
 /* GET /api/v1/tenants/{tid}/apps — oldest first (ids are time-ordered). */
 static void apps_list(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
     struct page_request page;
-    if (!api_app_authorize(req, reply, &who, ROLE_VIEWER) || !api_page_parse(req, reply, &page))
+    if (!api_app_id_check(req, reply) || !api_page_parse(req, reply, &page))
         return;
     struct page_collector l;
     api_page_init(&l, page.limit);
@@ -720,8 +715,7 @@ static void apps_list(struct http_request *req, struct http_reply *reply)
 /* GET /api/v1/tenants/{tid}/apps/{aid} */
 static void apps_get(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_VIEWER))
+    if (!api_app_id_check(req, reply))
         return;
     struct db_conn *c = db_acquire(req->service->db);
     struct app_row app = {0};
@@ -757,8 +751,8 @@ static const char *const immutable_fields[] = {"region_code", "license_region_co
 
 static void apps_patch(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+    const struct principal *who = req->principal;
+    if (!api_app_id_check(req, reply))
         return;
     struct problem p = {0};
     json_t *body = json_input_object(req, false, &p);
@@ -857,7 +851,7 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
         }
         if (rc == DB_DONE)
             rc = audit_record(
-                c, &who, req, app.tenant_id, "app.update", "app", app.id,
+                c, who, req, app.tenant_id, "app.update", "app", app.id,
                 json_pack("{s:O,s:s,s:o,s:s,s:o}", "changed", changed, "name", app.name,
                           "allowed_domains", apps_json_array(app.allowed_domains),
                           "token_endpoint_auth_method", app.token_endpoint_auth_method, "jwks_kids",
@@ -886,8 +880,8 @@ static bool apps_empty_body(struct http_request *req, struct http_reply *reply)
 /* enable/disable: a no-op when the app is already in that state (no audit event). */
 static void apps_set_enabled(struct http_request *req, struct http_reply *reply, bool enabled)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN) || !apps_empty_body(req, reply))
+    const struct principal *who = req->principal;
+    if (!api_app_id_check(req, reply) || !apps_empty_body(req, reply))
         return;
     struct app_row app = {0};
     struct db_conn *c = api_app_write_begin(req, reply, &app);
@@ -897,7 +891,7 @@ static void apps_set_enabled(struct http_request *req, struct http_reply *reply,
     if (app.enabled != enabled) {
         rc = store_app_set_enabled(c, app.id, enabled, time_now());
         if (rc == DB_DONE)
-            rc = audit_record(c, &who, req, app.tenant_id, enabled ? "app.enable" : "app.disable",
+            rc = audit_record(c, who, req, app.tenant_id, enabled ? "app.enable" : "app.disable",
                               "app", app.id, NULL);
     }
     api_app_write_end(req, reply, c, &app, rc, "changing an app");
@@ -944,8 +938,8 @@ static bool apps_regenerate_parse(struct http_request *req, long long *keep_seco
  */
 static void apps_regenerate_secret(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+    const struct principal *who = req->principal;
+    if (!api_app_id_check(req, reply))
         return;
     struct problem p = {0};
     long long keep_seconds = 0;
@@ -971,7 +965,7 @@ static void apps_regenerate_secret(struct http_request *req, struct http_reply *
         time_format_rfc3339(keep_until, until);
     int rc = store_app_set_secret(c, app.id, secret_hash, now, keep_until);
     if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, app.tenant_id, "app.secret.regenerate", "app", app.id,
+        rc = audit_record(c, who, req, app.tenant_id, "app.secret.regenerate", "app", app.id,
                           json_pack("{s:s,s:s?,s:b}", "client_id", app.client_id,
                                     "previous_secret_expires_at", keep_until ? until : NULL,
                                     "replaced_previous_secret",
@@ -996,8 +990,8 @@ static void apps_regenerate_secret(struct http_request *req, struct http_reply *
  */
 static void apps_end_previous_secret(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+    const struct principal *who = req->principal;
+    if (!api_app_id_check(req, reply))
         return;
     struct app_row app = {0};
     struct db_conn *c = api_app_write_begin(req, reply, &app);
@@ -1011,7 +1005,7 @@ static void apps_end_previous_secret(struct http_request *req, struct http_reply
         bool active = apps_previous_secret_active(&app, now);
         rc = store_app_end_previous_secret(c, app.id, now);
         if (rc == DB_DONE && active)
-            rc = audit_record(c, &who, req, app.tenant_id, "app.secret.previous.end", "app", app.id,
+            rc = audit_record(c, who, req, app.tenant_id, "app.secret.previous.end", "app", app.id,
                               json_pack("{s:s,s:s}", "client_id", app.client_id,
                                         "previous_secret_expires_at", until));
     }
@@ -1061,8 +1055,8 @@ static int apps_check_plan(struct db_conn *c, const struct principal *who,
 /* PUT .../apps/{aid}/plan {plan_code} */
 static void apps_assign_plan(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+    const struct principal *who = req->principal;
+    if (!api_app_id_check(req, reply))
         return;
     static const char *const fields[] = {"plan_code", NULL};
     struct problem p = {0};
@@ -1101,13 +1095,13 @@ static void apps_assign_plan(struct http_request *req, struct http_reply *reply)
             problem_set(&p, 404, "plan_not_found", "plan_code", "no plan has this code");
             rc = DB_CONSTRAINT;
         } else {
-            rc = apps_check_plan(c, &who, &app, plan, &p);
+            rc = apps_check_plan(c, who, &app, plan, &p);
         }
     }
     if (rc == DB_DONE && strcmp(app.plan_code, plan->code) != 0) {
         rc = store_app_set_plan(c, app.id, plan->code, time_now());
         if (rc == DB_DONE)
-            rc = audit_record(c, &who, req, app.tenant_id, "app.plan.assign", "app", app.id,
+            rc = audit_record(c, who, req, app.tenant_id, "app.plan.assign", "app", app.id,
                               json_pack("{s:s,s:s?}", "plan_code", plan->code, "previous_plan_code",
                                         app.plan_code[0] ? app.plan_code : NULL));
     }
@@ -1131,8 +1125,8 @@ static void apps_assign_plan(struct http_request *req, struct http_reply *reply)
  * entitlements); an app without a plan answers 200 unchanged. */
 static void apps_unassign_plan(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+    const struct principal *who = req->principal;
+    if (!api_app_id_check(req, reply))
         return;
     struct app_row app = {0};
     struct db_conn *c = api_app_write_begin(req, reply, &app);
@@ -1142,7 +1136,7 @@ static void apps_unassign_plan(struct http_request *req, struct http_reply *repl
     if (app.plan_code[0]) {
         rc = store_app_set_plan(c, app.id, NULL, time_now());
         if (rc == DB_DONE)
-            rc = audit_record(c, &who, req, app.tenant_id, "app.plan.unassign", "app", app.id,
+            rc = audit_record(c, who, req, app.tenant_id, "app.plan.unassign", "app", app.id,
                               json_pack("{s:s}", "previous_plan_code", app.plan_code));
     }
     api_app_write_end(req, reply, c, &app, rc, "unassigning a plan");
@@ -1155,8 +1149,8 @@ static void apps_unassign_plan(struct http_request *req, struct http_reply *repl
  * them any more). */
 static void apps_delete(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_app_authorize(req, reply, &who, ROLE_ADMIN))
+    const struct principal *who = req->principal;
+    if (!api_app_id_check(req, reply))
         return;
     struct app_row app = {0};
     struct db_conn *c = api_app_write_begin(req, reply, &app);
@@ -1166,7 +1160,7 @@ static void apps_delete(struct http_request *req, struct http_reply *reply)
     if (rc == DB_DONE)
         rc = store_app_soft_delete(c, app.id, time_now());
     if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, app.tenant_id, "app.delete", "app", app.id,
+        rc = audit_record(c, who, req, app.tenant_id, "app.delete", "app", app.id,
                           json_pack("{s:s,s:s}", "name", app.name, "client_id", app.client_id));
     if (rc != DB_DONE) {
         api_app_write_abort(req, c);
@@ -1181,17 +1175,20 @@ static void apps_delete(struct http_request *req, struct http_reply *reply)
     store_app_row_clear(&app);
 }
 
-const struct http_route api_apps_routes[] = {
-    {HTTP_POST, "/api/v1/tenants/{}/apps", apps_create},
-    {HTTP_GET, "/api/v1/tenants/{}/apps", apps_list},
-    {HTTP_GET, "/api/v1/tenants/{}/apps/{}", apps_get},
-    {HTTP_PATCH, "/api/v1/tenants/{}/apps/{}", apps_patch},
-    {HTTP_DELETE, "/api/v1/tenants/{}/apps/{}", apps_delete},
-    {HTTP_POST, "/api/v1/tenants/{}/apps/{}/enable", apps_enable},
-    {HTTP_POST, "/api/v1/tenants/{}/apps/{}/disable", apps_disable},
-    {HTTP_POST, "/api/v1/tenants/{}/apps/{}/secret", apps_regenerate_secret},
-    {HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/secret/previous", apps_end_previous_secret},
-    {HTTP_PUT, "/api/v1/tenants/{}/apps/{}/plan", apps_assign_plan},
-    {HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/plan", apps_unassign_plan},
-};
-const size_t api_apps_routes_count = sizeof api_apps_routes / sizeof api_apps_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_APPS_ROUTES(ROUTE)                                                                     \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/apps", apps_create, ACCESS_TENANT_ADMIN)                  \
+    ROUTE(HTTP_GET, "/api/v1/tenants/{}/apps", apps_list, ACCESS_TENANT_VIEWER)                    \
+    ROUTE(HTTP_GET, "/api/v1/tenants/{}/apps/{}", apps_get, ACCESS_TENANT_VIEWER)                  \
+    ROUTE(HTTP_PATCH, "/api/v1/tenants/{}/apps/{}", apps_patch, ACCESS_TENANT_ADMIN)               \
+    ROUTE(HTTP_DELETE, "/api/v1/tenants/{}/apps/{}", apps_delete, ACCESS_TENANT_ADMIN)             \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/apps/{}/enable", apps_enable, ACCESS_TENANT_ADMIN)        \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/apps/{}/disable", apps_disable, ACCESS_TENANT_ADMIN)      \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/apps/{}/secret", apps_regenerate_secret,                  \
+          ACCESS_TENANT_ADMIN)                                                                     \
+    ROUTE(HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/secret/previous", apps_end_previous_secret,     \
+          ACCESS_TENANT_ADMIN)                                                                     \
+    ROUTE(HTTP_PUT, "/api/v1/tenants/{}/apps/{}/plan", apps_assign_plan, ACCESS_TENANT_ADMIN)      \
+    ROUTE(HTTP_DELETE, "/api/v1/tenants/{}/apps/{}/plan", apps_unassign_plan, ACCESS_TENANT_ADMIN)
+
+ROUTE_TABLE(api_apps, API_APPS_ROUTES);

@@ -3,8 +3,8 @@
  * (app_storage.c): the app representation of SPEC §4.4 and the write skeleton every
  * app mutation follows:
  *
- *   api_app_authorize      authenticate; caller may act in tenant params[0] with
- *                          min_role; params[1] looks like an app id
+ *   api_app_id_check       params[1] looks like an app id (the caller's access to
+ *                          tenant params[0] is the route table's, api/access.h)
  *   api_app_write_begin    db_begin_write + load the app of this tenant (404 otherwise)
  *   ... change + audit_record on the same connection ...
  *   api_app_write_commit   commit (rollback and reply on failure)
@@ -28,13 +28,9 @@
 /* The SPEC §4.4 representation (never a secret or a hash). New reference or NULL. */
 json_t *api_app_to_json(const struct app_row *a);
 
-/*
- * Authenticates the caller and authorises it in tenant req->params[0] with at least
- * min_role (404 tenant_not_found / 403 forbidden, see context.h). When the route has
- * an app id (req->param_count >= 2), a malformed one answers 404 app_not_found.
- */
-bool api_app_authorize(struct http_request *req, struct http_reply *reply, struct principal *who,
-                       enum role min_role);
+/* When the route has an app id (req->param_count >= 2), a malformed one answers 404
+ * app_not_found and returns false. */
+bool api_app_id_check(const struct http_request *req, struct http_reply *reply);
 
 /*
  * Acquires a connection, begins a write transaction and loads the non-deleted app

@@ -279,12 +279,9 @@ static void audit_reply_page(struct http_request *req, struct http_reply *reply,
 /* GET /api/v1/tenants/{tid}/audit — the tenant's events, newest first (viewers up). */
 static void audit_list(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
     struct page_request page;
     struct audit_filter f = {.scope = AUDIT_SCOPE_TENANT};
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_VIEWER) ||
-        !api_page_parse(req, reply, &page) || !audit_filter_parse(req, reply, &f))
+    if (!api_page_parse(req, reply, &page) || !audit_filter_parse(req, reply, &f))
         return;
     snprintf(f.tenant_id, sizeof f.tenant_id, "%s", req->params[0]);
     audit_reply_page(req, reply, &f, &page);
@@ -298,11 +295,9 @@ static void audit_list(struct http_request *req, struct http_reply *reply)
  */
 static void audit_list_platform(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
     struct page_request page;
     struct audit_filter f = {.scope = AUDIT_SCOPE_PLATFORM};
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who) ||
-        !api_page_parse(req, reply, &page) || !audit_filter_parse(req, reply, &f))
+    if (!api_page_parse(req, reply, &page) || !audit_filter_parse(req, reply, &f))
         return;
     const char *scope = http_request_query(req, "scope");
     const char *tenant = http_request_query(req, "tenant_id");
@@ -328,8 +323,9 @@ static void audit_list_platform(struct http_request *req, struct http_reply *rep
     audit_reply_page(req, reply, &f, &page);
 }
 
-const struct http_route api_audit_routes[] = {
-    {HTTP_GET, "/api/v1/tenants/{}/audit", audit_list},
-    {HTTP_GET, "/api/v1/audit", audit_list_platform},
-};
-const size_t api_audit_routes_count = sizeof api_audit_routes / sizeof api_audit_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_AUDIT_ROUTES(ROUTE)                                                                    \
+    ROUTE(HTTP_GET, "/api/v1/tenants/{}/audit", audit_list, ACCESS_TENANT_VIEWER)                  \
+    ROUTE(HTTP_GET, "/api/v1/audit", audit_list_platform, ACCESS_HOST)
+
+ROUTE_TABLE(api_audit, API_AUDIT_ROUTES);

@@ -217,10 +217,8 @@ static void auth_login(struct http_request *req, struct http_reply *reply)
  * cookie. A Bearer caller has no session: nothing changes, 204 all the same. */
 static void auth_logout(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who))
-        return;
-    if (who.via_session) {
+    const struct principal *who = req->principal;
+    if (who->via_session) {
         const char *cookie = http_request_cookie(req, SESSION_COOKIE);
         char token_hash[65];
         crypto_sha256_hex(cookie, strlen(cookie), token_hash);
@@ -229,7 +227,7 @@ static void auth_logout(struct http_request *req, struct http_reply *reply)
         if (rc == DB_OK)
             rc = store_session_delete(c, token_hash) == DB_DONE ? DB_OK : DB_ERROR;
         if (rc == DB_OK)
-            rc = audit_record(c, &who, req, who.user.tenant_id, "user.logout", "user", who.user.id,
+            rc = audit_record(c, who, req, who->user.tenant_id, "user.logout", "user", who->user.id,
                               NULL) == DB_DONE
                      ? DB_OK
                      : DB_ERROR;
@@ -250,14 +248,12 @@ static void auth_logout(struct http_request *req, struct http_reply *reply)
 /* GET /api/v1/me → {user, tenant|null, role}. */
 static void auth_me(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who))
-        return;
+    const struct principal *who = req->principal;
     json_t *tenant = json_null();
-    if (!who.host_admin && who.user.tenant_id[0]) {
+    if (!who->host_admin && who->user.tenant_id[0]) {
         struct tenant_row t;
         struct db_conn *c = db_acquire(req->service->db);
-        int found = store_tenant_get(c, who.user.tenant_id, &t);
+        int found = store_tenant_get(c, who->user.tenant_id, &t);
         db_release(req->service->db, c);
         if (found < 0) {
             api_reply_db_error(reply, DB_ERROR, "reading the caller's tenant");
@@ -267,8 +263,8 @@ static void auth_me(struct http_request *req, struct http_reply *reply)
             tenant = represent_tenant(&t);
     }
     reply_json(reply, 200,
-               json_pack("{s:o,s:o,s:s}", "user", api_user_json(&who.user), "tenant", tenant,
-                         "role", who.host_admin ? "host_admin" : role_name(who.role)));
+               json_pack("{s:o,s:o,s:s}", "user", api_user_json(&who->user), "tenant", tenant,
+                         "role", who->host_admin ? "host_admin" : role_name(who->role)));
 }
 
 /* Reads a required name field (1–100 code points after trimming) into out; 400
@@ -436,9 +432,7 @@ static json_t *auth_api_key_json(const struct api_key_row *k)
  */
 static void auth_api_key_create(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who))
-        return;
+    const struct principal *who = req->principal;
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"name", NULL};
@@ -463,16 +457,16 @@ static void auth_api_key_create(struct http_request *req, struct http_reply *rep
     int rc = db_begin_write(c);
     bool full = false;
     if (rc == DB_OK) {
-        int64_t held = store_api_keys_lock_count(c, who.user.id);
+        int64_t held = store_api_keys_lock_count(c, who->user.id);
         if (held < 0)
             rc = DB_ERROR;
         full = held >= API_KEYS_PER_USER_MAX;
     }
     if (rc == DB_OK && !full &&
-        store_api_key_insert(c, k.id, who.user.id, k.name, key_hash, k.created_at) != DB_DONE)
+        store_api_key_insert(c, k.id, who->user.id, k.name, key_hash, k.created_at) != DB_DONE)
         rc = DB_ERROR;
     if (rc == DB_OK && !full &&
-        audit_record(c, &who, req, who.user.tenant_id, "api_key.create", "api_key", k.id,
+        audit_record(c, who, req, who->user.tenant_id, "api_key.create", "api_key", k.id,
                      json_pack("{s:s}", "name", k.name)) != DB_DONE)
         rc = DB_ERROR;
     if (rc == DB_OK && !full)
@@ -501,9 +495,9 @@ static void auth_api_key_create(struct http_request *req, struct http_reply *rep
 /* GET /api/v1/me/api-keys — the caller's keys, never the key itself. */
 static void auth_api_key_list(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
+    const struct principal *who = req->principal;
     struct page_request page;
-    if (!api_authenticate(req, reply, &who) || !api_page_parse(req, reply, &page))
+    if (!api_page_parse(req, reply, &page))
         return;
     size_t want = (size_t)page.limit + 1, got = 0;
     struct api_key_row *rows = calloc(want, sizeof *rows);
@@ -512,7 +506,7 @@ static void auth_api_key_list(struct http_request *req, struct http_reply *reply
         return;
     }
     struct db_conn *c = db_acquire(req->service->db);
-    int rc = store_api_keys_list(c, who.user.id, page.cursor, want, rows, &got);
+    int rc = store_api_keys_list(c, who->user.id, page.cursor, want, rows, &got);
     db_release(req->service->db, c);
     if (rc != DB_DONE) {
         free(rows);
@@ -531,9 +525,7 @@ static void auth_api_key_list(struct http_request *req, struct http_reply *reply
 /* DELETE /api/v1/me/api-keys/{id} — only the caller's own keys (404 otherwise). */
 static void auth_api_key_delete(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who))
-        return;
+    const struct principal *who = req->principal;
     const char *id = req->params[0];
     if (!uuid_is_valid(id)) {
         reply_error(reply, 404, "api_key_not_found", NULL, "no such API key");
@@ -542,10 +534,10 @@ static void auth_api_key_delete(struct http_request *req, struct http_reply *rep
     struct db_conn *c = db_acquire(req->service->db);
     int rc = db_begin_write(c);
     int deleted = 0;
-    if (rc == DB_OK && (deleted = store_api_key_delete(c, id, who.user.id)) < 0)
+    if (rc == DB_OK && (deleted = store_api_key_delete(c, id, who->user.id)) < 0)
         rc = DB_ERROR;
     if (rc == DB_OK && deleted == 1 &&
-        audit_record(c, &who, req, who.user.tenant_id, "api_key.delete", "api_key", id, NULL) !=
+        audit_record(c, who, req, who->user.tenant_id, "api_key.delete", "api_key", id, NULL) !=
             DB_DONE)
         rc = DB_ERROR;
     if (rc == DB_OK && deleted == 1)
@@ -564,13 +556,14 @@ static void auth_api_key_delete(struct http_request *req, struct http_reply *rep
     reply_empty(reply, 204);
 }
 
-const struct http_route api_auth_routes[] = {
-    {HTTP_POST, "/api/v1/auth/login", auth_login},
-    {HTTP_POST, "/api/v1/auth/logout", auth_logout},
-    {HTTP_POST, "/api/v1/auth/signup", auth_signup},
-    {HTTP_GET, "/api/v1/me", auth_me},
-    {HTTP_POST, "/api/v1/me/api-keys", auth_api_key_create},
-    {HTTP_GET, "/api/v1/me/api-keys", auth_api_key_list},
-    {HTTP_DELETE, "/api/v1/me/api-keys/{}", auth_api_key_delete},
-};
-const size_t api_auth_routes_count = sizeof api_auth_routes / sizeof api_auth_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_AUTH_ROUTES(ROUTE)                                                                     \
+    ROUTE(HTTP_POST, "/api/v1/auth/login", auth_login, ACCESS_ANONYMOUS)                           \
+    ROUTE(HTTP_POST, "/api/v1/auth/logout", auth_logout, ACCESS_SIGNED_IN)                         \
+    ROUTE(HTTP_POST, "/api/v1/auth/signup", auth_signup, ACCESS_ANONYMOUS)                         \
+    ROUTE(HTTP_GET, "/api/v1/me", auth_me, ACCESS_SIGNED_IN)                                       \
+    ROUTE(HTTP_POST, "/api/v1/me/api-keys", auth_api_key_create, ACCESS_SIGNED_IN)                 \
+    ROUTE(HTTP_GET, "/api/v1/me/api-keys", auth_api_key_list, ACCESS_SIGNED_IN)                    \
+    ROUTE(HTTP_DELETE, "/api/v1/me/api-keys/{}", auth_api_key_delete, ACCESS_SIGNED_IN)
+
+ROUTE_TABLE(api_auth, API_AUTH_ROUTES);

@@ -145,9 +145,10 @@ static void health_metrics(struct http_request *req, struct http_reply *reply)
     reply_buffer(reply, 200, "text/plain; version=0.0.4", text, len);
 }
 
-const struct http_route api_health_routes[] = {
-    {HTTP_GET, "/healthz", health_live},
-    {HTTP_GET, "/readyz", health_ready},
-    {HTTP_GET, "/metrics", health_metrics},
-};
-const size_t api_health_routes_count = sizeof api_health_routes / sizeof api_health_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_HEALTH_ROUTES(ROUTE)                                                                   \
+    ROUTE(HTTP_GET, "/healthz", health_live, ACCESS_ANONYMOUS)                                     \
+    ROUTE(HTTP_GET, "/readyz", health_ready, ACCESS_ANONYMOUS)                                     \
+    ROUTE(HTTP_GET, "/metrics", health_metrics, ACCESS_ANONYMOUS)
+
+ROUTE_TABLE(api_health, API_HEALTH_ROUTES);

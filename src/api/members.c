@@ -74,11 +74,8 @@ static bool members_get_role(const json_t *body, const char **role, struct probl
 /* GET /api/v1/tenants/{tid}/members (viewer and up). */
 static void members_list(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
     struct page_request page;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_VIEWER) ||
-        !api_page_parse(req, reply, &page))
+    if (!api_page_parse(req, reply, &page))
         return;
     size_t want = (size_t)page.limit + 1, got = 0;
     struct user_row *rows = calloc(want, sizeof *rows);
@@ -135,10 +132,7 @@ static int members_load_target(struct db_conn *c, struct http_reply *reply, cons
 /* PATCH /api/v1/tenants/{tid}/members/{uid} {role} (owners). Contract: body untrusted. */
 static void members_update(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_OWNER))
-        return;
+    const struct principal *who = req->principal;
     const char *tid = req->params[0], *uid = req->params[1];
     struct problem p;
     problem_clear(&p);
@@ -181,7 +175,7 @@ static void members_update(struct http_request *req, struct http_reply *reply)
     snprintf(old_role, sizeof old_role, "%s", target.role);
     if (strcmp(old_role, new_role) != 0) {
         if (store_member_set_role(c, tid, uid, new_role) != 1 ||
-            audit_record(c, &who, req, tid, "member.update", "user", uid,
+            audit_record(c, who, req, tid, "member.update", "user", uid,
                          json_pack("{s:s,s:s,s:s}", "email", target.email, "role_from", old_role,
                                    "role_to", new_role)) != DB_DONE)
             rc = DB_ERROR;
@@ -201,10 +195,7 @@ static void members_update(struct http_request *req, struct http_reply *reply)
  * keys are removed; the last owner cannot be. */
 static void members_remove(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_OWNER))
-        return;
+    const struct principal *who = req->principal;
     const char *tid = req->params[0], *uid = req->params[1];
     struct user_row target;
     bool last_owner = false;
@@ -229,7 +220,7 @@ static void members_remove(struct http_request *req, struct http_reply *reply)
         return;
     }
     if (store_member_remove(c, tid, uid) != 1 ||
-        audit_record(c, &who, req, tid, "member.remove", "user", uid,
+        audit_record(c, who, req, tid, "member.remove", "user", uid,
                      json_pack("{s:s,s:s}", "email", target.email, "role", target.role)) != DB_DONE)
         rc = DB_ERROR;
     rc = members_finish(c, rc);
@@ -309,10 +300,7 @@ int api_invitation_create(struct db_conn *c, const struct principal *who,
  */
 static void members_invite(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_OWNER))
-        return;
+    const struct principal *who = req->principal;
     const char *tid = req->params[0];
     struct problem p;
     problem_clear(&p);
@@ -357,7 +345,7 @@ static void members_invite(struct http_request *req, struct http_reply *reply)
             conflict = "invitation_exists";
     }
     if (rc == DB_OK && !conflict) {
-        int made = api_invitation_create(c, &who, req, tid, tenant.name, email, role, &inv,
+        int made = api_invitation_create(c, who, req, tid, tenant.name, email, role, &inv,
                                          accept_url, sizeof accept_url);
         if (made != DB_DONE)
             rc = made == DB_BUSY ? DB_BUSY : DB_ERROR;
@@ -395,11 +383,8 @@ static void members_invite(struct http_request *req, struct http_reply *reply)
 /* GET /api/v1/tenants/{tid}/invitations (viewer and up); status computed at read time. */
 static void members_invitations_list(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
     struct page_request page;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_VIEWER) ||
-        !api_page_parse(req, reply, &page))
+    if (!api_page_parse(req, reply, &page))
         return;
     size_t want = (size_t)page.limit + 1, got = 0;
     struct invitation_row *rows = calloc(want, sizeof *rows);
@@ -429,10 +414,7 @@ static void members_invitations_list(struct http_request *req, struct http_reply
  * invitation_not_pending for accepted, cancelled or expired ones. */
 static void members_invitation_cancel(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_OWNER))
-        return;
+    const struct principal *who = req->principal;
     const char *tid = req->params[0], *id = req->params[1];
     if (!uuid_is_valid(id)) {
         reply_error(reply, 404, "invitation_not_found", NULL, "no such invitation");
@@ -449,7 +431,7 @@ static void members_invitation_cancel(struct http_request *req, struct http_repl
     if (rc == DB_OK && pending && (cancelled = store_invitation_cancel(c, id)) < 0)
         rc = DB_ERROR;
     if (rc == DB_OK && cancelled == 1 &&
-        audit_record(c, &who, req, tid, "invitation.cancel", "invitation", id,
+        audit_record(c, who, req, tid, "invitation.cancel", "invitation", id,
                      json_pack("{s:s}", "email", inv.email)) != DB_DONE)
         rc = DB_ERROR;
     if (rc == DB_OK && cancelled != 1) {
@@ -615,13 +597,16 @@ static void members_accept(struct http_request *req, struct http_reply *reply)
     crypto_wipe(&u, sizeof u);
 }
 
-const struct http_route api_members_routes[] = {
-    {HTTP_GET, "/api/v1/tenants/{}/members", members_list},
-    {HTTP_PATCH, "/api/v1/tenants/{}/members/{}", members_update},
-    {HTTP_DELETE, "/api/v1/tenants/{}/members/{}", members_remove},
-    {HTTP_POST, "/api/v1/tenants/{}/invitations", members_invite},
-    {HTTP_GET, "/api/v1/tenants/{}/invitations", members_invitations_list},
-    {HTTP_DELETE, "/api/v1/tenants/{}/invitations/{}", members_invitation_cancel},
-    {HTTP_POST, "/api/v1/invitations/accept", members_accept},
-};
-const size_t api_members_routes_count = sizeof api_members_routes / sizeof api_members_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_MEMBERS_ROUTES(ROUTE)                                                                  \
+    ROUTE(HTTP_GET, "/api/v1/tenants/{}/members", members_list, ACCESS_TENANT_VIEWER)              \
+    ROUTE(HTTP_PATCH, "/api/v1/tenants/{}/members/{}", members_update, ACCESS_TENANT_OWNER)        \
+    ROUTE(HTTP_DELETE, "/api/v1/tenants/{}/members/{}", members_remove, ACCESS_TENANT_OWNER)       \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/invitations", members_invite, ACCESS_TENANT_OWNER)        \
+    ROUTE(HTTP_GET, "/api/v1/tenants/{}/invitations", members_invitations_list,                    \
+          ACCESS_TENANT_VIEWER)                                                                    \
+    ROUTE(HTTP_DELETE, "/api/v1/tenants/{}/invitations/{}", members_invitation_cancel,             \
+          ACCESS_TENANT_OWNER)                                                                     \
+    ROUTE(HTTP_POST, "/api/v1/invitations/accept", members_accept, ACCESS_ANONYMOUS)
+
+ROUTE_TABLE(api_members, API_MEMBERS_ROUTES);

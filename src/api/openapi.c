@@ -13,7 +13,8 @@ static void openapi_get(struct http_request *req, struct http_reply *reply)
     reply_header(reply, "Cache-Control", "no-cache");
 }
 
-const struct http_route api_openapi_routes[] = {
-    {HTTP_GET, "/api/v1/openapi.json", openapi_get},
-};
-const size_t api_openapi_routes_count = sizeof api_openapi_routes / sizeof api_openapi_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_OPENAPI_ROUTES(ROUTE)                                                                  \
+    ROUTE(HTTP_GET, "/api/v1/openapi.json", openapi_get, ACCESS_ANONYMOUS)
+
+ROUTE_TABLE(api_openapi, API_OPENAPI_ROUTES);

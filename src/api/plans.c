@@ -137,9 +137,7 @@ static bool plans_parse_create(const struct http_request *req, struct plan_row *
 /* POST /api/v1/plans — body is untrusted: {code, name, tier, status?, entitlements}. */
 static void plans_create(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
+    const struct principal *who = req->principal;
     struct plan_row *plan = calloc(2, sizeof *plan); /* [0] new, [1] existing */
     if (!plan) {
         reply_error(reply, 500, "internal", NULL, "out of memory");
@@ -171,7 +169,7 @@ static void plans_create(struct http_request *req, struct http_reply *reply)
         return;
     }
     if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, NULL, "plan.create", "plan", plan->code,
+        rc = audit_record(c, who, req, NULL, "plan.create", "plan", plan->code,
                           json_pack("{s:s,s:s,s:s}", "name", plan->name, "tier", plan->tier,
                                     "status", plan->status));
     if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
@@ -194,15 +192,14 @@ static int plans_page_add(const struct plan_row *row, void *ctx)
 /* GET /api/v1/plans — ordered by code; tenant members see active plans only. */
 static void plans_list(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
+    const struct principal *who = req->principal;
     struct page_request page;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_page_parse_code(req, reply, plan_code_is_valid, &page))
+    if (!api_page_parse_code(req, reply, plan_code_is_valid, &page))
         return;
     struct page_collector out;
     api_page_init(&out, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
-    int n = store_plan_list(c, !who.host_admin, page.cursor, page.limit + 1, plans_page_add, &out);
+    int n = store_plan_list(c, !who->host_admin, page.cursor, page.limit + 1, plans_page_add, &out);
     db_release(req->service->db, c);
     api_page_reply(reply, &out, n, "listing plans");
 }
@@ -248,9 +245,7 @@ static bool plans_parse_patch(const struct http_request *req, struct plans_patch
 /* PATCH /api/v1/plans/{code} */
 static void plans_update(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
+    const struct principal *who = req->principal;
     const char *code = req->params[0];
     if (!plan_code_is_valid(code)) {
         reply_error(reply, 404, "plan_not_found", NULL, "no such plan");
@@ -315,7 +310,7 @@ static void plans_update(struct http_request *req, struct http_reply *reply)
         plan->updated_at = time_now();
         rc = store_plan_update(c, plan);
         if (rc == DB_DONE) {
-            rc = audit_record(c, &who, req, NULL, "plan.update", "plan", plan->code, changes);
+            rc = audit_record(c, who, req, NULL, "plan.update", "plan", plan->code, changes);
             changes = NULL;
         }
     }
@@ -330,9 +325,10 @@ static void plans_update(struct http_request *req, struct http_reply *reply)
     free(patch);
 }
 
-const struct http_route api_plans_routes[] = {
-    {HTTP_POST, "/api/v1/plans", plans_create},
-    {HTTP_GET, "/api/v1/plans", plans_list},
-    {HTTP_PATCH, "/api/v1/plans/{}", plans_update},
-};
-const size_t api_plans_routes_count = sizeof api_plans_routes / sizeof api_plans_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_PLANS_ROUTES(ROUTE)                                                                    \
+    ROUTE(HTTP_POST, "/api/v1/plans", plans_create, ACCESS_HOST)                                   \
+    ROUTE(HTTP_GET, "/api/v1/plans", plans_list, ACCESS_SIGNED_IN)                                 \
+    ROUTE(HTTP_PATCH, "/api/v1/plans/{}", plans_update, ACCESS_HOST)
+
+ROUTE_TABLE(api_plans, API_PLANS_ROUTES);

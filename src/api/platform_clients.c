@@ -139,9 +139,7 @@ static int platform_create_change(struct db_conn *c, const struct api_write *w)
 /* POST /api/v1/platform-clients — body is untrusted: {name, scopes}. */
 static void platform_clients_create(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
+    const struct principal *who = req->principal;
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"name", "scopes", NULL};
@@ -170,7 +168,7 @@ static void platform_clients_create(struct http_request *req, struct http_reply 
     }
     pc.created_at = pc.secret_rotated_at = time_now();
 
-    if (!api_write_run(req, reply, &who, "creating a platform client", platform_create_change,
+    if (!api_write_run(req, reply, who, "creating a platform client", platform_create_change,
                        &pc)) {
         crypto_wipe(secret, sizeof secret);
         return;
@@ -191,10 +189,8 @@ static int platform_page_add(const struct platform_client_row *row, void *ctx)
 /* GET /api/v1/platform-clients — live clients, oldest first. */
 static void platform_clients_list(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
     struct page_request page;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who) ||
-        !api_page_parse(req, reply, &page))
+    if (!api_page_parse(req, reply, &page))
         return;
     struct page_collector out;
     api_page_init(&out, page.limit);
@@ -212,9 +208,6 @@ static void platform_reply_not_found(struct http_reply *reply)
 /* GET /api/v1/platform-clients/{id} */
 static void platform_clients_get(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
     if (!uuid_is_valid(req->params[0])) {
         platform_reply_not_found(reply);
         return;
@@ -267,16 +260,14 @@ static int platform_delete_change(struct db_conn *c, const struct api_write *w)
  * working (the token service no longer finds it). */
 static void platform_clients_delete(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
+    const struct principal *who = req->principal;
     const char *id = req->params[0];
     if (!uuid_is_valid(id)) {
         platform_reply_not_found(reply);
         return;
     }
     struct platform_client_row pc;
-    if (!api_write_run(req, reply, &who, "deleting a platform client", platform_delete_change, &pc))
+    if (!api_write_run(req, reply, who, "deleting a platform client", platform_delete_change, &pc))
         return;
     reply_empty(reply, 204);
 }
@@ -307,9 +298,7 @@ static int platform_regenerate_change(struct db_conn *c, const struct api_write 
  * No body (or an empty object) is accepted. */
 static void platform_clients_regenerate(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
+    const struct principal *who = req->principal;
     const char *id = req->params[0];
     if (!uuid_is_valid(id)) {
         platform_reply_not_found(reply);
@@ -331,7 +320,7 @@ static void platform_clients_regenerate(struct http_request *req, struct http_re
         return;
     }
     struct platform_regenerate r = {.secret_hash = hash};
-    if (!api_write_run(req, reply, &who, "regenerating a platform client secret",
+    if (!api_write_run(req, reply, who, "regenerating a platform client secret",
                        platform_regenerate_change, &r)) {
         crypto_wipe(secret, sizeof secret);
         return;
@@ -342,12 +331,12 @@ static void platform_clients_regenerate(struct http_request *req, struct http_re
     reply_json(reply, 200, out);
 }
 
-const struct http_route api_platform_clients_routes[] = {
-    {HTTP_POST, "/api/v1/platform-clients", platform_clients_create},
-    {HTTP_GET, "/api/v1/platform-clients", platform_clients_list},
-    {HTTP_GET, "/api/v1/platform-clients/{}", platform_clients_get},
-    {HTTP_DELETE, "/api/v1/platform-clients/{}", platform_clients_delete},
-    {HTTP_POST, "/api/v1/platform-clients/{}/secret", platform_clients_regenerate},
-};
-const size_t api_platform_clients_routes_count =
-    sizeof api_platform_clients_routes / sizeof api_platform_clients_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_PLATFORM_CLIENTS_ROUTES(ROUTE)                                                         \
+    ROUTE(HTTP_POST, "/api/v1/platform-clients", platform_clients_create, ACCESS_HOST)             \
+    ROUTE(HTTP_GET, "/api/v1/platform-clients", platform_clients_list, ACCESS_HOST)                \
+    ROUTE(HTTP_GET, "/api/v1/platform-clients/{}", platform_clients_get, ACCESS_HOST)              \
+    ROUTE(HTTP_DELETE, "/api/v1/platform-clients/{}", platform_clients_delete, ACCESS_HOST)        \
+    ROUTE(HTTP_POST, "/api/v1/platform-clients/{}/secret", platform_clients_regenerate, ACCESS_HOST)
+
+ROUTE_TABLE(api_platform_clients, API_PLATFORM_CLIENTS_ROUTES);

@@ -115,9 +115,7 @@ static int regions_create_change(struct db_conn *c, const struct api_write *w)
 /* POST /api/v1/regions — body is untrusted: {code, name, active}, nothing else. */
 static void regions_create(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
+    const struct principal *who = req->principal;
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"code", "name", "active", NULL};
@@ -141,22 +139,21 @@ static void regions_create(struct http_request *req, struct http_reply *reply)
         return;
     }
     r.created_at = r.updated_at = time_now();
-    if (api_write_run(req, reply, &who, "creating a region", regions_create_change, &r))
+    if (api_write_run(req, reply, who, "creating a region", regions_create_change, &r))
         reply_json(reply, 201, represent_region(&r));
 }
 
 /* GET /api/v1/regions — host admins see every region, tenant members active ones. */
 static void regions_list(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
+    const struct principal *who = req->principal;
     struct page_request page;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_page_parse_code(req, reply, region_code_is_valid, &page))
+    if (!api_page_parse_code(req, reply, region_code_is_valid, &page))
         return;
     struct page_collector out;
     api_page_init(&out, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
-    int n = store_region_list(c, !who.host_admin, page.cursor, page.limit + 1,
+    int n = store_region_list(c, !who->host_admin, page.cursor, page.limit + 1,
                               regions_page_add_region, &out);
     db_release(req->service->db, c);
     api_page_reply(reply, &out, n, "listing regions");
@@ -208,9 +205,7 @@ static int regions_update_change(struct db_conn *c, const struct api_write *w)
 /* PATCH /api/v1/regions/{code} — body is untrusted: {name?, active?}. */
 static void regions_update(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
+    const struct principal *who = req->principal;
     const char *code = req->params[0];
     if (!region_code_is_valid(code)) {
         regions_reply_not_found(reply);
@@ -232,7 +227,7 @@ static void regions_update(struct http_request *req, struct http_reply *reply)
         reply_problem(reply, &p);
         return;
     }
-    if (api_write_run(req, reply, &who, "updating a region", regions_update_change, &u))
+    if (api_write_run(req, reply, who, "updating a region", regions_update_change, &u))
         reply_json(reply, 200, represent_region(&u.r));
 }
 
@@ -280,9 +275,7 @@ static int regions_create_database_change(struct db_conn *c, const struct api_wr
 static void regions_create_database_in(struct http_request *req, struct http_reply *reply,
                                        struct region_database_row *d)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
+    const struct principal *who = req->principal;
     const char *region_code = req->params[0];
     if (!region_code_is_valid(region_code)) {
         regions_reply_not_found(reply);
@@ -312,8 +305,8 @@ static void regions_create_database_in(struct http_request *req, struct http_rep
     }
     snprintf(d->region_code, sizeof d->region_code, "%s", region_code);
     d->created_at = d->updated_at = time_now();
-    if (api_write_run(req, reply, &who, "creating a region database",
-                      regions_create_database_change, d))
+    if (api_write_run(req, reply, who, "creating a region database", regions_create_database_change,
+                      d))
         reply_json(reply, 201, represent_region_database(d));
 }
 
@@ -328,10 +321,8 @@ static void regions_create_database(struct http_request *req, struct http_reply 
 /* GET /api/v1/regions/{code}/databases — host only; ordered by db_code. */
 static void regions_list_databases(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
     struct page_request page;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who) ||
-        !api_page_parse_code(req, reply, db_code_is_valid, &page))
+    if (!api_page_parse_code(req, reply, db_code_is_valid, &page))
         return;
     const char *region_code = req->params[0];
     if (!region_code_is_valid(region_code)) {
@@ -412,9 +403,7 @@ static int regions_update_database_change(struct db_conn *c, const struct api_wr
 static void regions_update_database_in(struct http_request *req, struct http_reply *reply,
                                        struct regions_database_scratch *scratch)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
+    const struct principal *who = req->principal;
     const char *db_code = req->params[0];
     if (!db_code_is_valid(db_code)) {
         reply_error(reply, 404, "database_not_found", NULL, "no such region database");
@@ -438,8 +427,8 @@ static void regions_update_database_in(struct http_request *req, struct http_rep
         return;
     }
 
-    if (api_write_run(req, reply, &who, "updating a region database",
-                      regions_update_database_change, scratch))
+    if (api_write_run(req, reply, who, "updating a region database", regions_update_database_change,
+                      scratch))
         reply_json(reply, 200, represent_region_database(&scratch->d));
 }
 
@@ -451,12 +440,13 @@ static void regions_update_database(struct http_request *req, struct http_reply 
     explicit_bzero(&scratch, sizeof scratch);
 }
 
-const struct http_route api_regions_routes[] = {
-    {HTTP_POST, "/api/v1/regions", regions_create},
-    {HTTP_GET, "/api/v1/regions", regions_list},
-    {HTTP_PATCH, "/api/v1/regions/{}", regions_update},
-    {HTTP_POST, "/api/v1/regions/{}/databases", regions_create_database},
-    {HTTP_GET, "/api/v1/regions/{}/databases", regions_list_databases},
-    {HTTP_PATCH, "/api/v1/region-databases/{}", regions_update_database},
-};
-const size_t api_regions_routes_count = sizeof api_regions_routes / sizeof api_regions_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_REGIONS_ROUTES(ROUTE)                                                                  \
+    ROUTE(HTTP_POST, "/api/v1/regions", regions_create, ACCESS_HOST)                               \
+    ROUTE(HTTP_GET, "/api/v1/regions", regions_list, ACCESS_SIGNED_IN)                             \
+    ROUTE(HTTP_PATCH, "/api/v1/regions/{}", regions_update, ACCESS_HOST)                           \
+    ROUTE(HTTP_POST, "/api/v1/regions/{}/databases", regions_create_database, ACCESS_HOST)         \
+    ROUTE(HTTP_GET, "/api/v1/regions/{}/databases", regions_list_databases, ACCESS_HOST)           \
+    ROUTE(HTTP_PATCH, "/api/v1/region-databases/{}", regions_update_database, ACCESS_HOST)
+
+ROUTE_TABLE(api_regions, API_REGIONS_ROUTES);

@@ -29,7 +29,6 @@
 #include "util/log.h"
 
 #define STORAGE_SECRET_MAX 300
-#define PLATFORM_STORAGE_SCOPE "platform:storage"
 
 /* Where an app's objects live, with the secret in a buffer the caller wipes. */
 struct storage_location {
@@ -147,10 +146,6 @@ static void storage_test_run(void *arg, struct http_reply *reply)
  * resolves the storage here, then defers the network part (reply.h). */
 static void storage_test(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_ADMIN))
-        return;
     const char *tenant_id = req->params[0], *app_id = req->params[1];
     struct service *svc = req->service;
     if (!uuid_is_valid(app_id)) {
@@ -183,7 +178,7 @@ static void storage_test(struct http_request *req, struct http_reply *reply)
         return;
     }
     job->svc = svc;
-    job->who = who;
+    job->who = *req->principal;
     snprintf(job->tenant_id, sizeof job->tenant_id, "%s", tenant_id);
     snprintf(job->app_id, sizeof job->app_id, "%s", app_id);
     snprintf(job->remote_addr, sizeof job->remote_addr, "%s", req->remote_addr);
@@ -192,53 +187,11 @@ static void storage_test(struct http_request *req, struct http_reply *reply)
     reply->deferred_ctx = job;
 }
 
-/* Answers 401 for a missing/invalid token, per RFC 6750 §3. */
-static void presign_unauthorized(struct http_reply *reply, const char *detail)
-{
-    reply_error(reply, 401, "invalid_token", NULL, "%s", detail);
-    reply_header(reply, "WWW-Authenticate", "Bearer realm=\"tenantd\", error=\"invalid_token\"");
-}
-
-/* POST /internal/v1/apps/{aid}/storage/presign — platform clients with platform:storage. */
+/* POST /internal/v1/apps/{aid}/storage/presign — platform clients with platform:storage
+ * (ACCESS_PLATFORM_STORAGE: the token is checked before this runs, api/access.c). */
 static void storage_presign(struct http_request *req, struct http_reply *reply)
 {
     struct service *svc = req->service;
-    const char *auth = http_request_header(req, "Authorization");
-    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
-        presign_unauthorized(reply, "a Bearer access token is required");
-        return;
-    }
-    const char *token = auth + 7;
-    while (*token == ' ')
-        token++;
-    size_t token_len = strlen(token);
-    if (token_len == 0 || token_len > ACCESS_TOKEN_MAX_LEN) {
-        presign_unauthorized(reply, "the access token is not valid");
-        return;
-    }
-    struct access_token at;
-    memset(&at, 0, sizeof at);
-    int active = access_token_check_active(svc, token, token_len, &at);
-    if (active < 0) {
-        api_reply_db_error(reply, DB_ERROR, "checking an access token");
-        return;
-    }
-    if (active == 0) {
-        presign_unauthorized(reply, "the access token is not valid, expired or revoked");
-        return;
-    }
-    bool allowed = at.platform && access_token_has_scope(&at, PLATFORM_STORAGE_SCOPE);
-    access_token_free(&at);
-    if (!allowed) {
-        reply_error(reply, 403, "insufficient_scope", NULL,
-                    "this endpoint needs a platform client token with scope %s",
-                    PLATFORM_STORAGE_SCOPE);
-        reply_header(reply, "WWW-Authenticate",
-                     "Bearer realm=\"tenantd\", error=\"insufficient_scope\", "
-                     "scope=\"" PLATFORM_STORAGE_SCOPE "\"");
-        return;
-    }
-
     struct problem p;
     problem_clear(&p);
     static const char *const allowed_fields[] = {"method", "key", "expires_in", NULL};
@@ -325,13 +278,15 @@ static void storage_presign(struct http_request *req, struct http_reply *reply)
     free(url);
 }
 
-const struct http_route api_storage_test_routes[] = {
-    {HTTP_POST, "/api/v1/tenants/{}/apps/{}/storage/test", storage_test},
-};
-const size_t api_storage_test_routes_count =
-    sizeof api_storage_test_routes / sizeof api_storage_test_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_STORAGE_TEST_ROUTES(ROUTE)                                                             \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/apps/{}/storage/test", storage_test, ACCESS_TENANT_ADMIN)
 
-const struct http_route internal_routes[] = {
-    {HTTP_POST, "/internal/v1/apps/{}/storage/presign", storage_presign},
-};
-const size_t internal_routes_count = sizeof internal_routes / sizeof internal_routes[0];
+ROUTE_TABLE(api_storage_test, API_STORAGE_TEST_ROUTES);
+
+/* method, pattern, handler, who may call it (http/router.h) */
+#define INTERNAL_ROUTES(ROUTE)                                                                     \
+    ROUTE(HTTP_POST, "/internal/v1/apps/{}/storage/presign", storage_presign,                      \
+          ACCESS_PLATFORM_STORAGE)
+
+ROUTE_TABLE(internal, INTERNAL_ROUTES);

@@ -61,10 +61,8 @@ static int tenants_page_add(const struct tenant_row *row, void *ctx)
 /* GET /api/v1/tenants[?status=...] — host only, oldest first. */
 static void tenants_list(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
     struct page_request page;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who) ||
-        !api_page_parse(req, reply, &page))
+    if (!api_page_parse(req, reply, &page))
         return;
     const char *status = http_request_query(req, "status");
     if (status && !tenant_status_is_valid(status)) {
@@ -99,9 +97,7 @@ static json_t *tenants_invitation_json(const struct invitation_row *inv)
 static void tenants_create(struct http_request *req, struct http_reply *reply)
 {
     struct service *svc = req->service;
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) || !api_require_host(reply, &who))
-        return;
+    const struct principal *who = req->principal;
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"name", "owner_email", NULL};
@@ -156,14 +152,14 @@ static void tenants_create(struct http_request *req, struct http_reply *reply)
     }
     rc = store_tenant_insert(c, &t);
     if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, t.id, "tenant.create", "tenant", t.id,
+        rc = audit_record(c, who, req, t.id, "tenant.create", "tenant", t.id,
                           json_pack("{s:s,s:I,s:b}", "name", t.name, "app_limit",
                                     (json_int_t)t.app_limit, "owner_invited", email[0] != 0));
     struct invitation_row inv;
     char accept_url[INVITATION_ACCEPT_URL_SIZE] = "";
     memset(&inv, 0, sizeof inv);
     if (rc == DB_DONE && email[0])
-        rc = api_invitation_create(c, &who, req, t.id, t.name, email, "owner", &inv, accept_url,
+        rc = api_invitation_create(c, who, req, t.id, t.name, email, "owner", &inv, accept_url,
                                    sizeof accept_url);
     if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
         explicit_bzero(accept_url, sizeof accept_url);
@@ -186,10 +182,6 @@ static void tenants_create(struct http_request *req, struct http_reply *reply)
  * for every other id). */
 static void tenants_get(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_VIEWER))
-        return;
     struct tenant_row t;
     struct db_conn *c = db_acquire(req->service->db);
     int found = store_tenant_get(c, req->params[0], &t);
@@ -206,19 +198,6 @@ static void tenants_get(struct http_request *req, struct http_reply *reply)
 }
 
 /* ---- host changes -------------------------------------------------------------------- */
-
-/*
- * Common head of every host write on one tenant: authenticate; a member gets 404 for
- * another tenant's id (and for unknown ids) and 403 on their own; the host gets 404
- * tenant_not_found for an unknown id. Returns false when the reply is written.
- */
-static bool tenants_authorize_host_write(struct http_request *req, struct http_reply *reply,
-                                         struct principal *who)
-{
-    return api_authenticate(req, reply, who) &&
-           api_authorize_tenant(req, reply, who, req->params[0], ROLE_VIEWER) &&
-           api_require_host(reply, who);
-}
 
 /* Loads the tenant inside the write transaction (row-locked). On false the
  * transaction is rolled back, c released and the reply written. */
@@ -249,9 +228,7 @@ static bool tenants_load_locked(struct http_request *req, struct http_reply *rep
  * ones are refused until the count is below the limit. */
 static void tenants_update(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!tenants_authorize_host_write(req, reply, &who))
-        return;
+    const struct principal *who = req->principal; /* host admin (ACCESS_TENANT_HOST) */
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"name", "app_limit", NULL};
@@ -291,7 +268,7 @@ static void tenants_update(struct http_request *req, struct http_reply *reply)
         t.updated_at = time_now();
         rc = store_tenant_update(c, &t);
         if (rc == DB_DONE) {
-            rc = audit_record(c, &who, req, t.id, "tenant.update", "tenant", t.id, changes);
+            rc = audit_record(c, who, req, t.id, "tenant.update", "tenant", t.id, changes);
             changes = NULL;
         }
     }
@@ -329,9 +306,7 @@ static void tenants_set_status(struct http_request *req, struct http_reply *repl
                                const char *status, const char *action)
 {
     struct service *svc = req->service;
-    struct principal who;
-    if (!tenants_authorize_host_write(req, reply, &who))
-        return;
+    const struct principal *who = req->principal; /* host admin (ACCESS_TENANT_HOST) */
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {NULL};
@@ -356,7 +331,7 @@ static void tenants_set_status(struct http_request *req, struct http_reply *repl
         t.updated_at = time_now();
         rc = store_tenant_update(c, &t);
         if (rc == DB_DONE)
-            rc = audit_record(c, &who, req, t.id, action, "tenant", t.id,
+            rc = audit_record(c, who, req, t.id, action, "tenant", t.id,
                               json_pack("{s:s,s:s}", "from", from, "to", status));
         if (rc == DB_DONE && strcmp(status, "active") == 0) {
             char body_text[2048];
@@ -389,12 +364,13 @@ static void tenants_suspend(struct http_request *req, struct http_reply *reply)
     tenants_set_status(req, reply, "suspended", "tenant.suspend");
 }
 
-const struct http_route api_tenants_routes[] = {
-    {HTTP_GET, "/api/v1/tenants", tenants_list},
-    {HTTP_POST, "/api/v1/tenants", tenants_create},
-    {HTTP_GET, "/api/v1/tenants/{}", tenants_get},
-    {HTTP_PATCH, "/api/v1/tenants/{}", tenants_update},
-    {HTTP_POST, "/api/v1/tenants/{}/activate", tenants_activate},
-    {HTTP_POST, "/api/v1/tenants/{}/suspend", tenants_suspend},
-};
-const size_t api_tenants_routes_count = sizeof api_tenants_routes / sizeof api_tenants_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_TENANTS_ROUTES(ROUTE)                                                                  \
+    ROUTE(HTTP_GET, "/api/v1/tenants", tenants_list, ACCESS_HOST)                                  \
+    ROUTE(HTTP_POST, "/api/v1/tenants", tenants_create, ACCESS_HOST)                               \
+    ROUTE(HTTP_GET, "/api/v1/tenants/{}", tenants_get, ACCESS_TENANT_VIEWER)                       \
+    ROUTE(HTTP_PATCH, "/api/v1/tenants/{}", tenants_update, ACCESS_TENANT_HOST)                    \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/activate", tenants_activate, ACCESS_TENANT_HOST)          \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/suspend", tenants_suspend, ACCESS_TENANT_HOST)
+
+ROUTE_TABLE(api_tenants, API_TENANTS_ROUTES);

@@ -56,10 +56,7 @@ static void workspace_body_free(json_t *body)
  * ours (the parsed body included) on every path. */
 static void workspace_create(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_ADMIN))
-        return;
+    const struct principal *who = req->principal;
     struct problem p;
     problem_clear(&p);
     static const char *const fields[] = {"name", "app_id", "client_id", "client_secret", NULL};
@@ -136,13 +133,13 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
     }
     snprintf(w.tenant_id, sizeof w.tenant_id, "%s", req->params[0]);
     snprintf(w.client_id, sizeof w.client_id, "%s", client_id);
-    snprintf(w.created_by, sizeof w.created_by, "%s", who.user.id);
+    snprintf(w.created_by, sizeof w.created_by, "%s", who->user.id);
     w.created_at = time_now();
     if (store_new_id(w.id) == 0)
         rc = store_workspace_insert(c, svc->keyring, &w, secret);
     workspace_body_free(body);
     if (rc == DB_DONE)
-        rc = audit_record(c, &who, req, w.tenant_id, "workspace.create", "workspace", w.id,
+        rc = audit_record(c, who, req, w.tenant_id, "workspace.create", "workspace", w.id,
                           json_pack("{s:s,s:s}", "app_id", w.app_id, "name", w.name));
     if (rc != DB_DONE || db_commit(c) != DB_OK) {
         db_rollback(c);
@@ -162,11 +159,8 @@ static void workspace_list_each(const struct workspace_row *w, void *ctx)
 /* GET /api/v1/tenants/{tid}/workspaces */
 static void workspace_list(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
     struct page_request page;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_VIEWER) ||
-        !api_page_parse(req, reply, &page))
+    if (!api_page_parse(req, reply, &page))
         return;
     json_t *items = json_array();
     struct db_conn *c = db_acquire(req->service->db);
@@ -194,10 +188,7 @@ static void workspace_list(struct http_request *req, struct http_reply *reply)
 /* DELETE /api/v1/tenants/{tid}/workspaces/{wid} */
 static void workspace_delete(struct http_request *req, struct http_reply *reply)
 {
-    struct principal who;
-    if (!api_authenticate(req, reply, &who) ||
-        !api_authorize_tenant(req, reply, &who, req->params[0], ROLE_ADMIN))
-        return;
+    const struct principal *who = req->principal;
     if (!uuid_is_valid(req->params[1])) {
         reply_error(reply, 404, "workspace_not_found", NULL, "no such workspace");
         return;
@@ -208,7 +199,7 @@ static void workspace_delete(struct http_request *req, struct http_reply *reply)
     if (rc == DB_DONE)
         rc = store_workspace_delete(c, req->params[0], req->params[1], &removed);
     if (rc == DB_DONE && removed)
-        rc = audit_record(c, &who, req, req->params[0], "workspace.delete", "workspace",
+        rc = audit_record(c, who, req, req->params[0], "workspace.delete", "workspace",
                           req->params[1], NULL);
     if (rc == DB_DONE && removed && db_commit(c) == DB_OK) {
         db_release(req->service->db, c);
@@ -225,12 +216,8 @@ static void workspace_delete(struct http_request *req, struct http_reply *reply)
 
 /* Loads the workspace with its secret; replies on failure. */
 static bool workspace_load(struct http_request *req, struct http_reply *reply,
-                           struct principal *who, struct workspace_row *w, char *secret,
-                           size_t size)
+                           struct workspace_row *w, char *secret, size_t size)
 {
-    if (!api_authenticate(req, reply, who) ||
-        !api_authorize_tenant(req, reply, who, req->params[0], ROLE_ADMIN))
-        return false;
     if (!uuid_is_valid(req->params[1])) {
         reply_error(reply, 404, "workspace_not_found", NULL, "no such workspace");
         return false;
@@ -270,19 +257,16 @@ static void workspace_token(struct http_request *req, struct http_reply *reply)
     problem_clear(&p);
     static const char *const fields[] = {"dpop_proof", NULL};
     const char *dpop_proof = NULL;
-    struct principal who;
     struct workspace_row w;
     char secret[WORKSPACE_SECRET_MAX];
     json_t *body = json_input_object(req, true, &p);
     if (!body || !json_input_reject_unknown(body, fields, &p) ||
         !json_input_get_string(body, "dpop_proof", false, false, &dpop_proof, &p)) {
         json_decref(body);
-        /* Authenticate first so an anonymous caller learns nothing about validation. */
-        if (api_authenticate(req, reply, &who))
-            reply_problem(reply, &p);
+        reply_problem(reply, &p);
         return;
     }
-    if (!workspace_load(req, reply, &who, &w, secret, sizeof secret)) {
+    if (!workspace_load(req, reply, &w, secret, sizeof secret)) {
         json_decref(body);
         return;
     }
@@ -331,19 +315,16 @@ static void workspace_introspect(struct http_request *req, struct http_reply *re
     problem_clear(&p);
     static const char *const fields[] = {"token", NULL};
     const char *token = NULL;
-    struct principal who;
     struct workspace_row w;
     char secret[WORKSPACE_SECRET_MAX];
     json_t *body = json_input_object(req, false, &p);
     if (!body || !json_input_reject_unknown(body, fields, &p) ||
         !json_input_get_string(body, "token", true, false, &token, &p)) {
         json_decref(body);
-        /* Authenticate first so an anonymous caller learns nothing about validation. */
-        if (api_authenticate(req, reply, &who))
-            reply_problem(reply, &p);
+        reply_problem(reply, &p);
         return;
     }
-    if (!workspace_load(req, reply, &who, &w, secret, sizeof secret)) {
+    if (!workspace_load(req, reply, &w, secret, sizeof secret)) {
         json_decref(body);
         return;
     }
@@ -370,12 +351,14 @@ static void workspace_introspect(struct http_request *req, struct http_reply *re
     reply_json(reply, 200, answer);
 }
 
-const struct http_route api_workspaces_routes[] = {
-    {HTTP_POST, "/api/v1/tenants/{}/workspaces", workspace_create},
-    {HTTP_GET, "/api/v1/tenants/{}/workspaces", workspace_list},
-    {HTTP_DELETE, "/api/v1/tenants/{}/workspaces/{}", workspace_delete},
-    {HTTP_POST, "/api/v1/tenants/{}/workspaces/{}/token", workspace_token},
-    {HTTP_POST, "/api/v1/tenants/{}/workspaces/{}/introspect", workspace_introspect},
-};
-const size_t api_workspaces_routes_count =
-    sizeof api_workspaces_routes / sizeof api_workspaces_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define API_WORKSPACES_ROUTES(ROUTE)                                                               \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/workspaces", workspace_create, ACCESS_TENANT_ADMIN)       \
+    ROUTE(HTTP_GET, "/api/v1/tenants/{}/workspaces", workspace_list, ACCESS_TENANT_VIEWER)         \
+    ROUTE(HTTP_DELETE, "/api/v1/tenants/{}/workspaces/{}", workspace_delete, ACCESS_TENANT_ADMIN)  \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/workspaces/{}/token", workspace_token,                    \
+          ACCESS_TENANT_ADMIN)                                                                     \
+    ROUTE(HTTP_POST, "/api/v1/tenants/{}/workspaces/{}/introspect", workspace_introspect,          \
+          ACCESS_TENANT_ADMIN)
+
+ROUTE_TABLE(api_workspaces, API_WORKSPACES_ROUTES);

@@ -28,6 +28,7 @@ enum http_method {
 };
 
 struct MHD_Connection;
+struct principal;
 struct service;
 
 struct http_request {
@@ -46,6 +47,9 @@ struct http_request {
     const char *request_id;  /* X-Request-Id of this request (also on the response) */
     const char *trace_id;    /* W3C trace id from traceparent, or "" */
     char client_id[64];      /* set by the OAuth endpoints for the access log */
+    /* The authorised caller (api/context.h), set by routes_dispatch for routes whose
+     * access level names a user (api/access.h); NULL for the others. */
+    const struct principal *principal;
 };
 
 const char *http_request_header(const struct http_request *req, const char *name);

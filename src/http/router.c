@@ -42,8 +42,8 @@ static bool router_try(const char *pattern, const char *path, struct http_reques
     return true;
 }
 
-http_handler router_match(const struct http_route *routes, size_t count, struct http_request *req,
-                          bool *path_known)
+size_t router_find(const struct http_route *routes, size_t count, struct http_request *req,
+                   bool *path_known)
 {
     *path_known = false;
     for (size_t i = 0; i < count; i++) {
@@ -52,10 +52,17 @@ http_handler router_match(const struct http_route *routes, size_t count, struct 
         if (routes[i].method == req->method ||
             (req->method == HTTP_HEAD && routes[i].method == HTTP_GET)) {
             req->route = routes[i].pattern;
-            return routes[i].handler;
+            return i;
         }
         *path_known = true;
     }
     req->param_count = 0;
-    return NULL;
+    return count;
+}
+
+http_handler router_match(const struct http_route *routes, size_t count, struct http_request *req,
+                          bool *path_known)
+{
+    size_t i = router_find(routes, count, req, path_known);
+    return i < count ? routes[i].handler : NULL;
 }

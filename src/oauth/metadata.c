@@ -104,12 +104,13 @@ static void oauth_jwks(struct http_request *req, struct http_reply *reply)
     reply_header(reply, "Cache-Control", cache);
 }
 
-const struct http_route oauth_routes[] = {
-    {HTTP_POST, "/connect/token", oauth_token_endpoint},
-    {HTTP_POST, "/connect/introspect", oauth_introspect_endpoint},
-    {HTTP_POST, "/connect/revoke", oauth_revoke_endpoint},
-    {HTTP_GET, "/.well-known/jwks.json", oauth_jwks},
-    {HTTP_GET, "/.well-known/openid-configuration", oauth_metadata},
-    {HTTP_GET, "/.well-known/oauth-authorization-server", oauth_metadata},
-};
-const size_t oauth_routes_count = sizeof oauth_routes / sizeof oauth_routes[0];
+/* method, pattern, handler, who may call it (http/router.h) */
+#define OAUTH_ROUTES(ROUTE)                                                                        \
+    ROUTE(HTTP_POST, "/connect/token", oauth_token_endpoint, ACCESS_ANONYMOUS)                     \
+    ROUTE(HTTP_POST, "/connect/introspect", oauth_introspect_endpoint, ACCESS_ANONYMOUS)           \
+    ROUTE(HTTP_POST, "/connect/revoke", oauth_revoke_endpoint, ACCESS_ANONYMOUS)                   \
+    ROUTE(HTTP_GET, "/.well-known/jwks.json", oauth_jwks, ACCESS_ANONYMOUS)                        \
+    ROUTE(HTTP_GET, "/.well-known/openid-configuration", oauth_metadata, ACCESS_ANONYMOUS)         \
+    ROUTE(HTTP_GET, "/.well-known/oauth-authorization-server", oauth_metadata, ACCESS_ANONYMOUS)
+
+ROUTE_TABLE(oauth, OAUTH_ROUTES);
