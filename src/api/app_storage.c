@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/apps.h"
 #include "api/audit.h"
+#include "api/write.h"
 #include "crypto/hash.h"
 #include "http/json_input.h"
 #include "service.h"
@@ -157,16 +157,6 @@ void api_app_storage_row_from_input(const struct app_storage_input *in, const ch
     row->updated_at = now;
 }
 
-json_t *api_app_storage_to_json(const struct app_storage_row *row)
-{
-    if (!row)
-        return json_pack("{s:s}", "mode", "managed");
-    return json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s,s:s}", "mode", "custom", "provider", row->provider,
-                     "bucket", row->bucket, "endpoint", row->endpoint[0] ? row->endpoint : NULL,
-                     "region", row->region[0] ? row->region : NULL, "access_key_id",
-                     row->access_key_id, "secret_access_key_last4", row->secret_access_key_last4);
-}
-
 json_t *api_app_storage_audit_detail(const struct app_storage_row *row)
 {
     return json_pack("{s:s,s:s,s:s?,s:s?}", "provider", row->provider, "bucket", row->bucket,
@@ -174,10 +164,26 @@ json_t *api_app_storage_audit_detail(const struct app_storage_row *row)
                      row->region[0] ? row->region : NULL);
 }
 
+/* What a PUT hands its change: the validated storage (plaintext secret included). */
+static int app_storage_put_change(struct db_conn *c, struct api_write *w)
+{
+    const struct app_storage_input *in = w->ctx;
+    const struct app_row *app = w->app;
+    int64_t now = time_now();
+    struct app_storage_row row;
+    api_app_storage_row_from_input(in, app->id, now, &row);
+    int rc = store_app_storage_put(c, w->req->service->keyring, &row, in->secret_access_key);
+    if (rc == DB_DONE)
+        rc = store_app_touch(c, app->id, now);
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, app->tenant_id, "app.storage.update", "app", app->id,
+                          api_app_storage_audit_detail(&row));
+    return rc;
+}
+
 /* PUT /api/v1/tenants/{tid}/apps/{aid}/storage */
 static void app_storage_put(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     if (!api_app_id_check(req, reply))
         return;
     struct problem p = {0};
@@ -194,46 +200,37 @@ static void app_storage_put(struct http_request *req, struct http_reply *reply)
         reply_problem(reply, &p);
         return;
     }
-
     struct app_row app = {0};
-    struct db_conn *c = api_app_write_begin(req, reply, &app);
-    if (!c) {
-        api_app_storage_input_wipe(&in);
-        return;
-    }
-    int64_t now = time_now();
-    struct app_storage_row row;
-    api_app_storage_row_from_input(&in, app.id, now, &row);
-    int rc = store_app_storage_put(c, req->service->keyring, &row, in.secret_access_key);
+    if (api_write_app(req, reply, "saving app storage", app_storage_put_change, &in, &app))
+        api_write_reply_app(req, reply, 200);
     api_app_storage_input_wipe(&in);
-    if (rc == DB_DONE)
-        rc = store_app_touch(c, app.id, now);
-    if (rc == DB_DONE)
-        rc = audit_record(c, who, req, app.tenant_id, "app.storage.update", "app", app.id,
-                          api_app_storage_audit_detail(&row));
-    api_app_write_end(req, reply, c, &app, rc, "saving app storage");
+    store_app_row_clear(&app);
+}
+
+static int app_storage_delete_change(struct db_conn *c, struct api_write *w)
+{
+    const struct app_row *app = w->app;
+    bool removed = false;
+    int64_t now = time_now();
+    int rc = store_app_storage_delete(c, app->id, &removed);
+    if (rc == DB_DONE && removed)
+        rc = store_app_touch(c, app->id, now);
+    if (rc == DB_DONE && removed)
+        rc = audit_record(c, w->who, w->req, app->tenant_id, "app.storage.delete", "app", app->id,
+                          json_pack("{s:s}", "provider", app->storage.provider));
+    return rc;
 }
 
 /* DELETE /api/v1/tenants/{tid}/apps/{aid}/storage — idempotent: an app already on
  * managed storage answers 200 unchanged (no audit event). */
 static void app_storage_delete(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     if (!api_app_id_check(req, reply))
         return;
     struct app_row app = {0};
-    struct db_conn *c = api_app_write_begin(req, reply, &app);
-    if (!c)
-        return;
-    bool removed = false;
-    int64_t now = time_now();
-    int rc = store_app_storage_delete(c, app.id, &removed);
-    if (rc == DB_DONE && removed)
-        rc = store_app_touch(c, app.id, now);
-    if (rc == DB_DONE && removed)
-        rc = audit_record(c, who, req, app.tenant_id, "app.storage.delete", "app", app.id,
-                          json_pack("{s:s}", "provider", app.storage.provider));
-    api_app_write_end(req, reply, c, &app, rc, "removing app storage");
+    if (api_write_app(req, reply, "removing app storage", app_storage_delete_change, NULL, &app))
+        api_write_reply_app(req, reply, 200);
+    store_app_row_clear(&app);
 }
 
 /* method, pattern, handler, who may call it (http/router.h) */

@@ -46,10 +46,6 @@ void api_app_storage_input_wipe(struct app_storage_input *in);
 void api_app_storage_row_from_input(const struct app_storage_input *in, const char *app_id,
                                     int64_t now, struct app_storage_row *row);
 
-/* {mode:"managed"} when row is NULL, else {mode:"custom", provider, bucket, endpoint,
- * region, access_key_id, secret_access_key_last4}. New reference or NULL. */
-json_t *api_app_storage_to_json(const struct app_storage_row *row);
-
 /* Audit detail for a storage change (never the secret). New reference. */
 json_t *api_app_storage_audit_detail(const struct app_storage_row *row);
 

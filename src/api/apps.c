@@ -34,8 +34,11 @@
 #include "api/audit.h"
 #include "api/credentials.h"
 #include "api/listing.h"
+#include "api/represent.h"
+#include "api/write.h"
 #include "crypto/hash.h"
 #include "domain/allowed_domains.h"
+#include "domain/app_rules.h"
 #include "domain/names.h"
 #include "domain/secret_format.h"
 #include "domain/uris.h"
@@ -50,137 +53,6 @@
 
 /* ------------------------------------------------------------------------------- */
 /* Representation                                                                  */
-
-/* A stored JSON array text as a JSON value ([] if it does not parse). */
-static json_t *apps_json_array(const char *text)
-{
-    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
-    if (!json_is_array(v)) {
-        json_decref(v);
-        return json_array();
-    }
-    return v;
-}
-
-/* Is the app's previous secret still accepted at `now` (SPEC §3.7)? */
-static bool apps_previous_secret_active(const struct app_row *a, int64_t now)
-{
-    return a->previous_secret_expires_at > now;
-}
-
-json_t *api_app_to_json(const struct app_row *a)
-{
-    char created[32], updated[32], rotated[32];
-    time_format_rfc3339(a->created_at, created);
-    time_format_rfc3339(a->updated_at, updated);
-    time_format_rfc3339(a->secret_rotated_at, rotated);
-    /* previous_secret_expires_at: null unless a grace rotation is still running. */
-    char previous[32];
-    bool in_grace = apps_previous_secret_active(a, time_now());
-    if (in_grace)
-        time_format_rfc3339(a->previous_secret_expires_at, previous);
-    json_t *jwks = a->jwks ? json_loads(a->jwks, 0, NULL) : NULL;
-    return json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s?,s:s,s:o,s:b}", "id",
-        a->id, "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
-        "license_region_code", a->license_region_code, "db_code", a->db_code, "enabled", a->enabled,
-        "plan_code", a->plan_code[0] ? a->plan_code : NULL, "redirect_uris",
-        apps_json_array(a->redirect_uris), "post_logout_redirect_uris",
-        apps_json_array(a->post_logout_redirect_uris), "allowed_domains",
-        apps_json_array(a->allowed_domains), "storage",
-        api_app_storage_to_json(a->has_storage ? &a->storage : NULL), "created_at", created,
-        "updated_at", updated, "secret_rotated_at", rotated, "previous_secret_expires_at",
-        in_grace ? previous : NULL, "token_endpoint_auth_method",
-        a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method : APP_AUTH_METHOD_SECRET,
-        "jwks", jwks ? jwks : json_null(), "dpop_bound_access_tokens", a->dpop_bound_access_tokens);
-}
-
-/* ------------------------------------------------------------------------------- */
-/* Shared write skeleton (see apps.h)                                              */
-
-bool api_app_id_check(const struct http_request *req, struct http_reply *reply)
-{
-    if (req->param_count >= 2 && !uuid_is_valid(req->params[1])) {
-        reply_error(reply, 404, "app_not_found", NULL, "no such app");
-        return false;
-    }
-    return true;
-}
-
-struct db_conn *api_app_write_begin(struct http_request *req, struct http_reply *reply,
-                                    struct app_row *app)
-{
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        db_release(req->service->db, c);
-        api_reply_db_error(reply, rc, "starting a transaction");
-        return NULL;
-    }
-    int found = store_app_get(c, req->params[0], req->params[1], app);
-    if (found == 1)
-        return c;
-    api_app_write_abort(req, c);
-    if (found == 0)
-        reply_error(reply, 404, "app_not_found", NULL, "no such app");
-    else
-        api_reply_db_error(reply, DB_ERROR, "loading an app");
-    return NULL;
-}
-
-void api_app_write_abort(struct http_request *req, struct db_conn *c)
-{
-    db_rollback(c);
-    db_release(req->service->db, c);
-}
-
-void api_app_write_fail(struct http_request *req, struct http_reply *reply, struct db_conn *c,
-                        const struct problem *p)
-{
-    api_app_write_abort(req, c);
-    reply_problem(reply, p);
-}
-
-bool api_app_write_commit(struct http_request *req, struct http_reply *reply, struct db_conn *c)
-{
-    int rc = db_commit(c);
-    if (rc == DB_OK)
-        return true;
-    api_app_write_abort(req, c);
-    api_reply_db_error(reply, rc, "committing an app change");
-    return false;
-}
-
-void api_app_write_end(struct http_request *req, struct http_reply *reply, struct db_conn *c,
-                       struct app_row *app, int rc, const char *what)
-{
-    if (rc != DB_DONE) {
-        api_app_write_abort(req, c);
-        api_reply_db_error(reply, rc, what);
-    } else if (api_app_write_commit(req, reply, c)) {
-        api_app_reply_current(req, reply, c, app->client_id, 200);
-    }
-    store_app_row_clear(app);
-}
-
-void api_app_reply_current(struct http_request *req, struct http_reply *reply, struct db_conn *c,
-                           const char *client_id, int status)
-{
-    struct app_row *app = calloc(1, sizeof *app);
-    int found = app ? store_app_get(c, req->params[0], req->params[1], app) : -1;
-    db_release(req->service->db, c);
-    json_t *doc = found == 1 ? api_app_to_json(app) : NULL;
-    if (app) {
-        store_app_row_clear(app);
-        free(app);
-    }
-    if (found == 0)
-        reply_error(reply, 404, "app_not_found", NULL, "no such app");
-    else if (!doc)
-        api_reply_db_error(reply, DB_ERROR, "reading an app back");
-    else
-        reply_json(reply, status, doc);
-}
 
 /* ------------------------------------------------------------------------------- */
 /* Input validation                                                                */
@@ -535,15 +407,24 @@ static bool apps_create_parse(const json_t *body, struct apps_create_input *in, 
     return ok;
 }
 
+/* What a create hands its change. */
+struct apps_create_change_ctx {
+    struct apps_create_input *in;
+    const char *secret_hash;
+};
+
 /*
- * The checks and writes of a create, inside the caller's write transaction. Returns
- * DB_DONE, or fills p (domain errors) and returns DB_CONSTRAINT, or returns another
- * DB_* status for the caller to report.
+ * The checks and writes of a create (api_write_fn): DB_DONE, or w->problem (domain
+ * errors) with DB_CONSTRAINT, or another DB_* status.
  */
-static int apps_create_in_tx(struct http_request *req, struct db_conn *c,
-                             const struct principal *who, struct apps_create_input *in,
-                             const char *secret_hash, struct problem *p)
+static int apps_create_change(struct db_conn *c, struct api_write *w)
 {
+    struct apps_create_change_ctx *x = w->ctx;
+    struct apps_create_input *in = x->in;
+    const char *secret_hash = x->secret_hash;
+    struct http_request *req = w->req;
+    const struct principal *who = w->who;
+    struct problem *p = &w->problem;
     struct app_row *a = &in->app;
     struct tenant_row tenant;
     int found = store_tenant_get_for_update(c, a->tenant_id, &tenant);
@@ -569,7 +450,7 @@ static int apps_create_in_tx(struct http_request *req, struct db_conn *c,
     int64_t count = store_app_count(c, a->tenant_id);
     if (count < 0)
         return DB_ERROR;
-    if (count >= tenant.app_limit) {
+    if (app_rule_create(count, tenant.app_limit) == APP_RULE_LIMIT_REACHED) {
         problem_set(p, 409, "app_limit_reached", NULL,
                     "this tenant may hold at most %lld apps; delete one or contact support",
                     (long long)tenant.app_limit);
@@ -615,9 +496,6 @@ static int apps_create_in_tx(struct http_request *req, struct db_conn *c,
 
 static void apps_create(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
-    if (!api_app_id_check(req, reply))
-        return;
     struct problem p = {0};
     json_t *body = json_input_object(req, false, &p);
     if (!body) {
@@ -652,27 +530,10 @@ static void apps_create(struct http_request *req, struct http_reply *reply)
         goto out;
     }
 
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        db_release(req->service->db, c);
-        api_reply_db_error(reply, rc, "starting a transaction");
+    struct apps_create_change_ctx x = {in, secret_hash};
+    if (!api_write_run(req, reply, "creating an app", apps_create_change, &x))
         goto out;
-    }
-    rc = apps_create_in_tx(req, c, who, in, secret_hash, &p);
-    if (rc == DB_DONE)
-        rc = db_commit(c) == DB_OK ? DB_DONE : DB_ERROR;
-    if (rc != DB_DONE) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        if (problem_is_set(&p))
-            reply_problem(reply, &p);
-        else
-            api_reply_db_error(reply, rc, "creating an app");
-        goto out;
-    }
-    db_release(req->service->db, c);
-    json_t *doc = api_app_to_json(a);
+    json_t *doc = represent_app(a);
     if (!doc) {
         reply_error(reply, 500, "internal", NULL, "cannot build the app representation");
         goto out;
@@ -694,14 +555,14 @@ static int apps_list_each(const struct app_row *row, void *ctx)
 {
     if (api_page_full(ctx))
         return 1;
-    return api_page_add(ctx, api_app_to_json(row), row->id);
+    return api_page_add(ctx, represent_app(row), row->id);
 }
 
 /* GET /api/v1/tenants/{tid}/apps — oldest first (ids are time-ordered). */
 static void apps_list(struct http_request *req, struct http_reply *reply)
 {
     struct page_request page;
-    if (!api_app_id_check(req, reply) || !api_page_parse(req, reply, &page))
+    if (!api_page_parse(req, reply, &page))
         return;
     struct page_collector l;
     api_page_init(&l, page.limit);
@@ -722,7 +583,7 @@ static void apps_get(struct http_request *req, struct http_reply *reply)
     int found = store_app_get(c, req->params[0], req->params[1], &app);
     db_release(req->service->db, c);
     if (found == 1) {
-        json_t *doc = api_app_to_json(&app);
+        json_t *doc = represent_app(&app);
         if (doc)
             reply_json(reply, 200, doc);
         else
@@ -749,9 +610,73 @@ static const char *const patch_fields[] = {"name",
 static const char *const immutable_fields[] = {"region_code", "license_region_code", "db_code",
                                                NULL};
 
+/* What a PATCH hands its change: the parsed, validated body. */
+struct apps_patch_input {
+    char name[APP_NAME_SIZE], folded[APP_NAME_SIZE];
+    struct apps_lists lists;
+    struct apps_client_auth auth;
+};
+
+static int apps_patch_change(struct db_conn *c, struct api_write *w)
+{
+    struct apps_patch_input *in = w->ctx;
+    struct app_row *app = w->app;
+    json_t *changed = json_array();
+    if (!apps_apply_client_auth(app, &in->auth, changed, &w->problem)) {
+        json_decref(changed);
+        return DB_CONSTRAINT;
+    }
+    if (in->name[0] && strcmp(in->name, app->name) != 0) {
+        int taken = store_app_name_taken(c, app->tenant_id, in->folded, app->id);
+        if (taken != 0) {
+            json_decref(changed);
+            if (taken < 0)
+                return DB_ERROR;
+            problem_set(&w->problem, 409, "duplicate_app_name", "name",
+                        "an app with this name already exists");
+            return DB_CONSTRAINT;
+        }
+        snprintf(app->name, sizeof app->name, "%s", in->name);
+        snprintf(app->name_folded, sizeof app->name_folded, "%s", in->folded);
+        json_array_append_new(changed, json_string("name"));
+    }
+    struct {
+        const char *field;
+        char **row;
+        char **parsed;
+    } list_changes[] = {
+        {"redirect_uris", &app->redirect_uris, &in->lists.redirect_uris},
+        {"post_logout_redirect_uris", &app->post_logout_redirect_uris,
+         &in->lists.post_logout_redirect_uris},
+        {"allowed_domains", &app->allowed_domains, &in->lists.allowed_domains},
+    };
+    for (size_t i = 0; i < sizeof list_changes / sizeof list_changes[0]; i++) {
+        if (*list_changes[i].parsed && strcmp(*list_changes[i].parsed, *list_changes[i].row) != 0) {
+            json_array_append_new(changed, json_string(list_changes[i].field));
+            apps_take_list(list_changes[i].row, list_changes[i].parsed);
+        }
+    }
+    int rc = DB_DONE;
+    if (json_array_size(changed) > 0) {
+        app->updated_at = time_now();
+        rc = store_app_update(c, app);
+        if (rc == DB_CONSTRAINT)
+            problem_set(&w->problem, 409, "duplicate_app_name", "name",
+                        "an app with this name already exists");
+        if (rc == DB_DONE)
+            rc = audit_record(
+                c, w->who, w->req, app->tenant_id, "app.update", "app", app->id,
+                json_pack("{s:O,s:s,s:o,s:s,s:o}", "changed", changed, "name", app->name,
+                          "allowed_domains", represent_json_array(app->allowed_domains),
+                          "token_endpoint_auth_method", app->token_endpoint_auth_method,
+                          "jwks_kids", apps_jwks_kids(app->jwks)));
+    }
+    json_decref(changed);
+    return rc;
+}
+
 static void apps_patch(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     if (!api_app_id_check(req, reply))
         return;
     struct problem p = {0};
@@ -768,97 +693,23 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
             return;
         }
     const char *name_value = NULL;
-    char name[APP_NAME_SIZE] = "", folded[APP_NAME_SIZE] = "";
-    struct apps_lists lists = {0};
-    struct apps_client_auth auth = {0};
+    struct apps_patch_input in = {0};
     bool ok = json_input_reject_unknown(body, patch_fields, &p) &&
               json_input_get_string(body, "name", false, false, &name_value, &p) &&
-              (!name_value || apps_parse_name(name_value, name, folded, &p)) &&
-              apps_parse_lists(body, &lists, &p) && apps_parse_client_auth(body, &auth, &p);
+              (!name_value || apps_parse_name(name_value, in.name, in.folded, &p)) &&
+              apps_parse_lists(body, &in.lists, &p) && apps_parse_client_auth(body, &in.auth, &p);
     json_decref(body);
     if (!ok) {
-        apps_client_auth_free(&auth);
+        apps_client_auth_free(&in.auth);
         reply_problem(reply, &p);
         return;
     }
-
     struct app_row app = {0};
-    struct db_conn *c = api_app_write_begin(req, reply, &app);
-    if (!c) {
-        apps_lists_free(&lists);
-        apps_client_auth_free(&auth);
-        return;
-    }
-    json_t *changed = json_array();
-    ok = apps_apply_client_auth(&app, &auth, changed, &p);
-    apps_client_auth_free(&auth);
-    if (!ok) {
-        json_decref(changed);
-        apps_lists_free(&lists);
-        store_app_row_clear(&app);
-        api_app_write_fail(req, reply, c, &p);
-        return;
-    }
-    if (name[0] && strcmp(name, app.name) != 0) {
-        int taken = store_app_name_taken(c, app.tenant_id, folded, app.id);
-        if (taken != 0) {
-            json_decref(changed);
-            apps_lists_free(&lists);
-            store_app_row_clear(&app);
-            if (taken < 0) {
-                api_app_write_abort(req, c);
-                api_reply_db_error(reply, DB_ERROR, "checking app names");
-            } else {
-                problem_set(&p, 409, "duplicate_app_name", "name",
-                            "an app with this name already exists");
-                api_app_write_fail(req, reply, c, &p);
-            }
-            return;
-        }
-        snprintf(app.name, sizeof app.name, "%s", name);
-        snprintf(app.name_folded, sizeof app.name_folded, "%s", folded);
-        json_array_append_new(changed, json_string("name"));
-    }
-    struct {
-        const char *field;
-        char **row;
-        char **parsed;
-    } list_changes[] = {
-        {"redirect_uris", &app.redirect_uris, &lists.redirect_uris},
-        {"post_logout_redirect_uris", &app.post_logout_redirect_uris,
-         &lists.post_logout_redirect_uris},
-        {"allowed_domains", &app.allowed_domains, &lists.allowed_domains},
-    };
-    for (size_t i = 0; i < sizeof list_changes / sizeof list_changes[0]; i++) {
-        if (*list_changes[i].parsed && strcmp(*list_changes[i].parsed, *list_changes[i].row) != 0) {
-            json_array_append_new(changed, json_string(list_changes[i].field));
-            apps_take_list(list_changes[i].row, list_changes[i].parsed);
-        }
-    }
-    apps_lists_free(&lists);
-    int rc = DB_DONE;
-    bool any = json_array_size(changed) > 0;
-    if (any) {
-        app.updated_at = time_now();
-        rc = store_app_update(c, &app);
-        if (rc == DB_CONSTRAINT) {
-            json_decref(changed);
-            store_app_row_clear(&app);
-            problem_set(&p, 409, "duplicate_app_name", "name",
-                        "an app with this name already exists");
-            api_app_write_fail(req, reply, c, &p);
-            return;
-        }
-        if (rc == DB_DONE)
-            rc = audit_record(
-                c, who, req, app.tenant_id, "app.update", "app", app.id,
-                json_pack("{s:O,s:s,s:o,s:s,s:o}", "changed", changed, "name", app.name,
-                          "allowed_domains", apps_json_array(app.allowed_domains),
-                          "token_endpoint_auth_method", app.token_endpoint_auth_method, "jwks_kids",
-                          apps_jwks_kids(app.jwks)));
-    }
-    json_decref(changed);
-    api_app_write_end(req, reply, c, &app, rc, "updating an app");
+    if (api_write_app(req, reply, "updating an app", apps_patch_change, &in, &app))
+        api_write_reply_app(req, reply, 200);
+    apps_lists_free(&in.lists);
+    apps_client_auth_free(&in.auth);
+    store_app_row_clear(&app);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -878,23 +729,27 @@ static bool apps_empty_body(struct http_request *req, struct http_reply *reply)
 }
 
 /* enable/disable: a no-op when the app is already in that state (no audit event). */
+static int apps_set_enabled_change(struct db_conn *c, struct api_write *w)
+{
+    bool enabled = *(const bool *)w->ctx;
+    if (w->app->enabled == enabled)
+        return DB_DONE;
+    int rc = store_app_set_enabled(c, w->app->id, enabled, time_now());
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, w->app->tenant_id,
+                          enabled ? "app.enable" : "app.disable", "app", w->app->id, NULL);
+    return rc;
+}
+
+/* enable/disable: a no-op when the app is already in that state (no audit event). */
 static void apps_set_enabled(struct http_request *req, struct http_reply *reply, bool enabled)
 {
-    const struct principal *who = req->principal;
     if (!api_app_id_check(req, reply) || !apps_empty_body(req, reply))
         return;
     struct app_row app = {0};
-    struct db_conn *c = api_app_write_begin(req, reply, &app);
-    if (!c)
-        return;
-    int rc = DB_DONE;
-    if (app.enabled != enabled) {
-        rc = store_app_set_enabled(c, app.id, enabled, time_now());
-        if (rc == DB_DONE)
-            rc = audit_record(c, who, req, app.tenant_id, enabled ? "app.enable" : "app.disable",
-                              "app", app.id, NULL);
-    }
-    api_app_write_end(req, reply, c, &app, rc, "changing an app");
+    if (api_write_app(req, reply, "changing an app", apps_set_enabled_change, &enabled, &app))
+        api_write_reply_app(req, reply, 200);
+    store_app_row_clear(&app);
 }
 
 static void apps_enable(struct http_request *req, struct http_reply *reply)
@@ -930,6 +785,32 @@ static bool apps_regenerate_parse(struct http_request *req, long long *keep_seco
     return ok;
 }
 
+/* What a regeneration hands its change. */
+struct apps_regenerate {
+    const char *secret_hash;
+    long long keep_seconds;
+    int64_t keep_until; /* set by the change: 0, or when the previous secret dies */
+    char until[32];     /* keep_until in RFC 3339, or "" */
+};
+
+static int apps_regenerate_change(struct db_conn *c, struct api_write *w)
+{
+    struct apps_regenerate *x = w->ctx;
+    struct app_row *app = w->app;
+    int64_t now = time_now();
+    x->keep_until = x->keep_seconds > 0 ? now + x->keep_seconds : 0;
+    if (x->keep_until)
+        time_format_rfc3339(x->keep_until, x->until);
+    int rc = store_app_set_secret(c, app->id, x->secret_hash, now, x->keep_until);
+    if (rc == DB_DONE)
+        rc = audit_record(
+            c, w->who, w->req, app->tenant_id, "app.secret.regenerate", "app", app->id,
+            json_pack("{s:s,s:s?,s:b}", "client_id", app->client_id, "previous_secret_expires_at",
+                      x->keep_until ? x->until : NULL, "replaced_previous_secret",
+                      app_rule_previous_secret_active(app->previous_secret_expires_at, now)));
+    return rc;
+}
+
 /*
  * POST .../apps/{aid}/secret [{"previous_secret_expires_in": S}] — without S the
  * old secret stops working at the commit (the seed's rule); with S it stays valid
@@ -938,7 +819,6 @@ static bool apps_regenerate_parse(struct http_request *req, long long *keep_seco
  */
 static void apps_regenerate_secret(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     if (!api_app_id_check(req, reply))
         return;
     struct problem p = {0};
@@ -953,33 +833,13 @@ static void apps_regenerate_secret(struct http_request *req, struct http_reply *
         return;
     }
     struct app_row app = {0};
-    struct db_conn *c = api_app_write_begin(req, reply, &app);
-    if (!c) {
-        crypto_wipe(secret, sizeof secret);
-        return;
-    }
-    int64_t now = time_now();
-    int64_t keep_until = keep_seconds > 0 ? now + keep_seconds : 0;
-    char until[32] = "";
-    if (keep_until)
-        time_format_rfc3339(keep_until, until);
-    int rc = store_app_set_secret(c, app.id, secret_hash, now, keep_until);
-    if (rc == DB_DONE)
-        rc = audit_record(c, who, req, app.tenant_id, "app.secret.regenerate", "app", app.id,
-                          json_pack("{s:s,s:s?,s:b}", "client_id", app.client_id,
-                                    "previous_secret_expires_at", keep_until ? until : NULL,
-                                    "replaced_previous_secret",
-                                    apps_previous_secret_active(&app, now)));
-    if (rc != DB_DONE) {
-        api_app_write_abort(req, c);
-        api_reply_db_error(reply, rc, "regenerating a secret");
-    } else if (api_app_write_commit(req, reply, c)) {
-        db_release(req->service->db, c);
+    struct apps_regenerate x = {.secret_hash = secret_hash, .keep_seconds = keep_seconds};
+    if (api_write_app(req, reply, "regenerating a secret", apps_regenerate_change, &x, &app))
         reply_json(reply, 200,
                    json_pack("{s:s,s:s,s:s?}", "client_id", app.client_id, "client_secret", secret,
-                             "previous_secret_expires_at", keep_until ? until : NULL));
-    }
+                             "previous_secret_expires_at", x.keep_until ? x.until : NULL));
     crypto_wipe(secret, sizeof secret);
+    crypto_wipe(secret_hash, sizeof secret_hash);
     store_app_row_clear(&app);
 }
 
@@ -988,34 +848,32 @@ static void apps_regenerate_secret(struct http_request *req, struct http_reply *
  * current secret works from the commit on. Idempotent: 204 also when no previous
  * secret is running (then nothing is written and no audit event recorded).
  */
+static int apps_end_previous_change(struct db_conn *c, struct api_write *w)
+{
+    struct app_row *app = w->app;
+    if (!app->previous_secret_expires_at)
+        return DB_DONE;
+    int64_t now = time_now();
+    char until[32];
+    time_format_rfc3339(app->previous_secret_expires_at, until);
+    bool active = app_rule_previous_secret_active(app->previous_secret_expires_at, now);
+    int rc = store_app_end_previous_secret(c, app->id, now);
+    if (rc == DB_DONE && active)
+        rc = audit_record(c, w->who, w->req, app->tenant_id, "app.secret.previous.end", "app",
+                          app->id,
+                          json_pack("{s:s,s:s}", "client_id", app->client_id,
+                                    "previous_secret_expires_at", until));
+    return rc;
+}
+
 static void apps_end_previous_secret(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     if (!api_app_id_check(req, reply))
         return;
     struct app_row app = {0};
-    struct db_conn *c = api_app_write_begin(req, reply, &app);
-    if (!c)
-        return;
-    int64_t now = time_now();
-    int rc = DB_DONE;
-    if (app.previous_secret_expires_at) {
-        char until[32];
-        time_format_rfc3339(app.previous_secret_expires_at, until);
-        bool active = apps_previous_secret_active(&app, now);
-        rc = store_app_end_previous_secret(c, app.id, now);
-        if (rc == DB_DONE && active)
-            rc = audit_record(c, who, req, app.tenant_id, "app.secret.previous.end", "app", app.id,
-                              json_pack("{s:s,s:s}", "client_id", app.client_id,
-                                        "previous_secret_expires_at", until));
-    }
-    if (rc != DB_DONE) {
-        api_app_write_abort(req, c);
-        api_reply_db_error(reply, rc, "ending the previous secret");
-    } else if (api_app_write_commit(req, reply, c)) {
-        db_release(req->service->db, c);
+    if (api_write_app(req, reply, "ending the previous secret", apps_end_previous_change, NULL,
+                      &app))
         reply_empty(reply, 204);
-    }
     store_app_row_clear(&app);
 }
 
@@ -1027,24 +885,25 @@ static int apps_check_plan(struct db_conn *c, const struct principal *who,
                            const struct app_row *app, const struct plan_row *plan,
                            struct problem *p)
 {
-    if (strcmp(plan->status, "active") != 0) {
+    switch (app_rule_plan_assignable(plan->status, plan->tier, who->host_admin)) {
+    case APP_RULE_PLAN_NOT_ACTIVE:
         problem_set(p, 400, "plan_not_assignable", "plan_code",
                     "plan \"%s\" is %s; only active plans can be assigned", plan->code,
                     plan->status);
         return DB_CONSTRAINT;
+    case APP_RULE_PLAN_REQUIRES_HOST:
+        problem_set(p, 403, "plan_requires_host", "plan_code",
+                    "paid plans are assigned by the platform operator");
+        return DB_CONSTRAINT;
+    default:
+        break;
     }
-    if (strcmp(plan->tier, "free") != 0) {
-        if (!who->host_admin) {
-            problem_set(p, 403, "plan_requires_host", "plan_code",
-                        "paid plans are assigned by the platform operator");
-            return DB_CONSTRAINT;
-        }
+    if (!app_rule_plan_is_free(plan->tier))
         return DB_DONE;
-    }
     int64_t on_free = store_app_count_on_free_plan(c, app->tenant_id, app->id);
     if (on_free < 0)
         return DB_ERROR;
-    if (on_free > 0) {
+    if (app_rule_free_plan(on_free) == APP_RULE_FREE_PLAN_TAKEN) {
         problem_set(p, 409, "free_plan_limit", "plan_code",
                     "another app of this tenant is already on a free plan");
         return DB_CONSTRAINT;
@@ -1052,10 +911,42 @@ static int apps_check_plan(struct db_conn *c, const struct principal *who,
     return DB_DONE;
 }
 
+/* What a plan assignment hands its change. */
+struct apps_assign {
+    const char *plan_code;
+    bool well_formed;
+    struct plan_row plan;
+};
+
+static int apps_assign_plan_change(struct db_conn *c, struct api_write *w)
+{
+    struct apps_assign *x = w->ctx;
+    struct app_row *app = w->app;
+    struct tenant_row tenant;
+    if (store_tenant_get_for_update(c, app->tenant_id, &tenant) != 1)
+        return DB_ERROR;
+    int found = x->well_formed ? store_plan_get(c, x->plan_code, &x->plan) : 0;
+    if (found < 0)
+        return DB_ERROR;
+    if (found == 0) {
+        problem_set(&w->problem, 404, "plan_not_found", "plan_code", "no plan has this code");
+        return DB_CONSTRAINT;
+    }
+    int rc = apps_check_plan(c, w->who, app, &x->plan, &w->problem);
+    if (rc == DB_DONE && strcmp(app->plan_code, x->plan.code) != 0) {
+        rc = store_app_set_plan(c, app->id, x->plan.code, time_now());
+        if (rc == DB_DONE)
+            rc = audit_record(c, w->who, w->req, app->tenant_id, "app.plan.assign", "app", app->id,
+                              json_pack("{s:s,s:s?}", "plan_code", x->plan.code,
+                                        "previous_plan_code",
+                                        app->plan_code[0] ? app->plan_code : NULL));
+    }
+    return rc;
+}
+
 /* PUT .../apps/{aid}/plan {plan_code} */
 static void apps_assign_plan(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     if (!api_app_id_check(req, reply))
         return;
     static const char *const fields[] = {"plan_code", NULL};
@@ -1074,72 +965,41 @@ static void apps_assign_plan(struct http_request *req, struct http_reply *reply)
         return;
     }
     struct app_row app = {0};
-    struct plan_row *plan = calloc(1, sizeof *plan);
-    struct db_conn *c = plan ? api_app_write_begin(req, reply, &app) : NULL;
-    if (!c) {
-        if (!plan)
-            reply_error(reply, 500, "internal", NULL, "out of memory");
-        free(plan);
+    struct apps_assign *x = calloc(1, sizeof *x);
+    if (!x) {
+        reply_error(reply, 500, "internal", NULL, "out of memory");
         return;
     }
-    struct tenant_row tenant;
-    int rc = DB_DONE;
-    int found = store_tenant_get_for_update(c, app.tenant_id, &tenant);
-    if (found != 1)
-        rc = DB_ERROR;
-    else {
-        found = well_formed ? store_plan_get(c, plan_code, plan) : 0;
-        if (found < 0)
-            rc = DB_ERROR;
-        else if (found == 0) {
-            problem_set(&p, 404, "plan_not_found", "plan_code", "no plan has this code");
-            rc = DB_CONSTRAINT;
-        } else {
-            rc = apps_check_plan(c, who, &app, plan, &p);
-        }
-    }
-    if (rc == DB_DONE && strcmp(app.plan_code, plan->code) != 0) {
-        rc = store_app_set_plan(c, app.id, plan->code, time_now());
-        if (rc == DB_DONE)
-            rc = audit_record(c, who, req, app.tenant_id, "app.plan.assign", "app", app.id,
-                              json_pack("{s:s,s:s?}", "plan_code", plan->code, "previous_plan_code",
-                                        app.plan_code[0] ? app.plan_code : NULL));
-    }
-    free(plan);
-    if (rc != DB_DONE) {
-        if (problem_is_set(&p))
-            api_app_write_fail(req, reply, c, &p);
-        else {
-            api_app_write_abort(req, c);
-            api_reply_db_error(reply, rc, "assigning a plan");
-        }
-        store_app_row_clear(&app);
-        return;
-    }
-    if (api_app_write_commit(req, reply, c))
-        api_app_reply_current(req, reply, c, app.client_id, 200);
+    x->plan_code = plan_code;
+    x->well_formed = well_formed;
+    if (api_write_app(req, reply, "assigning a plan", apps_assign_plan_change, x, &app))
+        api_write_reply_app(req, reply, 200);
+    free(x);
     store_app_row_clear(&app);
 }
 
 /* DELETE .../apps/{aid}/plan — owners/admins may always drop a plan (it only removes
  * entitlements); an app without a plan answers 200 unchanged. */
+static int apps_unassign_plan_change(struct db_conn *c, struct api_write *w)
+{
+    struct app_row *app = w->app;
+    if (!app->plan_code[0])
+        return DB_DONE;
+    int rc = store_app_set_plan(c, app->id, NULL, time_now());
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, app->tenant_id, "app.plan.unassign", "app", app->id,
+                          json_pack("{s:s}", "previous_plan_code", app->plan_code));
+    return rc;
+}
+
 static void apps_unassign_plan(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     if (!api_app_id_check(req, reply))
         return;
     struct app_row app = {0};
-    struct db_conn *c = api_app_write_begin(req, reply, &app);
-    if (!c)
-        return;
-    int rc = DB_DONE;
-    if (app.plan_code[0]) {
-        rc = store_app_set_plan(c, app.id, NULL, time_now());
-        if (rc == DB_DONE)
-            rc = audit_record(c, who, req, app.tenant_id, "app.plan.unassign", "app", app.id,
-                              json_pack("{s:s}", "previous_plan_code", app.plan_code));
-    }
-    api_app_write_end(req, reply, c, &app, rc, "unassigning a plan");
+    if (api_write_app(req, reply, "unassigning a plan", apps_unassign_plan_change, NULL, &app))
+        api_write_reply_app(req, reply, 200);
+    store_app_row_clear(&app);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -1147,31 +1007,25 @@ static void apps_unassign_plan(struct http_request *req, struct http_reply *repl
 
 /* Soft delete; the custom storage credentials are destroyed with it (nothing may use
  * them any more). */
+static int apps_delete_change(struct db_conn *c, struct api_write *w)
+{
+    struct app_row *app = w->app;
+    int rc = store_app_storage_delete(c, app->id, NULL);
+    if (rc == DB_DONE)
+        rc = store_app_soft_delete(c, app->id, time_now());
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, app->tenant_id, "app.delete", "app", app->id,
+                          json_pack("{s:s,s:s}", "name", app->name, "client_id", app->client_id));
+    return rc;
+}
+
 static void apps_delete(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     if (!api_app_id_check(req, reply))
         return;
     struct app_row app = {0};
-    struct db_conn *c = api_app_write_begin(req, reply, &app);
-    if (!c)
-        return;
-    int rc = store_app_storage_delete(c, app.id, NULL);
-    if (rc == DB_DONE)
-        rc = store_app_soft_delete(c, app.id, time_now());
-    if (rc == DB_DONE)
-        rc = audit_record(c, who, req, app.tenant_id, "app.delete", "app", app.id,
-                          json_pack("{s:s,s:s}", "name", app.name, "client_id", app.client_id));
-    if (rc != DB_DONE) {
-        api_app_write_abort(req, c);
-        store_app_row_clear(&app);
-        api_reply_db_error(reply, rc, "deleting an app");
-        return;
-    }
-    if (api_app_write_commit(req, reply, c)) {
-        db_release(req->service->db, c);
+    if (api_write_app(req, reply, "deleting an app", apps_delete_change, NULL, &app))
         reply_empty(reply, 204);
-    }
     store_app_row_clear(&app);
 }
 

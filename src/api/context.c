@@ -194,35 +194,3 @@ bool api_authorize_tenant(struct http_request *req, struct http_reply *reply,
     }
     return true;
 }
-
-void api_write_abort(struct http_request *req, struct http_reply *reply, struct db_conn *c,
-                     int db_status, const char *what)
-{
-    db_rollback(c);
-    db_release(req->service->db, c);
-    api_reply_db_error(reply, db_status, what);
-}
-
-bool api_write_run(struct http_request *req, struct http_reply *reply, const struct principal *who,
-                   const char *what, api_write_fn change, void *ctx)
-{
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        api_write_abort(req, reply, c, rc, what);
-        return false;
-    }
-    const struct api_write w = {req, reply, who, ctx};
-    rc = change(c, &w);
-    if (rc == API_WRITE_ANSWERED) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        return false;
-    }
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        api_write_abort(req, reply, c, rc, what);
-        return false;
-    }
-    db_release(req->service->db, c);
-    return true;
-}

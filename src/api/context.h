@@ -1,11 +1,12 @@
 /*
  * context.h — who is calling the admin API, and may they do this?
  *
- * Every /api/v1 handler starts with api_authenticate() (session cookie + CSRF
- * header on mutations, or a personal API key as Bearer), then one of the
- * authorisation checks. Tenant scoping is the isolation boundary: a tenant member
- * naming another tenant's id gets 404 — exactly what a non-existent id gets — so
- * ids cannot be probed; a member lacking the role on its own tenant gets 403.
+ * routes_dispatch authenticates every /api/v1 call whose route names a user level
+ * with api_authenticate() (session cookie + CSRF header on mutations, or a personal
+ * API key as Bearer), then authorises it (api/access.c, using the checks below). Tenant scoping is
+ * the isolation boundary: a tenant member naming another tenant's id gets 404 — exactly what a
+ * non-existent id gets — so ids cannot be probed; a member lacking the role on its own tenant gets
+ * 403.
  */
 #ifndef TENANTD_API_CONTEXT_H
 #define TENANTD_API_CONTEXT_H
@@ -60,38 +61,6 @@ bool api_authorize_tenant(struct http_request *req, struct http_reply *reply,
  * else (a bug, not the database's state) -> 500 internal.
  */
 void api_reply_db_error(struct http_reply *reply, int db_status, const char *what);
-
-/* Ends a failed write transaction on c: rolls it back, releases c to the pool and
- * answers api_reply_db_error(reply, db_status, what). */
-void api_write_abort(struct http_request *req, struct http_reply *reply, struct db_conn *c,
-                     int db_status, const char *what);
-
-/* api_write_run: a change's own answer (404, 409, ...) is already in the reply; roll
- * back without a database error. Distinct from every DB_* status. */
-#define API_WRITE_ANSWERED (-1)
-
-/* What a change run by api_write_run sees besides its connection. */
-struct api_write {
-    struct http_request *req;
-    struct http_reply *reply;
-    const struct principal *who;
-    void *ctx; /* the handler's own state */
-};
-
-/* One write: checks, the change and its audit_record on c, in that transaction.
- * Returns DB_DONE to commit, API_WRITE_ANSWERED after writing its own reply, or any
- * other DB_* status for a database failure. */
-typedef int (*api_write_fn)(struct db_conn *c, const struct api_write *w);
-
-/*
- * Acquires a connection, begins a write transaction, runs change and commits. true:
- * committed, nothing written to reply — the caller invalidates caches and answers.
- * false: rolled back and answered (change's own reply, or api_reply_db_error with
- * what, DB_CONSTRAINT included: map a constraint to its 409 inside change). The
- * connection is released either way.
- */
-bool api_write_run(struct http_request *req, struct http_reply *reply, const struct principal *who,
-                   const char *what, api_write_fn change, void *ctx);
 
 /* Is this method a mutation (POST/PUT/PATCH/DELETE)? */
 bool api_is_mutation(const struct http_request *req);

@@ -18,6 +18,8 @@
 #include "api/auth.h"
 #include "api/listing.h"
 #include "api/represent.h"
+#include "api/context.h"
+#include "api/write.h"
 #include "crypto/hash.h"
 #include "crypto/password.h"
 #include "domain/names.h"
@@ -105,132 +107,108 @@ static void members_list(struct http_request *req, struct http_reply *reply)
 /*
  * Shared by PATCH and DELETE of a member: inside an open write transaction, locks the
  * tenant, loads member uid of tid and says whether taking away its owner role would
- * leave the tenant without one. Returns DB_OK, or writes the answer (404/500) and
- * returns another status.
+ * leave the tenant without one. Returns DB_DONE, DB_CONSTRAINT with w->problem (404
+ * member_not_found) or a database failure.
  */
-static int members_load_target(struct db_conn *c, struct http_reply *reply, const char *tid,
+static int members_load_target(struct db_conn *c, struct api_write *w, const char *tid,
                                const char *uid, struct user_row *target, bool *last_owner)
 {
     int64_t owners = store_members_lock_count_owners(c, tid);
-    if (owners < 0) {
-        api_reply_db_error(reply, DB_ERROR, "counting owners");
+    if (owners < 0)
         return DB_ERROR;
-    }
     int found = uuid_is_valid(uid) ? store_user_by_id(c, uid, target) : 0;
-    if (found < 0) {
-        api_reply_db_error(reply, DB_ERROR, "reading a member");
+    if (found < 0)
         return DB_ERROR;
-    }
     if (found == 0 || target->is_host_admin || strcmp(target->tenant_id, tid) != 0) {
-        reply_error(reply, 404, "member_not_found", NULL, "no such member of this tenant");
-        return DB_DONE;
+        problem_set(&w->problem, 404, "member_not_found", NULL, "no such member of this tenant");
+        return DB_CONSTRAINT;
     }
     *last_owner = strcmp(target->role, "owner") == 0 && owners <= 1;
-    return DB_OK;
+    return DB_DONE;
+}
+
+/* What a role change hands its change. */
+struct members_update {
+    char new_role[16];
+    struct user_row target; /* loaded by the change; wiped by the handler */
+};
+
+static int members_update_change(struct db_conn *c, struct api_write *w)
+{
+    struct members_update *x = w->ctx;
+    const char *tid = w->req->params[0], *uid = w->req->params[1];
+    bool last_owner = false;
+    int rc = members_load_target(c, w, tid, uid, &x->target, &last_owner);
+    if (rc != DB_DONE)
+        return rc;
+    if (last_owner && strcmp(x->new_role, "owner") != 0) {
+        problem_set(&w->problem, 409, "last_owner", "role",
+                    "a tenant needs at least one owner; make someone else owner first");
+        return DB_CONSTRAINT;
+    }
+    char old_role[16];
+    snprintf(old_role, sizeof old_role, "%s", x->target.role);
+    if (strcmp(old_role, x->new_role) != 0 &&
+        (store_member_set_role(c, tid, uid, x->new_role) != 1 ||
+         audit_record(c, w->who, w->req, tid, "member.update", "user", uid,
+                      json_pack("{s:s,s:s,s:s}", "email", x->target.email, "role_from", old_role,
+                                "role_to", x->new_role)) != DB_DONE))
+        return DB_ERROR;
+    return DB_DONE;
 }
 
 /* PATCH /api/v1/tenants/{tid}/members/{uid} {role} (owners). Contract: body untrusted. */
 static void members_update(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
-    const char *tid = req->params[0], *uid = req->params[1];
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"role", NULL};
     const char *role = NULL;
-    char new_role[16] = "";
+    struct members_update x;
+    memset(&x, 0, sizeof x);
     json_t *body = json_input_object(req, false, &p);
     bool valid =
         body && json_input_reject_unknown(body, allowed, &p) && members_get_role(body, &role, &p);
     if (valid)
-        snprintf(new_role, sizeof new_role, "%s", role);
+        snprintf(x.new_role, sizeof x.new_role, "%s", role);
     json_decref(body);
     if (!valid) {
         reply_problem(reply, &p);
         return;
     }
+    if (api_write_run(req, reply, "updating a member", members_update_change, &x)) {
+        snprintf(x.target.role, sizeof x.target.role, "%s", x.new_role);
+        reply_json(reply, 200, members_member_json(&x.target));
+    }
+    crypto_wipe(&x, sizeof x);
+}
+
+static int members_remove_change(struct db_conn *c, struct api_write *w)
+{
+    const char *tid = w->req->params[0], *uid = w->req->params[1];
     struct user_row target;
     bool last_owner = false;
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        db_release(req->service->db, c);
-        api_reply_db_error(reply, rc, "updating a member");
-        return;
-    }
-    rc = members_load_target(c, reply, tid, uid, &target, &last_owner);
-    if (rc != DB_OK) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        return;
-    }
-    if (last_owner && strcmp(new_role, "owner") != 0) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 409, "last_owner", "role",
+    int rc = members_load_target(c, w, tid, uid, &target, &last_owner);
+    if (rc == DB_DONE && last_owner) {
+        problem_set(&w->problem, 409, "last_owner", NULL,
                     "a tenant needs at least one owner; make someone else owner first");
-        return;
+        rc = DB_CONSTRAINT;
     }
-    char old_role[16];
-    snprintf(old_role, sizeof old_role, "%s", target.role);
-    if (strcmp(old_role, new_role) != 0) {
-        if (store_member_set_role(c, tid, uid, new_role) != 1 ||
-            audit_record(c, who, req, tid, "member.update", "user", uid,
-                         json_pack("{s:s,s:s,s:s}", "email", target.email, "role_from", old_role,
-                                   "role_to", new_role)) != DB_DONE)
-            rc = DB_ERROR;
-    }
-    rc = members_finish(c, rc);
-    db_release(req->service->db, c);
-    if (rc != DB_OK) {
-        api_reply_db_error(reply, rc, "updating a member");
-        return;
-    }
-    snprintf(target.role, sizeof target.role, "%s", new_role);
-    reply_json(reply, 200, members_member_json(&target));
+    if (rc == DB_DONE && (store_member_remove(c, tid, uid) != 1 ||
+                          audit_record(c, w->who, w->req, tid, "member.remove", "user", uid,
+                                       json_pack("{s:s,s:s}", "email", target.email, "role",
+                                                 target.role)) != DB_DONE))
+        rc = DB_ERROR;
     crypto_wipe(&target, sizeof target);
+    return rc;
 }
 
 /* DELETE /api/v1/tenants/{tid}/members/{uid} (owners): the user, their sessions and API
  * keys are removed; the last owner cannot be. */
 static void members_remove(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
-    const char *tid = req->params[0], *uid = req->params[1];
-    struct user_row target;
-    bool last_owner = false;
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        db_release(req->service->db, c);
-        api_reply_db_error(reply, rc, "removing a member");
-        return;
-    }
-    rc = members_load_target(c, reply, tid, uid, &target, &last_owner);
-    if (rc != DB_OK) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        return;
-    }
-    if (last_owner) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 409, "last_owner", NULL,
-                    "a tenant needs at least one owner; make someone else owner first");
-        return;
-    }
-    if (store_member_remove(c, tid, uid) != 1 ||
-        audit_record(c, who, req, tid, "member.remove", "user", uid,
-                     json_pack("{s:s,s:s}", "email", target.email, "role", target.role)) != DB_DONE)
-        rc = DB_ERROR;
-    rc = members_finish(c, rc);
-    db_release(req->service->db, c);
-    crypto_wipe(&target, sizeof target);
-    if (rc != DB_OK) {
-        api_reply_db_error(reply, rc, "removing a member");
-        return;
-    }
-    reply_empty(reply, 204);
+    if (api_write_run(req, reply, "removing a member", members_remove_change, NULL))
+        reply_empty(reply, 204);
 }
 
 int api_invitation_create(struct db_conn *c, const struct principal *who,
@@ -292,6 +270,50 @@ int api_invitation_create(struct db_conn *c, const struct principal *who,
     return DB_DONE;
 }
 
+/* What an invitation hands its change; the change fills the invitation. */
+struct members_invite {
+    const char *email, *role;
+    struct invitation_row invitation;
+    char accept_url[INVITATION_ACCEPT_URL_SIZE]; /* shown once; wiped by the handler */
+};
+
+static int members_invite_change(struct db_conn *c, struct api_write *w)
+{
+    struct members_invite *x = w->ctx;
+    const char *tid = w->req->params[0];
+    struct tenant_row tenant;
+    if (store_tenant_get_for_update(c, tid, &tenant) != 1)
+        return DB_ERROR; /* authorised a moment ago: only a database failure gets here */
+    struct user_row existing;
+    int found = store_user_by_email(c, x->email, &existing);
+    if (found < 0)
+        return DB_ERROR;
+    bool member_here = found == 1 && strcmp(existing.tenant_id, tid) == 0;
+    crypto_wipe(&existing, sizeof existing);
+    if (found == 1) {
+        if (member_here)
+            problem_set(&w->problem, 409, "already_member", "email",
+                        "this email already belongs to a member");
+        else
+            problem_set(&w->problem, 409, "email_taken", "email",
+                        "this email belongs to a user of another tenant");
+        return DB_CONSTRAINT;
+    }
+    int pending = store_invitation_pending_exists(c, tid, x->email, time_now());
+    if (pending < 0)
+        return DB_ERROR;
+    if (pending == 1) {
+        problem_set(&w->problem, 409, "invitation_exists", "email",
+                    "a pending invitation for this email exists; cancel it first");
+        return DB_CONSTRAINT;
+    }
+    int made = api_invitation_create(c, w->who, w->req, tid, tenant.name, x->email, x->role,
+                                     &x->invitation, x->accept_url, sizeof x->accept_url);
+    if (made != DB_DONE)
+        return made == DB_BUSY ? DB_BUSY : DB_ERROR;
+    return DB_DONE;
+}
+
 /*
  * POST /api/v1/tenants/{tid}/invitations {email, role} (owners, host admins) → 201
  * {invitation, accept_url}. Contract: body untrusted. 409 already_member when the
@@ -300,8 +322,6 @@ int api_invitation_create(struct db_conn *c, const struct principal *who,
  */
 static void members_invite(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
-    const char *tid = req->params[0];
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"email", "role", NULL};
@@ -323,61 +343,13 @@ static void members_invite(struct http_request *req, struct http_reply *reply)
         return;
     }
 
-    struct tenant_row tenant;
-    struct user_row existing;
-    struct invitation_row inv;
-    char accept_url[INVITATION_ACCEPT_URL_SIZE];
-    const char *conflict = NULL;
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    if (rc == DB_OK && store_tenant_get_for_update(c, tid, &tenant) != 1)
-        rc = DB_ERROR; /* authorised a moment ago: only a database failure gets here */
-    int found = 0;
-    if (rc == DB_OK && (found = store_user_by_email(c, email, &existing)) < 0)
-        rc = DB_ERROR;
-    if (rc == DB_OK && found == 1)
-        conflict = strcmp(existing.tenant_id, tid) == 0 ? "already_member" : "email_taken";
-    if (rc == DB_OK && !conflict) {
-        int pending = store_invitation_pending_exists(c, tid, email, time_now());
-        if (pending < 0)
-            rc = DB_ERROR;
-        else if (pending == 1)
-            conflict = "invitation_exists";
-    }
-    if (rc == DB_OK && !conflict) {
-        int made = api_invitation_create(c, who, req, tid, tenant.name, email, role, &inv,
-                                         accept_url, sizeof accept_url);
-        if (made != DB_DONE)
-            rc = made == DB_BUSY ? DB_BUSY : DB_ERROR;
-    }
-    if (conflict) {
-        db_rollback(c);
-        rc = DB_DONE;
-    } else {
-        rc = members_finish(c, rc);
-    }
-    db_release(req->service->db, c);
-    crypto_wipe(&existing, sizeof existing);
-    if (conflict) {
-        if (strcmp(conflict, "already_member") == 0)
-            reply_error(reply, 409, conflict, "email", "this email already belongs to a member");
-        else if (strcmp(conflict, "email_taken") == 0)
-            reply_error(reply, 409, conflict, "email",
-                        "this email belongs to a user of another tenant");
-        else
-            reply_error(reply, 409, conflict, "email",
-                        "a pending invitation for this email exists; cancel it first");
-        return;
-    }
-    if (rc != DB_OK) {
-        crypto_wipe(accept_url, sizeof accept_url);
-        api_reply_db_error(reply, rc, "creating an invitation");
-        return;
-    }
-    reply_json(reply, 201,
-               json_pack("{s:o,s:s}", "invitation", members_invitation_json(&inv, inv.created_at),
-                         "accept_url", accept_url));
-    crypto_wipe(accept_url, sizeof accept_url);
+    struct members_invite x = {.email = email, .role = role};
+    if (api_write_run(req, reply, "creating an invitation", members_invite_change, &x))
+        reply_json(reply, 201,
+                   json_pack("{s:o,s:s}", "invitation",
+                             members_invitation_json(&x.invitation, x.invitation.created_at),
+                             "accept_url", x.accept_url));
+    crypto_wipe(x.accept_url, sizeof x.accept_url);
 }
 
 /* GET /api/v1/tenants/{tid}/invitations (viewer and up); status computed at read time. */
@@ -410,47 +382,43 @@ static void members_invitations_list(struct http_request *req, struct http_reply
     free(rows);
 }
 
+static int members_invitation_cancel_change(struct db_conn *c, struct api_write *w)
+{
+    const char *tid = w->req->params[0], *id = w->req->params[1];
+    struct invitation_row inv;
+    int found = store_invitation_get(c, tid, id, &inv);
+    if (found < 0)
+        return DB_ERROR;
+    if (found == 0) {
+        problem_set(&w->problem, 404, "invitation_not_found", NULL, "no such invitation");
+        return DB_CONSTRAINT;
+    }
+    bool pending = strcmp(store_invitation_status_at(&inv, time_now()), "pending") == 0;
+    int cancelled = pending ? store_invitation_cancel(c, id) : 0;
+    if (cancelled < 0)
+        return DB_ERROR;
+    if (cancelled != 1) {
+        problem_set(&w->problem, 409, "invitation_not_pending", NULL, "the invitation is %s",
+                    store_invitation_status_at(&inv, time_now()));
+        return DB_CONSTRAINT;
+    }
+    if (audit_record(c, w->who, w->req, tid, "invitation.cancel", "invitation", id,
+                     json_pack("{s:s}", "email", inv.email)) != DB_DONE)
+        return DB_ERROR;
+    return DB_DONE;
+}
+
 /* DELETE /api/v1/tenants/{tid}/invitations/{id} (owners): pending → cancelled; 409
  * invitation_not_pending for accepted, cancelled or expired ones. */
 static void members_invitation_cancel(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
-    const char *tid = req->params[0], *id = req->params[1];
-    if (!uuid_is_valid(id)) {
+    if (!uuid_is_valid(req->params[1])) {
         reply_error(reply, 404, "invitation_not_found", NULL, "no such invitation");
         return;
     }
-    struct invitation_row inv;
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    int found = 0, cancelled = 0;
-    if (rc == DB_OK && (found = store_invitation_get(c, tid, id, &inv)) < 0)
-        rc = DB_ERROR;
-    bool pending =
-        found == 1 && strcmp(store_invitation_status_at(&inv, time_now()), "pending") == 0;
-    if (rc == DB_OK && pending && (cancelled = store_invitation_cancel(c, id)) < 0)
-        rc = DB_ERROR;
-    if (rc == DB_OK && cancelled == 1 &&
-        audit_record(c, who, req, tid, "invitation.cancel", "invitation", id,
-                     json_pack("{s:s}", "email", inv.email)) != DB_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK && cancelled != 1) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        if (found == 0)
-            reply_error(reply, 404, "invitation_not_found", NULL, "no such invitation");
-        else
-            reply_error(reply, 409, "invitation_not_pending", NULL, "the invitation is %s",
-                        store_invitation_status_at(&inv, time_now()));
-        return;
-    }
-    rc = members_finish(c, rc);
-    db_release(req->service->db, c);
-    if (rc != DB_OK) {
-        api_reply_db_error(reply, rc, "cancelling an invitation");
-        return;
-    }
-    reply_empty(reply, 204);
+    if (api_write_run(req, reply, "cancelling an invitation", members_invitation_cancel_change,
+                      NULL))
+        reply_empty(reply, 204);
 }
 
 /* Maps an invitation's status at now to the accept error code, or NULL when it can be

@@ -17,6 +17,7 @@
 
 #include "api/audit.h"
 #include "api/context.h"
+#include "api/write.h"
 #include "api/listing.h"
 #include "api/represent.h"
 #include "domain/entitlements.h"
@@ -134,10 +135,30 @@ static bool plans_parse_create(const struct http_request *req, struct plan_row *
     return ok;
 }
 
+/* api_write_fn: inserts the plan w->ctx ([0] new, [1] scratch) unless its code is
+ * taken (409 plan_exists). */
+static int plans_create_change(struct db_conn *c, struct api_write *w)
+{
+    struct plan_row *plan = w->ctx;
+    int found = store_plan_get(c, plan->code, &plan[1]);
+    if (found < 0)
+        return DB_ERROR;
+    int rc = found == 1 ? DB_CONSTRAINT : store_plan_insert(c, plan);
+    if (rc == DB_CONSTRAINT) {
+        problem_set(&w->problem, 409, "plan_exists", "code",
+                    "a plan with this code already exists");
+        return rc;
+    }
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, NULL, "plan.create", "plan", plan->code,
+                          json_pack("{s:s,s:s,s:s}", "name", plan->name, "tier", plan->tier,
+                                    "status", plan->status));
+    return rc;
+}
+
 /* POST /api/v1/plans — body is untrusted: {code, name, tier, status?, entitlements}. */
 static void plans_create(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     struct plan_row *plan = calloc(2, sizeof *plan); /* [0] new, [1] existing */
     if (!plan) {
         reply_error(reply, 500, "internal", NULL, "out of memory");
@@ -152,33 +173,8 @@ static void plans_create(struct http_request *req, struct http_reply *reply)
     }
     plan->created_at = plan->updated_at = time_now();
 
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    int found = rc == DB_OK ? store_plan_get(c, plan->code, &plan[1]) : 0;
-    if (rc != DB_OK || found < 0) {
-        api_write_abort(req, reply, c, rc != DB_OK ? rc : DB_ERROR, "creating a plan");
-        free(plan);
-        return;
-    }
-    rc = found == 1 ? DB_CONSTRAINT : store_plan_insert(c, plan);
-    if (rc == DB_CONSTRAINT) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 409, "plan_exists", "code", "a plan with this code already exists");
-        free(plan);
-        return;
-    }
-    if (rc == DB_DONE)
-        rc = audit_record(c, who, req, NULL, "plan.create", "plan", plan->code,
-                          json_pack("{s:s,s:s,s:s}", "name", plan->name, "tier", plan->tier,
-                                    "status", plan->status));
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        api_write_abort(req, reply, c, rc, "creating a plan");
-        free(plan);
-        return;
-    }
-    db_release(req->service->db, c);
-    reply_json(reply, 201, represent_plan(plan));
+    if (api_write_run(req, reply, "creating a plan", plans_create_change, plan))
+        reply_json(reply, 201, represent_plan(plan));
     free(plan);
 }
 
@@ -242,10 +238,56 @@ static bool plans_parse_patch(const struct http_request *req, struct plans_patch
     return ok;
 }
 
+/* api_write_fn: applies the struct plans_patch w->ctx to plan req->params[0]
+ * (404 plan_not_found; 400 invalid_status_transition: statuses only move forward). */
+static int plans_update_change(struct db_conn *c, struct api_write *w)
+{
+    struct plans_patch *patch = w->ctx;
+    struct plan_row *plan = &patch->current;
+    int found = store_plan_get_for_update(c, w->req->params[0], plan);
+    if (found < 0)
+        return DB_ERROR;
+    if (found == 0) {
+        problem_set(&w->problem, 404, "plan_not_found", NULL, "no such plan");
+        return DB_CONSTRAINT;
+    }
+    if (patch->status[0] && plans_status_rank(patch->status) <= plans_status_rank(plan->status)) {
+        problem_set(&w->problem, 400, "invalid_status_transition", "status",
+                    "a plan's status only moves forward (draft, active, archived, retired); "
+                    "it is %s",
+                    plan->status);
+        return DB_CONSTRAINT;
+    }
+    json_t *changes = json_object();
+    if (patch->name[0] && strcmp(patch->name, plan->name) != 0) {
+        snprintf(plan->name, sizeof plan->name, "%s", patch->name);
+        json_object_set_new(changes, "name", json_string(plan->name));
+    }
+    if (patch->status[0]) {
+        json_object_set_new(changes, "status",
+                            json_pack("{s:s,s:s}", "from", plan->status, "to", patch->status));
+        snprintf(plan->status, sizeof plan->status, "%s", patch->status);
+    }
+    if (patch->has_entitlements && strcmp(patch->entitlements, plan->entitlements) != 0) {
+        memcpy(plan->entitlements, patch->entitlements, sizeof plan->entitlements);
+        json_object_set_new(changes, "entitlements", json_true());
+    }
+    int rc = DB_DONE;
+    if (json_object_size(changes) > 0) {
+        plan->updated_at = time_now();
+        rc = store_plan_update(c, plan);
+        if (rc == DB_DONE) {
+            rc = audit_record(c, w->who, w->req, NULL, "plan.update", "plan", plan->code, changes);
+            changes = NULL;
+        }
+    }
+    json_decref(changes);
+    return rc;
+}
+
 /* PATCH /api/v1/plans/{code} */
 static void plans_update(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     const char *code = req->params[0];
     if (!plan_code_is_valid(code)) {
         reply_error(reply, 404, "plan_not_found", NULL, "no such plan");
@@ -264,64 +306,8 @@ static void plans_update(struct http_request *req, struct http_reply *reply)
         return;
     }
 
-    struct db_conn *c = db_acquire(req->service->db);
-    struct plan_row *plan = &patch->current;
-    int rc = db_begin_write(c);
-    int found = rc == DB_OK ? store_plan_get_for_update(c, code, plan) : 0;
-    if (rc != DB_OK || found < 0) {
-        api_write_abort(req, reply, c, rc != DB_OK ? rc : DB_ERROR, "updating a plan");
-        free(patch);
-        return;
-    }
-    if (found == 0) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 404, "plan_not_found", NULL, "no such plan");
-        free(patch);
-        return;
-    }
-    if (patch->status[0] && plans_status_rank(patch->status) <= plans_status_rank(plan->status)) {
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 400, "invalid_status_transition", "status",
-                    "a plan's status only moves forward (draft, active, archived, retired); "
-                    "it is %s",
-                    plan->status);
-        free(patch);
-        return;
-    }
-    json_t *changes = json_object();
-    if (patch->name[0] && strcmp(patch->name, plan->name) != 0) {
-        snprintf(plan->name, sizeof plan->name, "%s", patch->name);
-        json_object_set_new(changes, "name", json_string(plan->name));
-    }
-    if (patch->status[0]) {
-        json_object_set_new(changes, "status",
-                            json_pack("{s:s,s:s}", "from", plan->status, "to", patch->status));
-        snprintf(plan->status, sizeof plan->status, "%s", patch->status);
-    }
-    if (patch->has_entitlements && strcmp(patch->entitlements, plan->entitlements) != 0) {
-        memcpy(plan->entitlements, patch->entitlements, sizeof plan->entitlements);
-        json_object_set_new(changes, "entitlements", json_true());
-    }
-    bool changed = json_object_size(changes) > 0;
-    rc = DB_DONE;
-    if (changed) {
-        plan->updated_at = time_now();
-        rc = store_plan_update(c, plan);
-        if (rc == DB_DONE) {
-            rc = audit_record(c, who, req, NULL, "plan.update", "plan", plan->code, changes);
-            changes = NULL;
-        }
-    }
-    json_decref(changes);
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        api_write_abort(req, reply, c, rc, "updating a plan");
-        free(patch);
-        return;
-    }
-    db_release(req->service->db, c);
-    reply_json(reply, 200, represent_plan(plan));
+    if (api_write_run(req, reply, "updating a plan", plans_update_change, patch))
+        reply_json(reply, 200, represent_plan(&patch->current));
     free(patch);
 }
 

@@ -21,6 +21,7 @@
 
 #include "api/audit.h"
 #include "api/context.h"
+#include "api/write.h"
 #include "api/credentials.h"
 #include "api/listing.h"
 #include "api/represent.h"
@@ -123,7 +124,7 @@ static bool platform_take_scopes(const json_t *body, char out[PLATFORM_CLIENT_SC
 }
 
 /* api_write_fn: inserts the platform client w->ctx and audits it (no secret). */
-static int platform_create_change(struct db_conn *c, const struct api_write *w)
+static int platform_create_change(struct db_conn *c, struct api_write *w)
 {
     const struct platform_client_row *pc = w->ctx;
     int rc = store_platform_client_insert(c, pc);
@@ -139,7 +140,6 @@ static int platform_create_change(struct db_conn *c, const struct api_write *w)
 /* POST /api/v1/platform-clients — body is untrusted: {name, scopes}. */
 static void platform_clients_create(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"name", "scopes", NULL};
@@ -168,8 +168,7 @@ static void platform_clients_create(struct http_request *req, struct http_reply 
     }
     pc.created_at = pc.secret_rotated_at = time_now();
 
-    if (!api_write_run(req, reply, who, "creating a platform client", platform_create_change,
-                       &pc)) {
+    if (!api_write_run(req, reply, "creating a platform client", platform_create_change, &pc)) {
         crypto_wipe(secret, sizeof secret);
         return;
     }
@@ -229,8 +228,7 @@ static void platform_clients_get(struct http_request *req, struct http_reply *re
 
 /* Inside a write: loads the live client req->params[0] into pc. DB_DONE, DB_ERROR, or
  * API_WRITE_ANSWERED after answering 404 platform_client_not_found. */
-static int platform_load(struct db_conn *c, const struct api_write *w,
-                         struct platform_client_row *pc)
+static int platform_load(struct db_conn *c, struct api_write *w, struct platform_client_row *pc)
 {
     int found = store_platform_client_get(c, w->req->params[0], pc);
     if (found < 0)
@@ -243,7 +241,7 @@ static int platform_load(struct db_conn *c, const struct api_write *w,
 }
 
 /* api_write_fn: soft-deletes the client req->params[0]; w->ctx receives its row. */
-static int platform_delete_change(struct db_conn *c, const struct api_write *w)
+static int platform_delete_change(struct db_conn *c, struct api_write *w)
 {
     struct platform_client_row *pc = w->ctx;
     int rc = platform_load(c, w, pc);
@@ -260,14 +258,13 @@ static int platform_delete_change(struct db_conn *c, const struct api_write *w)
  * working (the token service no longer finds it). */
 static void platform_clients_delete(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     const char *id = req->params[0];
     if (!uuid_is_valid(id)) {
         platform_reply_not_found(reply);
         return;
     }
     struct platform_client_row pc;
-    if (!api_write_run(req, reply, who, "deleting a platform client", platform_delete_change, &pc))
+    if (!api_write_run(req, reply, "deleting a platform client", platform_delete_change, &pc))
         return;
     reply_empty(reply, 204);
 }
@@ -280,7 +277,7 @@ struct platform_regenerate {
 
 /* api_write_fn: replaces the secret hash of req->params[0] (w->ctx is a
  * struct platform_regenerate). */
-static int platform_regenerate_change(struct db_conn *c, const struct api_write *w)
+static int platform_regenerate_change(struct db_conn *c, struct api_write *w)
 {
     struct platform_regenerate *r = w->ctx;
     int rc = platform_load(c, w, &r->pc);
@@ -298,7 +295,6 @@ static int platform_regenerate_change(struct db_conn *c, const struct api_write 
  * No body (or an empty object) is accepted. */
 static void platform_clients_regenerate(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     const char *id = req->params[0];
     if (!uuid_is_valid(id)) {
         platform_reply_not_found(reply);
@@ -320,7 +316,7 @@ static void platform_clients_regenerate(struct http_request *req, struct http_re
         return;
     }
     struct platform_regenerate r = {.secret_hash = hash};
-    if (!api_write_run(req, reply, who, "regenerating a platform client secret",
+    if (!api_write_run(req, reply, "regenerating a platform client secret",
                        platform_regenerate_change, &r)) {
         crypto_wipe(secret, sizeof secret);
         return;

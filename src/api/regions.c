@@ -19,6 +19,7 @@
 
 #include "api/audit.h"
 #include "api/context.h"
+#include "api/write.h"
 #include "api/listing.h"
 #include "api/represent.h"
 #include "domain/names.h"
@@ -93,7 +94,7 @@ static void regions_reply_not_found(struct http_reply *reply)
 }
 
 /* api_write_fn: inserts the region w->ctx unless its code is taken (409 region_exists). */
-static int regions_create_change(struct db_conn *c, const struct api_write *w)
+static int regions_create_change(struct db_conn *c, struct api_write *w)
 {
     const struct region_row *r = w->ctx;
     struct region_row existing;
@@ -115,7 +116,6 @@ static int regions_create_change(struct db_conn *c, const struct api_write *w)
 /* POST /api/v1/regions — body is untrusted: {code, name, active}, nothing else. */
 static void regions_create(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"code", "name", "active", NULL};
@@ -139,7 +139,7 @@ static void regions_create(struct http_request *req, struct http_reply *reply)
         return;
     }
     r.created_at = r.updated_at = time_now();
-    if (api_write_run(req, reply, who, "creating a region", regions_create_change, &r))
+    if (api_write_run(req, reply, "creating a region", regions_create_change, &r))
         reply_json(reply, 201, represent_region(&r));
 }
 
@@ -169,7 +169,7 @@ struct regions_update {
 
 /* api_write_fn: applies the struct regions_update w->ctx to region req->params[0]
  * (404 region_not_found); audits only what changed. */
-static int regions_update_change(struct db_conn *c, const struct api_write *w)
+static int regions_update_change(struct db_conn *c, struct api_write *w)
 {
     struct regions_update *u = w->ctx;
     struct region_row *r = &u->r;
@@ -205,7 +205,6 @@ static int regions_update_change(struct db_conn *c, const struct api_write *w)
 /* PATCH /api/v1/regions/{code} — body is untrusted: {name?, active?}. */
 static void regions_update(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     const char *code = req->params[0];
     if (!region_code_is_valid(code)) {
         regions_reply_not_found(reply);
@@ -227,7 +226,7 @@ static void regions_update(struct http_request *req, struct http_reply *reply)
         reply_problem(reply, &p);
         return;
     }
-    if (api_write_run(req, reply, who, "updating a region", regions_update_change, &u))
+    if (api_write_run(req, reply, "updating a region", regions_update_change, &u))
         reply_json(reply, 200, represent_region(&u.r));
 }
 
@@ -241,7 +240,7 @@ static void regions_reply_database_exists(struct http_reply *reply)
 
 /* api_write_fn: inserts the database w->ctx into its region (404 region_not_found)
  * unless its db_code is taken (409 database_exists). */
-static int regions_create_database_change(struct db_conn *c, const struct api_write *w)
+static int regions_create_database_change(struct db_conn *c, struct api_write *w)
 {
     const struct region_database_row *d = w->ctx;
     struct region_row region;
@@ -275,7 +274,6 @@ static int regions_create_database_change(struct db_conn *c, const struct api_wr
 static void regions_create_database_in(struct http_request *req, struct http_reply *reply,
                                        struct region_database_row *d)
 {
-    const struct principal *who = req->principal;
     const char *region_code = req->params[0];
     if (!region_code_is_valid(region_code)) {
         regions_reply_not_found(reply);
@@ -305,8 +303,7 @@ static void regions_create_database_in(struct http_request *req, struct http_rep
     }
     snprintf(d->region_code, sizeof d->region_code, "%s", region_code);
     d->created_at = d->updated_at = time_now();
-    if (api_write_run(req, reply, who, "creating a region database", regions_create_database_change,
-                      d))
+    if (api_write_run(req, reply, "creating a region database", regions_create_database_change, d))
         reply_json(reply, 201, represent_region_database(d));
 }
 
@@ -358,7 +355,7 @@ struct regions_database_scratch {
 
 /* api_write_fn: applies the struct regions_database_scratch w->ctx to database
  * req->params[0] (404 database_not_found); audits only what changed, never the DSN. */
-static int regions_update_database_change(struct db_conn *c, const struct api_write *w)
+static int regions_update_database_change(struct db_conn *c, struct api_write *w)
 {
     struct regions_database_scratch *scratch = w->ctx;
     struct region_database_row *d = &scratch->d;
@@ -403,7 +400,6 @@ static int regions_update_database_change(struct db_conn *c, const struct api_wr
 static void regions_update_database_in(struct http_request *req, struct http_reply *reply,
                                        struct regions_database_scratch *scratch)
 {
-    const struct principal *who = req->principal;
     const char *db_code = req->params[0];
     if (!db_code_is_valid(db_code)) {
         reply_error(reply, 404, "database_not_found", NULL, "no such region database");
@@ -427,7 +423,7 @@ static void regions_update_database_in(struct http_request *req, struct http_rep
         return;
     }
 
-    if (api_write_run(req, reply, who, "updating a region database", regions_update_database_change,
+    if (api_write_run(req, reply, "updating a region database", regions_update_database_change,
                       scratch))
         reply_json(reply, 200, represent_region_database(&scratch->d));
 }

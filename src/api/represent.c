@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "domain/app_rules.h"
 #include "util/timeutil.h"
 
 static json_t *represent_time(int64_t unix_seconds)
@@ -250,4 +251,53 @@ bool represent_redact_dsn(const char *dsn, char *out, size_t out_size)
         return false;
     }
     return true;
+}
+
+/* ---- apps (SPEC §4.4) ---- */
+
+json_t *represent_app_storage(const struct app_storage_row *row)
+{
+    if (!row)
+        return json_pack("{s:s}", "mode", "managed");
+    return json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s,s:s}", "mode", "custom", "provider", row->provider,
+                     "bucket", row->bucket, "endpoint", row->endpoint[0] ? row->endpoint : NULL,
+                     "region", row->region[0] ? row->region : NULL, "access_key_id",
+                     row->access_key_id, "secret_access_key_last4", row->secret_access_key_last4);
+}
+
+json_t *represent_json_array(const char *text)
+{
+    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+    if (!json_is_array(v)) {
+        json_decref(v);
+        return json_array();
+    }
+    return v;
+}
+
+json_t *represent_app(const struct app_row *a)
+{
+    char created[32], updated[32], rotated[32];
+    time_format_rfc3339(a->created_at, created);
+    time_format_rfc3339(a->updated_at, updated);
+    time_format_rfc3339(a->secret_rotated_at, rotated);
+    /* previous_secret_expires_at: null unless a grace rotation is still running. */
+    char previous[32];
+    bool in_grace = app_rule_previous_secret_active(a->previous_secret_expires_at, time_now());
+    if (in_grace)
+        time_format_rfc3339(a->previous_secret_expires_at, previous);
+    json_t *jwks = a->jwks ? json_loads(a->jwks, 0, NULL) : NULL;
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s?,s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:s?,s:s,s:o,s:b}", "id",
+        a->id, "tenant_id", a->tenant_id, "name", a->name, "client_id", a->client_id,
+        "license_region_code", a->license_region_code, "db_code", a->db_code, "enabled", a->enabled,
+        "plan_code", a->plan_code[0] ? a->plan_code : NULL, "redirect_uris",
+        represent_json_array(a->redirect_uris), "post_logout_redirect_uris",
+        represent_json_array(a->post_logout_redirect_uris), "allowed_domains",
+        represent_json_array(a->allowed_domains), "storage",
+        represent_app_storage(a->has_storage ? &a->storage : NULL), "created_at", created,
+        "updated_at", updated, "secret_rotated_at", rotated, "previous_secret_expires_at",
+        in_grace ? previous : NULL, "token_endpoint_auth_method",
+        a->token_endpoint_auth_method[0] ? a->token_endpoint_auth_method : APP_AUTH_METHOD_SECRET,
+        "jwks", jwks ? jwks : json_null(), "dpop_bound_access_tokens", a->dpop_bound_access_tokens);
 }

@@ -1,7 +1,8 @@
 /*
  * represent.h — the JSON representations (SPEC §4.4) of the host-managed
- * resources, shared by every handler that shows them (the host API here, /me and
- * sign-up elsewhere), plus DSN redaction. (Keyset pagination by natural code is
+ * resources and of apps, shared by every handler that shows them (the host API here,
+ * /me and sign-up, the apps and app storage routes, the write helper's "the app as it
+ * is now"), plus DSN redaction. (Keyset pagination by natural code is
  * api_page_parse_code in listing.h.)
  *
  * Every represent_* function returns a new reference (caller owns it; json_decref
@@ -17,6 +18,8 @@
 #include "api/listing.h"
 #include "http/reply.h"
 #include "http/request.h"
+#include "store/app_storage.h"
+#include "store/apps.h"
 #include "store/plans.h"
 #include "store/platform_clients.h"
 #include "store/regions.h"
@@ -34,6 +37,15 @@ json_t *represent_region_database(const struct region_database_row *d);
 json_t *represent_plan(const struct plan_row *p);
 /* {id, name, client_id, scopes[], created_at, secret_rotated_at} — never a secret. */
 json_t *represent_platform_client(const struct platform_client_row *p);
+
+/* The SPEC §4.4 app: {id, tenant_id, name, client_id, ..., storage, jwks, ...}; never
+ * a secret or a hash. */
+json_t *represent_app(const struct app_row *a);
+/* {mode:"managed"} when row is NULL, else {mode:"custom", provider, bucket, endpoint,
+ * region, access_key_id, secret_access_key_last4}. */
+json_t *represent_app_storage(const struct app_storage_row *row);
+/* A stored JSON array text as a JSON value ([] when it does not parse). */
+json_t *represent_json_array(const char *text);
 
 /*
  * Contract: dsn is untrusted text (at most a few KiB). Writes into out a copy with

@@ -22,6 +22,7 @@
 
 #include "api/audit.h"
 #include "api/context.h"
+#include "api/write.h"
 #include "api/listing.h"
 #include "api/members.h"
 #include "api/represent.h"
@@ -92,12 +93,47 @@ static json_t *tenants_invitation_json(const struct invitation_row *inv)
                      created);
 }
 
+/* What a tenant creation hands its change; the change fills the invitation. */
+struct tenants_create {
+    struct tenant_row *tenant;
+    const char *email; /* "" = no owner invited */
+    struct invitation_row invitation;
+    char accept_url[INVITATION_ACCEPT_URL_SIZE]; /* shown once; wiped by the handler */
+};
+
+static int tenants_create_change(struct db_conn *c, struct api_write *w)
+{
+    struct tenants_create *x = w->ctx;
+    struct tenant_row *t = x->tenant;
+    if (x->email[0]) {
+        /* A user belongs to exactly one tenant: an existing account cannot become the
+         * owner of another one. */
+        struct user_row existing;
+        int taken = store_user_by_email(c, x->email, &existing);
+        if (taken < 0)
+            return DB_ERROR;
+        if (taken != 0) {
+            problem_set(&w->problem, 409, "email_taken", "owner_email",
+                        "a user with this email already exists");
+            return DB_CONSTRAINT;
+        }
+    }
+    int rc = store_tenant_insert(c, t);
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, t->id, "tenant.create", "tenant", t->id,
+                          json_pack("{s:s,s:I,s:b}", "name", t->name, "app_limit",
+                                    (json_int_t)t->app_limit, "owner_invited", x->email[0] != 0));
+    if (rc == DB_DONE && x->email[0])
+        rc = api_invitation_create(c, w->who, w->req, t->id, t->name, x->email, "owner",
+                                   &x->invitation, x->accept_url, sizeof x->accept_url);
+    return rc == DB_CONSTRAINT ? DB_ERROR : rc;
+}
+
 /* POST /api/v1/tenants — body is untrusted: {name, owner_email?}. Answers 201 with the
  * tenant's fields, plus `invitation` and `accept_url` (shown once) with owner_email. */
 static void tenants_create(struct http_request *req, struct http_reply *reply)
 {
     struct service *svc = req->service;
-    const struct principal *who = req->principal;
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"name", "owner_email", NULL};
@@ -127,52 +163,19 @@ static void tenants_create(struct http_request *req, struct http_reply *reply)
     t.app_limit = svc->cfg.app_limit_default;
     t.created_at = t.updated_at = time_now();
 
-    struct db_conn *c = db_acquire(svc->db);
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        api_write_abort(req, reply, c, rc, "creating a tenant");
+    struct tenants_create x = {.tenant = &t, .email = email};
+    if (!api_write_run(req, reply, "creating a tenant", tenants_create_change, &x)) {
+        explicit_bzero(x.accept_url, sizeof x.accept_url);
         return;
     }
-    if (email[0]) {
-        /* A user belongs to exactly one tenant: an existing account cannot become the
-         * owner of another one. */
-        struct user_row existing;
-        int taken = store_user_by_email(c, email, &existing);
-        if (taken != 0) {
-            if (taken < 0) {
-                api_write_abort(req, reply, c, DB_ERROR, "creating a tenant");
-                return;
-            }
-            db_rollback(c);
-            db_release(svc->db, c);
-            reply_error(reply, 409, "email_taken", "owner_email",
-                        "a user with this email already exists");
-            return;
-        }
-    }
-    rc = store_tenant_insert(c, &t);
-    if (rc == DB_DONE)
-        rc = audit_record(c, who, req, t.id, "tenant.create", "tenant", t.id,
-                          json_pack("{s:s,s:I,s:b}", "name", t.name, "app_limit",
-                                    (json_int_t)t.app_limit, "owner_invited", email[0] != 0));
-    struct invitation_row inv;
-    char accept_url[INVITATION_ACCEPT_URL_SIZE] = "";
-    memset(&inv, 0, sizeof inv);
-    if (rc == DB_DONE && email[0])
-        rc = api_invitation_create(c, who, req, t.id, t.name, email, "owner", &inv, accept_url,
-                                   sizeof accept_url);
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        explicit_bzero(accept_url, sizeof accept_url);
-        api_write_abort(req, reply, c, rc == DB_CONSTRAINT ? DB_ERROR : rc, "creating a tenant");
-        return;
-    }
-    db_release(svc->db, c);
+    struct invitation_row *inv = &x.invitation;
+    char *accept_url = x.accept_url;
     json_t *out = represent_tenant(&t);
     if (email[0]) {
-        json_object_set_new(out, "invitation", tenants_invitation_json(&inv));
+        json_object_set_new(out, "invitation", tenants_invitation_json(inv));
         json_object_set_new(out, "accept_url", json_string(accept_url));
-        explicit_bzero(accept_url, sizeof accept_url);
     }
+    explicit_bzero(x.accept_url, sizeof x.accept_url);
     reply_json(reply, 201, out);
 }
 
@@ -199,28 +202,39 @@ static void tenants_get(struct http_request *req, struct http_reply *reply)
 
 /* ---- host changes -------------------------------------------------------------------- */
 
-/* Loads the tenant inside the write transaction (row-locked). On false the
- * transaction is rolled back, c released and the reply written. */
-static bool tenants_load_locked(struct http_request *req, struct http_reply *reply,
-                                struct db_conn *c, struct tenant_row *t, const char *what)
+/* What a PATCH hands its change. */
+struct tenants_update {
+    const char *new_name; /* "" = unchanged */
+    bool has_limit;
+    long long app_limit;
+};
+
+static int tenants_update_change(struct db_conn *c, struct api_write *w)
 {
-    int rc = db_begin_write(c);
-    if (rc != DB_OK) {
-        api_write_abort(req, reply, c, rc, what);
-        return false;
+    const struct tenants_update *x = w->ctx;
+    struct tenant_row *t = w->tenant;
+    json_t *changes = json_object();
+    if (x->new_name[0] && strcmp(x->new_name, t->name) != 0) {
+        snprintf(t->name, sizeof t->name, "%s", x->new_name);
+        json_object_set_new(changes, "name", json_string(t->name));
     }
-    int found = store_tenant_get_for_update(c, req->params[0], t);
-    if (found < 0) {
-        api_write_abort(req, reply, c, DB_ERROR, what);
-        return false;
+    if (x->has_limit && x->app_limit != t->app_limit) {
+        json_object_set_new(changes, "app_limit",
+                            json_pack("{s:I,s:I}", "from", (json_int_t)t->app_limit, "to",
+                                      (json_int_t)x->app_limit));
+        t->app_limit = x->app_limit;
     }
-    if (found == 0) { /* deleted between the authorisation and now */
-        db_rollback(c);
-        db_release(req->service->db, c);
-        reply_error(reply, 404, "tenant_not_found", NULL, "no such tenant");
-        return false;
+    int rc = DB_DONE;
+    if (json_object_size(changes) > 0) {
+        t->updated_at = time_now();
+        rc = store_tenant_update(c, t);
+        if (rc == DB_DONE) {
+            rc = audit_record(c, w->who, w->req, t->id, "tenant.update", "tenant", t->id, changes);
+            changes = NULL;
+        }
     }
-    return true;
+    json_decref(changes);
+    return rc;
 }
 
 /* PATCH /api/v1/tenants/{tid} — body is untrusted: {name?, app_limit?}. Lowering
@@ -228,7 +242,6 @@ static bool tenants_load_locked(struct http_request *req, struct http_reply *rep
  * ones are refused until the count is below the limit. */
 static void tenants_update(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal; /* host admin (ACCESS_TENANT_HOST) */
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"name", "app_limit", NULL};
@@ -248,37 +261,10 @@ static void tenants_update(struct http_request *req, struct http_reply *reply)
         return;
     }
 
+    struct tenants_update x = {new_name, has_limit, app_limit};
     struct tenant_row t;
-    struct db_conn *c = db_acquire(req->service->db);
-    if (!tenants_load_locked(req, reply, c, &t, "updating a tenant"))
-        return;
-    json_t *changes = json_object();
-    if (new_name[0] && strcmp(new_name, t.name) != 0) {
-        snprintf(t.name, sizeof t.name, "%s", new_name);
-        json_object_set_new(changes, "name", json_string(t.name));
-    }
-    if (has_limit && app_limit != t.app_limit) {
-        json_object_set_new(
-            changes, "app_limit",
-            json_pack("{s:I,s:I}", "from", (json_int_t)t.app_limit, "to", (json_int_t)app_limit));
-        t.app_limit = app_limit;
-    }
-    int rc = DB_DONE;
-    if (json_object_size(changes) > 0) {
-        t.updated_at = time_now();
-        rc = store_tenant_update(c, &t);
-        if (rc == DB_DONE) {
-            rc = audit_record(c, who, req, t.id, "tenant.update", "tenant", t.id, changes);
-            changes = NULL;
-        }
-    }
-    json_decref(changes);
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        api_write_abort(req, reply, c, rc, "updating a tenant");
-        return;
-    }
-    db_release(req->service->db, c);
-    reply_json(reply, 200, represent_tenant(&t));
+    if (api_write_tenant(req, reply, "updating a tenant", tenants_update_change, &x, &t))
+        reply_json(reply, 200, represent_tenant(&t));
 }
 
 /* Queues the "your organisation is active" email to one owner. */
@@ -296,6 +282,42 @@ static int tenants_mail_owner(const char *email, void *ctx)
     return m->rc == DB_DONE ? 0 : 1;
 }
 
+/* What a status change hands its change. */
+struct tenants_status {
+    const char *status; /* "active" or "suspended" */
+    const char *action; /* the audit action */
+};
+
+static int tenants_set_status_change(struct db_conn *c, struct api_write *w)
+{
+    const struct tenants_status *x = w->ctx;
+    struct tenant_row *t = w->tenant;
+    struct service *svc = w->req->service;
+    if (strcmp(t->status, x->status) == 0)
+        return DB_DONE;
+    char from[sizeof t->status];
+    snprintf(from, sizeof from, "%s", t->status);
+    snprintf(t->status, sizeof t->status, "%s", x->status);
+    t->updated_at = time_now();
+    int rc = store_tenant_update(c, t);
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, t->id, x->action, "tenant", t->id,
+                          json_pack("{s:s,s:s}", "from", from, "to", x->status));
+    if (rc == DB_DONE && strcmp(x->status, "active") == 0) {
+        char body_text[2048];
+        snprintf(body_text, sizeof body_text,
+                 "Hello,\n\nyour organisation \"%s\" is now active: you can create apps "
+                 "and request tokens.\n\nSign in: %s/\n",
+                 t->name, svc->cfg.issuer);
+        struct tenants_mail mail = {c, "Your organisation is active", body_text, DB_DONE};
+        if (store_tenant_owner_emails(c, t->id, tenants_mail_owner, &mail) < 0)
+            rc = DB_ERROR;
+        else
+            rc = mail.rc;
+    }
+    return rc;
+}
+
 /*
  * POST /api/v1/tenants/{tid}/activate and /suspend. Idempotent: moving to the status
  * the tenant already has answers 200 and records nothing. A real change is audited,
@@ -305,8 +327,6 @@ static int tenants_mail_owner(const char *email, void *ctx)
 static void tenants_set_status(struct http_request *req, struct http_reply *reply,
                                const char *status, const char *action)
 {
-    struct service *svc = req->service;
-    const struct principal *who = req->principal; /* host admin (ACCESS_TENANT_HOST) */
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {NULL};
@@ -318,40 +338,11 @@ static void tenants_set_status(struct http_request *req, struct http_reply *repl
         return;
     }
 
+    struct tenants_status x = {status, action};
     struct tenant_row t;
-    struct db_conn *c = db_acquire(svc->db);
-    if (!tenants_load_locked(req, reply, c, &t, "changing a tenant's status"))
-        return;
-    bool changed = strcmp(t.status, status) != 0;
-    int rc = DB_DONE;
-    if (changed) {
-        char from[sizeof t.status];
-        snprintf(from, sizeof from, "%s", t.status);
-        snprintf(t.status, sizeof t.status, "%s", status);
-        t.updated_at = time_now();
-        rc = store_tenant_update(c, &t);
-        if (rc == DB_DONE)
-            rc = audit_record(c, who, req, t.id, action, "tenant", t.id,
-                              json_pack("{s:s,s:s}", "from", from, "to", status));
-        if (rc == DB_DONE && strcmp(status, "active") == 0) {
-            char body_text[2048];
-            snprintf(body_text, sizeof body_text,
-                     "Hello,\n\nyour organisation \"%s\" is now active: you can create apps "
-                     "and request tokens.\n\nSign in: %s/\n",
-                     t.name, svc->cfg.issuer);
-            struct tenants_mail mail = {c, "Your organisation is active", body_text, DB_DONE};
-            if (store_tenant_owner_emails(c, t.id, tenants_mail_owner, &mail) < 0)
-                rc = DB_ERROR;
-            else
-                rc = mail.rc;
-        }
-    }
-    if (rc != DB_DONE || (rc = db_commit(c)) != DB_OK) {
-        api_write_abort(req, reply, c, rc, "changing a tenant's status");
-        return;
-    }
-    db_release(svc->db, c);
-    reply_json(reply, 200, represent_tenant(&t));
+    if (api_write_tenant(req, reply, "changing a tenant's status", tenants_set_status_change, &x,
+                         &t))
+        reply_json(reply, 200, represent_tenant(&t));
 }
 
 static void tenants_activate(struct http_request *req, struct http_reply *reply)
