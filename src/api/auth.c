@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/audit.h"
+#include "api/write.h"
 #include "api/context.h"
 #include "api/credentials.h"
 #include "api/listing.h"
@@ -102,6 +103,26 @@ static void auth_principal_of(const struct user_row *u, struct principal *who)
     who->role = u->is_host_admin ? ROLE_NONE : role_parse(u->role);
 }
 
+/* What a sign-in hands its change. */
+struct auth_login_write {
+    const struct principal *who; /* the user signing in (the route is anonymous) */
+    const char *token_hash, *csrf;
+    int64_t now;
+};
+
+/* api_write_fn: drops expired sessions, stores the new one, audits the sign-in. */
+static int auth_login_change(struct db_conn *c, struct api_write *w)
+{
+    const struct auth_login_write *x = w->ctx;
+    const struct user_row *u = &x->who->user;
+    if (store_session_delete_expired(c, x->now) != DB_DONE ||
+        store_session_insert(c, x->token_hash, u->id, x->csrf, x->now,
+                             x->now + SESSION_TTL_SECONDS) != DB_DONE ||
+        audit_record(c, x->who, w->req, u->tenant_id, "user.login", "user", u->id, NULL) != DB_DONE)
+        return DB_ERROR;
+    return DB_DONE;
+}
+
 /*
  * POST /api/v1/auth/login {email, password}.
  * Contract: body is untrusted. Unknown email, user without a password (invited, never
@@ -181,28 +202,12 @@ static void auth_login(struct http_request *req, struct http_reply *reply)
     int64_t now = time_now();
     struct principal who;
     auth_principal_of(&u, &who);
-    struct db_conn *c = db_acquire(svc->db);
-    int rc = db_begin_write(c);
-    if (rc == DB_OK)
-        rc = store_session_delete_expired(c, now) == DB_DONE ? DB_OK : DB_ERROR;
-    if (rc == DB_OK)
-        rc = store_session_insert(c, token_hash, u.id, csrf, now, now + SESSION_TTL_SECONDS) ==
-                     DB_DONE
-                 ? DB_OK
-                 : DB_ERROR;
-    if (rc == DB_OK)
-        rc = audit_record(c, &who, req, u.tenant_id, "user.login", "user", u.id, NULL) == DB_DONE
-                 ? DB_OK
-                 : DB_ERROR;
-    if (rc == DB_OK)
-        rc = db_commit(c);
-    if (rc != DB_OK)
-        db_rollback(c);
-    db_release(svc->db, c);
-    if (rc != DB_OK) {
+    struct auth_login_write x = {&who, token_hash, csrf, now};
+    if (!api_write_run(req, reply, "creating a session", auth_login_change, &x)) {
         crypto_wipe(token, sizeof token);
         crypto_wipe(csrf, sizeof csrf);
-        api_reply_db_error(reply, rc, "creating a session");
+        crypto_wipe(&who, sizeof who);
+        crypto_wipe(&u, sizeof u);
         return;
     }
     auth_set_cookie(req, reply, token);
@@ -211,6 +216,16 @@ static void auth_login(struct http_request *req, struct http_reply *reply)
     crypto_wipe(csrf, sizeof csrf);
     crypto_wipe(&who, sizeof who);
     crypto_wipe(&u, sizeof u);
+}
+
+/* api_write_fn: deletes the session whose hash is w->ctx and audits the sign-out. */
+static int auth_logout_change(struct db_conn *c, struct api_write *w)
+{
+    if (store_session_delete(c, w->ctx) != DB_DONE ||
+        audit_record(c, w->who, w->req, w->who->user.tenant_id, "user.logout", "user",
+                     w->who->user.id, NULL) != DB_DONE)
+        return DB_ERROR;
+    return DB_DONE;
 }
 
 /* POST /api/v1/auth/logout — ends the calling session (CSRF applies) and clears the
@@ -222,24 +237,8 @@ static void auth_logout(struct http_request *req, struct http_reply *reply)
         const char *cookie = http_request_cookie(req, SESSION_COOKIE);
         char token_hash[65];
         crypto_sha256_hex(cookie, strlen(cookie), token_hash);
-        struct db_conn *c = db_acquire(req->service->db);
-        int rc = db_begin_write(c);
-        if (rc == DB_OK)
-            rc = store_session_delete(c, token_hash) == DB_DONE ? DB_OK : DB_ERROR;
-        if (rc == DB_OK)
-            rc = audit_record(c, who, req, who->user.tenant_id, "user.logout", "user", who->user.id,
-                              NULL) == DB_DONE
-                     ? DB_OK
-                     : DB_ERROR;
-        if (rc == DB_OK)
-            rc = db_commit(c);
-        if (rc != DB_OK)
-            db_rollback(c);
-        db_release(req->service->db, c);
-        if (rc != DB_OK) {
-            api_reply_db_error(reply, rc, "ending a session");
+        if (!api_write_run(req, reply, "ending a session", auth_logout_change, token_hash))
             return;
-        }
     }
     auth_set_cookie(req, reply, NULL);
     reply_empty(reply, 204);
@@ -297,6 +296,35 @@ static bool auth_get_new_password(const json_t *body, const char *field, const c
         return false;
     }
     return true;
+}
+
+/* What a sign-up hands its change. */
+struct auth_signup_write {
+    const struct principal *who; /* the new owner (the route is anonymous) */
+    const struct tenant_row *tenant;
+    const struct user_row *user;
+    const char *subject, *message; /* the welcome email */
+};
+
+/* api_write_fn: the tenant, its owner, the audit event and the welcome email; an email
+ * already taken (a constraint at any step) is 409 email_taken. */
+static int auth_signup_change(struct db_conn *c, struct api_write *w)
+{
+    const struct auth_signup_write *x = w->ctx;
+    const struct tenant_row *t = x->tenant;
+    int step = store_tenant_insert(c, t);
+    if (step == DB_DONE)
+        step = store_user_insert(c, x->user);
+    if (step == DB_DONE)
+        step = audit_record(c, x->who, w->req, t->id, "tenant.signup", "tenant", t->id,
+                            json_pack("{s:s,s:s}", "name", t->name, "user_id", x->user->id));
+    if (step == DB_DONE)
+        step = store_outbox_enqueue(c, x->user->email, x->subject, x->message);
+    if (step == DB_CONSTRAINT)
+        problem_set(&w->problem, 409, "email_taken", "email", "a user with this email exists");
+    else if (step != DB_DONE)
+        step = step == DB_BUSY ? DB_BUSY : DB_ERROR;
+    return step;
 }
 
 /*
@@ -382,31 +410,11 @@ static void auth_signup(struct http_request *req, struct http_reply *reply)
              "Sign in: %s/\n",
              u.display_name, t.name, svc->cfg.issuer);
 
-    c = db_acquire(svc->db);
-    int rc = db_begin_write(c);
-    int step = DB_DONE;
-    if (rc == DB_OK && (step = store_tenant_insert(c, &t)) != DB_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK && (step = store_user_insert(c, &u)) != DB_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK &&
-        (step = audit_record(c, &who, req, t.id, "tenant.signup", "tenant", t.id,
-                             json_pack("{s:s,s:s}", "name", t.name, "user_id", u.id))) != DB_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK && (step = store_outbox_enqueue(c, u.email, subject, message)) != DB_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK)
-        rc = db_commit(c);
-    if (rc != DB_OK)
-        db_rollback(c);
-    db_release(svc->db, c);
+    struct auth_signup_write x = {&who, &t, &u, subject, message};
+    bool created = api_write_run(req, reply, "signing up", auth_signup_change, &x);
     crypto_wipe(&who, sizeof who);
-    if (step == DB_CONSTRAINT) {
-        reply_error(reply, 409, "email_taken", "email", "a user with this email exists");
-        return;
-    }
-    if (rc != DB_OK) {
-        api_reply_db_error(reply, step == DB_BUSY ? DB_BUSY : rc, "signing up");
+    if (!created) {
+        crypto_wipe(&u, sizeof u);
         return;
     }
     reply_json(reply, 201,
@@ -425,6 +433,34 @@ static json_t *auth_api_key_json(const struct api_key_row *k)
                      "last_used_at", k->last_used_at ? json_string(used) : json_null());
 }
 
+/* What a key creation hands its change. */
+struct auth_api_key_write {
+    const struct api_key_row *key;
+    const char *key_hash;
+};
+
+/* api_write_fn: at most API_KEYS_PER_USER_MAX keys per user (409
+ * api_key_limit_reached), then the key and its audit event. */
+static int auth_api_key_create_change(struct db_conn *c, struct api_write *w)
+{
+    const struct auth_api_key_write *x = w->ctx;
+    const struct principal *who = w->who;
+    int64_t held = store_api_keys_lock_count(c, who->user.id);
+    if (held < 0)
+        return DB_ERROR;
+    if (held >= API_KEYS_PER_USER_MAX) {
+        problem_set(&w->problem, 409, "api_key_limit_reached", NULL,
+                    "at most %d API keys per user; delete one first", API_KEYS_PER_USER_MAX);
+        return DB_CONSTRAINT;
+    }
+    if (store_api_key_insert(c, x->key->id, who->user.id, x->key->name, x->key_hash,
+                             x->key->created_at) != DB_DONE ||
+        audit_record(c, who, w->req, who->user.tenant_id, "api_key.create", "api_key", x->key->id,
+                     json_pack("{s:s}", "name", x->key->name)) != DB_DONE)
+        return DB_ERROR;
+    return DB_DONE;
+}
+
 /*
  * POST /api/v1/me/api-keys {name} → 201 {id, name, key, created_at}. The key is shown
  * here only; the store keeps its SHA-256. At most API_KEYS_PER_USER_MAX keys per user
@@ -432,7 +468,6 @@ static json_t *auth_api_key_json(const struct api_key_row *k)
  */
 static void auth_api_key_create(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     struct problem p;
     problem_clear(&p);
     static const char *const allowed[] = {"name", NULL};
@@ -453,36 +488,9 @@ static void auth_api_key_create(struct http_request *req, struct http_reply *rep
         return;
     }
     k.created_at = time_now();
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    bool full = false;
-    if (rc == DB_OK) {
-        int64_t held = store_api_keys_lock_count(c, who->user.id);
-        if (held < 0)
-            rc = DB_ERROR;
-        full = held >= API_KEYS_PER_USER_MAX;
-    }
-    if (rc == DB_OK && !full &&
-        store_api_key_insert(c, k.id, who->user.id, k.name, key_hash, k.created_at) != DB_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK && !full &&
-        audit_record(c, who, req, who->user.tenant_id, "api_key.create", "api_key", k.id,
-                     json_pack("{s:s}", "name", k.name)) != DB_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK && !full)
-        rc = db_commit(c);
-    if (rc != DB_OK || full)
-        db_rollback(c);
-    db_release(req->service->db, c);
-    if (full) {
+    if (!api_write_run(req, reply, "creating an API key", auth_api_key_create_change,
+                       &(struct auth_api_key_write){&k, key_hash})) {
         crypto_wipe(key, sizeof key);
-        reply_error(reply, 409, "api_key_limit_reached", NULL,
-                    "at most %d API keys per user; delete one first", API_KEYS_PER_USER_MAX);
-        return;
-    }
-    if (rc != DB_OK) {
-        crypto_wipe(key, sizeof key);
-        api_reply_db_error(reply, rc, "creating an API key");
         return;
     }
     json_t *out = auth_api_key_json(&k);
@@ -522,37 +530,34 @@ static void auth_api_key_list(struct http_request *req, struct http_reply *reply
     free(rows);
 }
 
+/* api_write_fn: deletes the caller's key req->params[0] (404 api_key_not_found). */
+static int auth_api_key_delete_change(struct db_conn *c, struct api_write *w)
+{
+    const struct principal *who = w->who;
+    const char *id = w->req->params[0];
+    int deleted = store_api_key_delete(c, id, who->user.id);
+    if (deleted < 0)
+        return DB_ERROR;
+    if (deleted != 1) {
+        problem_set(&w->problem, 404, "api_key_not_found", NULL, "no such API key");
+        return DB_CONSTRAINT;
+    }
+    if (audit_record(c, who, w->req, who->user.tenant_id, "api_key.delete", "api_key", id, NULL) !=
+        DB_DONE)
+        return DB_ERROR;
+    return DB_DONE;
+}
+
 /* DELETE /api/v1/me/api-keys/{id} — only the caller's own keys (404 otherwise). */
 static void auth_api_key_delete(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     const char *id = req->params[0];
     if (!uuid_is_valid(id)) {
         reply_error(reply, 404, "api_key_not_found", NULL, "no such API key");
         return;
     }
-    struct db_conn *c = db_acquire(req->service->db);
-    int rc = db_begin_write(c);
-    int deleted = 0;
-    if (rc == DB_OK && (deleted = store_api_key_delete(c, id, who->user.id)) < 0)
-        rc = DB_ERROR;
-    if (rc == DB_OK && deleted == 1 &&
-        audit_record(c, who, req, who->user.tenant_id, "api_key.delete", "api_key", id, NULL) !=
-            DB_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK && deleted == 1)
-        rc = db_commit(c);
-    if (rc != DB_OK || deleted != 1)
-        db_rollback(c);
-    db_release(req->service->db, c);
-    if (rc != DB_OK) {
-        api_reply_db_error(reply, rc, "deleting an API key");
+    if (!api_write_run(req, reply, "deleting an API key", auth_api_key_delete_change, NULL))
         return;
-    }
-    if (deleted != 1) {
-        reply_error(reply, 404, "api_key_not_found", NULL, "no such API key");
-        return;
-    }
     reply_empty(reply, 204);
 }
 

@@ -50,17 +50,6 @@ static json_t *members_invitation_json(const struct invitation_row *inv, int64_t
                      expires, "created_at", created);
 }
 
-/* Ends a write transaction: commit when rc is DB_OK, else roll back. Returns the
- * final status (DB_OK only when committed). */
-static int members_finish(struct db_conn *c, int rc)
-{
-    if (rc == DB_OK)
-        rc = db_commit(c);
-    if (rc != DB_OK)
-        db_rollback(c);
-    return rc;
-}
-
 /* Reads body field "role" (owner|admin|viewer) — 400 invalid_role otherwise. */
 static bool members_get_role(const json_t *body, const char **role, struct problem *p)
 {
@@ -439,6 +428,52 @@ static void members_reply_refusal(struct http_reply *reply, const char *code)
         reply_error(reply, 400, code, "token", "the invitation is not valid");
 }
 
+/* What an acceptance hands its change. */
+struct members_accept_write {
+    const struct principal *who; /* the new user (the route is anonymous) */
+    const struct invitation_row *inv;
+    const char *token_hash;
+    int64_t now;
+    struct tenant_row tenant; /* filled by the change */
+};
+
+/* api_write_fn: consumes the invitation and creates its user, once: a token another
+ * request consumed (or that expired) since it was looked at answers its refusal; an
+ * email already taken is 409 email_taken. */
+static int members_accept_change(struct db_conn *c, struct api_write *w)
+{
+    struct members_accept_write *x = w->ctx;
+    const struct user_row *u = &x->who->user;
+    if (store_tenant_get(c, x->inv->tenant_id, &x->tenant) != 1)
+        return DB_ERROR;
+    int consumed = store_invitation_accept(c, x->inv->id, x->now);
+    if (consumed < 0)
+        return DB_ERROR;
+    if (consumed != 1) {
+        /* another request consumed it, or it expired, since we looked */
+        struct invitation_row again;
+        const char *why_not = store_invitation_by_token(c, x->token_hash, &again) == 1
+                                  ? members_accept_refusal(&again, x->now)
+                                  : NULL;
+        members_reply_refusal(w->reply, why_not ? why_not : "invalid_invitation");
+        return API_WRITE_ANSWERED;
+    }
+    int step = store_user_insert(c, u);
+    if (step == DB_CONSTRAINT) {
+        problem_set(&w->problem, 409, "email_taken", "email",
+                    "a user with this email exists; a user belongs to one tenant");
+        return step;
+    }
+    if (step != DB_DONE)
+        return step == DB_BUSY ? DB_BUSY : DB_ERROR;
+    if (audit_record(c, x->who, w->req, x->inv->tenant_id, "invitation.accept", "invitation",
+                     x->inv->id,
+                     json_pack("{s:s,s:s,s:s}", "email", u->email, "role", u->role, "user_id",
+                               u->id)) != DB_DONE)
+        return DB_ERROR;
+    return DB_DONE;
+}
+
 /*
  * POST /api/v1/invitations/accept {token, password, display_name} (no auth) → 201
  * {user, tenant, role}. Contract: body untrusted; the token is looked up by its SHA-256
@@ -517,51 +552,14 @@ static void members_accept(struct http_request *req, struct http_reply *reply)
     who.user = u;
     who.role = role_parse(u.role);
 
-    struct tenant_row tenant;
-    int step = DB_DONE, consumed = 0;
-    c = db_acquire(svc->db);
-    int rc = db_begin_write(c);
-    if (rc == DB_OK && store_tenant_get(c, inv.tenant_id, &tenant) != 1)
-        rc = DB_ERROR;
-    if (rc == DB_OK && (consumed = store_invitation_accept(c, inv.id, now)) < 0)
-        rc = DB_ERROR;
-    if (rc == DB_OK && consumed == 1 && (step = store_user_insert(c, &u)) != DB_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK && consumed == 1 &&
-        audit_record(c, &who, req, inv.tenant_id, "invitation.accept", "invitation", inv.id,
-                     json_pack("{s:s,s:s,s:s}", "email", u.email, "role", u.role, "user_id",
-                               u.id)) != DB_DONE)
-        rc = DB_ERROR;
-    if (rc == DB_OK && consumed != 1) {
-        /* another request consumed it, or it expired, since we looked */
-        struct invitation_row again;
-        const char *why_not = store_invitation_by_token(c, token_hash, &again) == 1
-                                  ? members_accept_refusal(&again, now)
-                                  : NULL;
-        db_rollback(c);
-        db_release(svc->db, c);
-        crypto_wipe(&who, sizeof who);
-        crypto_wipe(&u, sizeof u);
-        members_reply_refusal(reply, why_not ? why_not : "invalid_invitation");
-        return;
-    }
-    rc = members_finish(c, rc);
-    db_release(svc->db, c);
+    struct members_accept_write x = {
+        .who = &who, .inv = &inv, .token_hash = token_hash, .now = now};
+    bool accepted = api_write_run(req, reply, "accepting an invitation", members_accept_change, &x);
     crypto_wipe(&who, sizeof who);
-    if (step == DB_CONSTRAINT) {
-        crypto_wipe(&u, sizeof u);
-        reply_error(reply, 409, "email_taken", "email",
-                    "a user with this email exists; a user belongs to one tenant");
-        return;
-    }
-    if (rc != DB_OK) {
-        crypto_wipe(&u, sizeof u);
-        api_reply_db_error(reply, step == DB_BUSY ? DB_BUSY : rc, "accepting an invitation");
-        return;
-    }
-    reply_json(reply, 201,
-               json_pack("{s:o,s:o,s:s}", "user", api_user_json(&u), "tenant",
-                         represent_tenant(&tenant), "role", u.role));
+    if (accepted)
+        reply_json(reply, 201,
+                   json_pack("{s:o,s:o,s:s}", "user", api_user_json(&u), "tenant",
+                             represent_tenant(&x.tenant), "role", u.role));
     crypto_wipe(&u, sizeof u);
 }
 

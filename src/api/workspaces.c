@@ -15,6 +15,7 @@
 
 #include "api/audit.h"
 #include "api/context.h"
+#include "api/write.h"
 #include "api/credentials.h"
 #include "api/listing.h"
 #include "crypto/base64url.h"
@@ -50,13 +51,59 @@ static void workspace_body_free(json_t *body)
     json_decref(body);
 }
 
+/* What a creation hands its change: the row so far, and the body's credentials. */
+struct workspace_create {
+    struct workspace_row *w; /* name and app_id set */
+    const char *client_id, *secret;
+};
+
+/* api_write_fn: the app's credentials must be the ones given (404 app_not_found, 400
+ * client_id_mismatch / invalid_client_secret); then the sealed workspace and its
+ * audit event. */
+static int workspace_create_change(struct db_conn *c, struct api_write *wr)
+{
+    struct workspace_create *x = wr->ctx;
+    struct workspace_row *w = x->w;
+    struct http_request *req = wr->req;
+    char app_client_id[64], secret_hash[65], given_hash[65];
+    int found =
+        store_workspace_app_credentials(c, req->params[0], w->app_id, app_client_id, secret_hash);
+    if (found < 0)
+        return DB_ERROR;
+    if (found == 0) {
+        problem_set(&wr->problem, 404, "app_not_found", "app_id", "no such app in this tenant");
+        return DB_CONSTRAINT;
+    }
+    if (strcmp(app_client_id, x->client_id) != 0) {
+        problem_set(&wr->problem, 400, "client_id_mismatch", "client_id",
+                    "client_id is not the client_id of app %s", w->app_id);
+        return DB_CONSTRAINT;
+    }
+    credential_hash(x->secret, given_hash);
+    if (!crypto_equal(given_hash, secret_hash, 64)) {
+        problem_set(&wr->problem, 400, "invalid_client_secret", "client_secret",
+                    "client_secret does not match the app's current secret");
+        return DB_CONSTRAINT;
+    }
+    snprintf(w->tenant_id, sizeof w->tenant_id, "%s", req->params[0]);
+    snprintf(w->client_id, sizeof w->client_id, "%s", x->client_id);
+    snprintf(w->created_by, sizeof w->created_by, "%s", wr->who->user.id);
+    w->created_at = time_now();
+    int rc = store_new_id(w->id) == 0
+                 ? store_workspace_insert(c, req->service->keyring, w, x->secret)
+                 : DB_ERROR;
+    if (rc == DB_DONE)
+        rc = audit_record(c, wr->who, req, w->tenant_id, "workspace.create", "workspace", w->id,
+                          json_pack("{s:s,s:s}", "app_id", w->app_id, "name", w->name));
+    return rc == DB_CONSTRAINT ? DB_ERROR : rc;
+}
+
 /* POST /api/v1/tenants/{tid}/workspaces
  * Contract: body untrusted {name, app_id, client_id, client_secret}; the secret is
  * checked against the app's stored hash, sealed, and wiped from every buffer of
  * ours (the parsed body included) on every path. */
 static void workspace_create(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     struct problem p;
     problem_clear(&p);
     static const char *const fields[] = {"name", "app_id", "client_id", "client_secret", NULL};
@@ -92,63 +139,11 @@ static void workspace_create(struct http_request *req, struct http_reply *reply)
                     "client_secret does not match the app's current secret");
         return;
     }
-    struct service *svc = req->service;
-    struct db_conn *c = db_acquire(svc->db);
-    char app_client_id[64], secret_hash[65], given_hash[65];
-    if (db_begin_write(c) != DB_OK) {
-        db_release(svc->db, c);
-        workspace_body_free(body);
-        api_reply_db_error(reply, DB_BUSY, "creating a workspace");
-        return;
-    }
-    int found =
-        store_workspace_app_credentials(c, req->params[0], app_id, app_client_id, secret_hash);
-    int rc = DB_ERROR;
-    if (found != 1) {
-        db_rollback(c);
-        db_release(svc->db, c);
-        workspace_body_free(body);
-        if (found == 0)
-            reply_error(reply, 404, "app_not_found", "app_id", "no such app in this tenant");
-        else
-            api_reply_db_error(reply, DB_ERROR, "reading an app");
-        return;
-    }
-    if (strcmp(app_client_id, client_id) != 0) {
-        db_rollback(c);
-        db_release(svc->db, c);
-        reply_error(reply, 400, "client_id_mismatch", "client_id",
-                    "client_id is not the client_id of app %s", app_id);
-        workspace_body_free(body);
-        return;
-    }
-    credential_hash(secret, given_hash);
-    if (!crypto_equal(given_hash, secret_hash, 64)) {
-        db_rollback(c);
-        db_release(svc->db, c);
-        workspace_body_free(body);
-        reply_error(reply, 400, "invalid_client_secret", "client_secret",
-                    "client_secret does not match the app's current secret");
-        return;
-    }
-    snprintf(w.tenant_id, sizeof w.tenant_id, "%s", req->params[0]);
-    snprintf(w.client_id, sizeof w.client_id, "%s", client_id);
-    snprintf(w.created_by, sizeof w.created_by, "%s", who->user.id);
-    w.created_at = time_now();
-    if (store_new_id(w.id) == 0)
-        rc = store_workspace_insert(c, svc->keyring, &w, secret);
+    struct workspace_create x = {&w, client_id, secret};
+    bool created = api_write_run(req, reply, "creating a workspace", workspace_create_change, &x);
     workspace_body_free(body);
-    if (rc == DB_DONE)
-        rc = audit_record(c, who, req, w.tenant_id, "workspace.create", "workspace", w.id,
-                          json_pack("{s:s,s:s}", "app_id", w.app_id, "name", w.name));
-    if (rc != DB_DONE || db_commit(c) != DB_OK) {
-        db_rollback(c);
-        db_release(svc->db, c);
-        api_reply_db_error(reply, rc == DB_DONE ? DB_ERROR : rc, "creating a workspace");
-        return;
-    }
-    db_release(svc->db, c);
-    reply_json(reply, 201, workspace_to_json(&w));
+    if (created)
+        reply_json(reply, 201, workspace_to_json(&w));
 }
 
 static void workspace_list_each(const struct workspace_row *w, void *ctx)
@@ -185,33 +180,29 @@ static void workspace_list(struct http_request *req, struct http_reply *reply)
     reply_json(reply, 200, api_page_wrap(items, more, last_id));
 }
 
+static int workspace_delete_change(struct db_conn *c, struct api_write *w)
+{
+    const char *tid = w->req->params[0], *wid = w->req->params[1];
+    bool removed = false;
+    int rc = store_workspace_delete(c, tid, wid, &removed);
+    if (rc == DB_DONE && !removed) {
+        problem_set(&w->problem, 404, "workspace_not_found", NULL, "no such workspace");
+        return DB_CONSTRAINT;
+    }
+    if (rc == DB_DONE)
+        rc = audit_record(c, w->who, w->req, tid, "workspace.delete", "workspace", wid, NULL);
+    return rc;
+}
+
 /* DELETE /api/v1/tenants/{tid}/workspaces/{wid} */
 static void workspace_delete(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     if (!uuid_is_valid(req->params[1])) {
         reply_error(reply, 404, "workspace_not_found", NULL, "no such workspace");
         return;
     }
-    struct db_conn *c = db_acquire(req->service->db);
-    bool removed = false;
-    int rc = db_begin_write(c) == DB_OK ? DB_DONE : DB_BUSY;
-    if (rc == DB_DONE)
-        rc = store_workspace_delete(c, req->params[0], req->params[1], &removed);
-    if (rc == DB_DONE && removed)
-        rc = audit_record(c, who, req, req->params[0], "workspace.delete", "workspace",
-                          req->params[1], NULL);
-    if (rc == DB_DONE && removed && db_commit(c) == DB_OK) {
-        db_release(req->service->db, c);
+    if (api_write_run(req, reply, "deleting a workspace", workspace_delete_change, NULL))
         reply_empty(reply, 204);
-        return;
-    }
-    db_rollback(c);
-    db_release(req->service->db, c);
-    if (rc == DB_DONE && !removed)
-        reply_error(reply, 404, "workspace_not_found", NULL, "no such workspace");
-    else
-        api_reply_db_error(reply, rc == DB_DONE ? DB_ERROR : rc, "deleting a workspace");
 }
 
 /* Loads the workspace with its secret; replies on failure. */
