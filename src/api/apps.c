@@ -14,11 +14,14 @@
  *   DELETE /api/v1/tenants/{tid}/apps/{aid}/plan      unassign
  *   DELETE /api/v1/tenants/{tid}/apps/{aid}           soft delete (-> 204)
  *
- * Owners and admins manage, viewers read, host admins act in any tenant. Another
- * tenant's id is 404 tenant_not_found; another tenant's app id is 404 app_not_found.
- * Every mutation runs in one write transaction with its audit event, and invalidates
- * the app's token-cache entry after the commit and before answering. The storage
- * routes live in app_storage.c and reuse the skeleton exported through apps.h.
+ * Owners and admins manage, viewers read, host admins act in any tenant (the route
+ * table's levels, checked before a handler runs). Another tenant's id is 404
+ * tenant_not_found; another tenant's app id is 404 app_not_found. Every mutation is
+ * one api_write_app (write.h): the app loaded in the write transaction, the change
+ * and its audit event, commit; the change feed's commit hook drops the app's
+ * token-cache entry before the answer. The storage routes live in app_storage.c;
+ * both show an app with represent_app (represent.h). The rules on a tenant's apps
+ * (app_limit, plans, one free-plan app) are domain/app_rules.
  *
  * Creation holds the tenant row (store_tenant_get_for_update) for the whole
  * transaction, so the app_limit count, the name check, the database pick and the

@@ -20,7 +20,6 @@
 #include "domain/names.h"
 #include "domain/storage_rules.h"
 #include "http/json_input.h"
-#include "oauth/access_token.h"
 #include "s3/s3.h"
 #include "service.h"
 #include "store/app_storage.h"
