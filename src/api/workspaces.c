@@ -239,49 +239,83 @@ static json_t *workspace_decode_segment(const char *start, size_t len)
     return json_loadb((const char *)buf, n, 0, NULL);
 }
 
-/* POST /api/v1/tenants/{tid}/workspaces/{wid}/token [{dpop_proof}]: the proof is
- * made by the browser (WebCrypto) for POST {issuer}/connect/token and passed on as
- * the DPoP header would be, so the token comes back bound to the browser's key. */
-static void workspace_token(struct http_request *req, struct http_reply *reply)
+/* One call of the token service as the workspace's app (inner gets its answer). */
+typedef void (*workspace_ask_fn)(struct service *svc, const struct workspace_row *w,
+                                 const char *secret, const char *value, const char *remote_addr,
+                                 struct http_reply *inner);
+
+/*
+ * The workspace calls' common part: reads the body's one string field (`field`),
+ * loads the workspace and its secret, asks the token service and returns its JSON
+ * answer when it said 200. Otherwise replies — the body's problem, the workspace's
+ * 404, 502 `silent` when the service gave no JSON, or {ok:false, status, error,
+ * error_description} exactly as the service refused — and returns NULL.
+ */
+static json_t *workspace_ask(struct http_request *req, struct http_reply *reply, const char *field,
+                             bool required, workspace_ask_fn ask, const char *silent)
 {
     struct problem p;
     problem_clear(&p);
-    static const char *const fields[] = {"dpop_proof", NULL};
-    const char *dpop_proof = NULL;
-    struct workspace_row w;
-    char secret[WORKSPACE_SECRET_MAX];
-    json_t *body = json_input_object(req, true, &p);
+    const char *const fields[] = {field, NULL};
+    const char *value = NULL;
+    json_t *body = json_input_object(req, !required, &p);
     if (!body || !json_input_reject_unknown(body, fields, &p) ||
-        !json_input_get_string(body, "dpop_proof", false, false, &dpop_proof, &p)) {
+        !json_input_get_string(body, field, required, false, &value, &p)) {
         json_decref(body);
         reply_problem(reply, &p);
-        return;
+        return NULL;
     }
+    struct workspace_row w;
+    char secret[WORKSPACE_SECRET_MAX];
     if (!workspace_load(req, reply, &w, secret, sizeof secret)) {
         json_decref(body);
-        return;
+        return NULL;
     }
     struct http_reply inner;
     reply_init(&inner);
-    oauth_token_grant(req->service, w.client_id, secret, NULL, dpop_proof, req->remote_addr, false,
-                      &inner);
+    ask(req->service, &w, secret, value, req->remote_addr, &inner);
     crypto_wipe(secret, sizeof secret);
     json_decref(body);
     json_t *answer = inner.body ? json_loadb(inner.body, inner.body_len, 0, NULL) : NULL;
     int status = inner.status;
     reply_release(&inner);
     if (!answer) {
-        reply_error(reply, 502, "token_service_error", NULL, "the token service gave no answer");
-        return;
+        reply_error(reply, 502, "token_service_error", NULL, silent);
+        return NULL;
     }
-    if (status != 200) {
-        json_t *out = json_pack("{s:b,s:i,s:O?,s:O?}", "ok", 0, "status", status, "error",
-                                json_object_get(answer, "error"), "error_description",
-                                json_object_get(answer, "error_description"));
-        json_decref(answer);
-        reply_json(reply, 200, out);
+    if (status == 200)
+        return answer;
+    json_t *out = json_pack("{s:b,s:i,s:O?,s:O?}", "ok", 0, "status", status, "error",
+                            json_object_get(answer, "error"), "error_description",
+                            json_object_get(answer, "error_description"));
+    json_decref(answer);
+    reply_json(reply, 200, out);
+    return NULL;
+}
+
+static void workspace_ask_token(struct service *svc, const struct workspace_row *w,
+                                const char *secret, const char *dpop_proof, const char *remote_addr,
+                                struct http_reply *inner)
+{
+    oauth_token_grant(svc, w->client_id, secret, NULL, dpop_proof, remote_addr, false, inner);
+}
+
+static void workspace_ask_introspection(struct service *svc, const struct workspace_row *w,
+                                        const char *secret, const char *token,
+                                        const char *remote_addr, struct http_reply *inner)
+{
+    oauth_introspect_as(svc, w->client_id, secret, token, remote_addr, false, inner);
+}
+
+/* POST /api/v1/tenants/{tid}/workspaces/{wid}/token [{dpop_proof}]: the proof is
+ * made by the browser (WebCrypto) for POST {issuer}/connect/token and passed on as
+ * the DPoP header would be, so the token comes back bound to the browser's key. */
+static void workspace_token(struct http_request *req, struct http_reply *reply)
+{
+    json_t *answer = workspace_ask(req, reply, "dpop_proof", false, workspace_ask_token,
+                                   "the token service gave no answer");
+    if (!answer)
         return;
-    }
     const char *token = json_string_value(json_object_get(answer, "access_token"));
     const char *dot1 = token ? strchr(token, '.') : NULL;
     const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
@@ -302,44 +336,10 @@ static void workspace_token(struct http_request *req, struct http_reply *reply)
 /* POST /api/v1/tenants/{tid}/workspaces/{wid}/introspect {token} */
 static void workspace_introspect(struct http_request *req, struct http_reply *reply)
 {
-    struct problem p;
-    problem_clear(&p);
-    static const char *const fields[] = {"token", NULL};
-    const char *token = NULL;
-    struct workspace_row w;
-    char secret[WORKSPACE_SECRET_MAX];
-    json_t *body = json_input_object(req, false, &p);
-    if (!body || !json_input_reject_unknown(body, fields, &p) ||
-        !json_input_get_string(body, "token", true, false, &token, &p)) {
-        json_decref(body);
-        reply_problem(reply, &p);
-        return;
-    }
-    if (!workspace_load(req, reply, &w, secret, sizeof secret)) {
-        json_decref(body);
-        return;
-    }
-    struct http_reply inner;
-    reply_init(&inner);
-    oauth_introspect_as(req->service, w.client_id, secret, token, req->remote_addr, false, &inner);
-    crypto_wipe(secret, sizeof secret);
-    json_decref(body);
-    json_t *answer = inner.body ? json_loadb(inner.body, inner.body_len, 0, NULL) : NULL;
-    int status = inner.status;
-    reply_release(&inner);
-    if (!answer) {
-        reply_error(reply, 502, "token_service_error", NULL, "the introspection gave no answer");
-        return;
-    }
-    if (status != 200) {
-        json_t *out = json_pack("{s:b,s:i,s:O?,s:O?}", "ok", 0, "status", status, "error",
-                                json_object_get(answer, "error"), "error_description",
-                                json_object_get(answer, "error_description"));
-        json_decref(answer);
-        reply_json(reply, 200, out);
-        return;
-    }
-    reply_json(reply, 200, answer);
+    json_t *answer = workspace_ask(req, reply, "token", true, workspace_ask_introspection,
+                                   "the introspection gave no answer");
+    if (answer)
+        reply_json(reply, 200, answer);
 }
 
 /* method, pattern, handler, who may call it (http/router.h) */
