@@ -430,17 +430,17 @@ static int apps_create_change(struct db_conn *c, struct api_write *w)
     struct problem *p = &w->problem;
     struct app_row *a = &in->app;
     struct tenant_row tenant;
-    int found = store_tenant_get_for_update(c, a->tenant_id, &tenant);
-    if (found != 1) {
-        if (found == 0)
+    enum db_status found = store_tenant_get_for_update(c, a->tenant_id, &tenant);
+    if (found != DB_DONE) {
+        if (found == DB_NOT_FOUND)
             problem_set(p, 404, "tenant_not_found", NULL, "no such tenant");
-        return found == 0 ? DB_CONSTRAINT : DB_ERROR;
+        return found == DB_NOT_FOUND ? DB_CONSTRAINT : DB_ERROR;
     }
     struct region_row region;
     found = store_region_get(c, a->license_region_code, &region);
-    if (found < 0)
+    if (db_is_failure(found))
         return DB_ERROR;
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         problem_set(p, 400, "region_not_found", "region_code", "no region has the code \"%s\"",
                     a->license_region_code);
         return DB_CONSTRAINT;
@@ -450,8 +450,8 @@ static int apps_create_change(struct db_conn *c, struct api_write *w)
                     "region \"%s\" is not accepting new apps", a->license_region_code);
         return DB_CONSTRAINT;
     }
-    int64_t count = store_app_count(c, a->tenant_id);
-    if (count < 0)
+    int64_t count = 0;
+    if (store_app_count(c, a->tenant_id, &count) != DB_DONE)
         return DB_ERROR;
     if (app_rule_create(count, tenant.app_limit) == APP_RULE_LIMIT_REACHED) {
         problem_set(p, 409, "app_limit_reached", NULL,
@@ -459,17 +459,17 @@ static int apps_create_change(struct db_conn *c, struct api_write *w)
                     (long long)tenant.app_limit);
         return DB_CONSTRAINT;
     }
-    found = store_app_name_taken(c, a->tenant_id, a->name_folded, NULL);
-    if (found < 0)
+    bool taken = false;
+    if (store_app_name_taken(c, a->tenant_id, a->name_folded, NULL, &taken) != DB_DONE)
         return DB_ERROR;
-    if (found == 1) {
+    if (taken) {
         problem_set(p, 409, "duplicate_app_name", "name", "an app with this name already exists");
         return DB_CONSTRAINT;
     }
     found = store_region_pick_database(c, a->license_region_code, a->db_code);
-    if (found < 0)
+    if (db_is_failure(found))
         return DB_ERROR;
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         problem_set(p, 409, "region_no_active_database", "region_code",
                     "region \"%s\" has no active database", a->license_region_code);
         return DB_CONSTRAINT;
@@ -570,10 +570,10 @@ static void apps_list(struct http_request *req, struct http_reply *reply)
     struct page_collector l;
     api_page_init(&l, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
-    int visited =
+    enum db_status rc =
         store_app_list(c, req->params[0], page.cursor, page.limit + 1, apps_list_each, &l);
     db_release(req->service->db, c);
-    api_page_reply(reply, &l, visited, "listing apps");
+    api_page_reply(reply, &l, rc, "listing apps");
 }
 
 /* GET /api/v1/tenants/{tid}/apps/{aid} */
@@ -583,15 +583,15 @@ static void apps_get(struct http_request *req, struct http_reply *reply)
         return;
     struct db_conn *c = db_acquire(req->service->db);
     struct app_row app = {0};
-    int found = store_app_get(c, req->params[0], req->params[1], &app);
+    enum db_status found = store_app_get(c, req->params[0], req->params[1], &app);
     db_release(req->service->db, c);
-    if (found == 1) {
+    if (found == DB_DONE) {
         json_t *doc = represent_app(&app);
         if (doc)
             reply_json(reply, 200, doc);
         else
             reply_error(reply, 500, "internal", NULL, "cannot build the app representation");
-    } else if (found == 0) {
+    } else if (found == DB_NOT_FOUND) {
         reply_error(reply, 404, "app_not_found", NULL, "no such app");
     } else {
         api_reply_db_error(reply, DB_ERROR, "reading an app");
@@ -630,10 +630,12 @@ static int apps_patch_change(struct db_conn *c, struct api_write *w)
         return DB_CONSTRAINT;
     }
     if (in->name[0] && strcmp(in->name, app->name) != 0) {
-        int taken = store_app_name_taken(c, app->tenant_id, in->folded, app->id);
-        if (taken != 0) {
+        bool taken = false;
+        enum db_status checked =
+            store_app_name_taken(c, app->tenant_id, in->folded, app->id, &taken);
+        if (checked != DB_DONE || taken) {
             json_decref(changed);
-            if (taken < 0)
+            if (checked != DB_DONE)
                 return DB_ERROR;
             problem_set(&w->problem, 409, "duplicate_app_name", "name",
                         "an app with this name already exists");
@@ -903,8 +905,8 @@ static int apps_check_plan(struct db_conn *c, const struct principal *who,
     }
     if (!app_rule_plan_is_free(plan->tier))
         return DB_DONE;
-    int64_t on_free = store_app_count_on_free_plan(c, app->tenant_id, app->id);
-    if (on_free < 0)
+    int64_t on_free = 0;
+    if (store_app_count_on_free_plan(c, app->tenant_id, app->id, &on_free) != DB_DONE)
         return DB_ERROR;
     if (app_rule_free_plan(on_free) == APP_RULE_FREE_PLAN_TAKEN) {
         problem_set(p, 409, "free_plan_limit", "plan_code",
@@ -926,12 +928,13 @@ static int apps_assign_plan_change(struct db_conn *c, struct api_write *w)
     struct apps_assign *x = w->ctx;
     struct app_row *app = w->app;
     struct tenant_row tenant;
-    if (store_tenant_get_for_update(c, app->tenant_id, &tenant) != 1)
+    if (store_tenant_get_for_update(c, app->tenant_id, &tenant) != DB_DONE)
         return DB_ERROR;
-    int found = x->well_formed ? store_plan_get(c, x->plan_code, &x->plan) : 0;
-    if (found < 0)
+    enum db_status found =
+        x->well_formed ? store_plan_get(c, x->plan_code, &x->plan) : DB_NOT_FOUND;
+    if (db_is_failure(found))
         return DB_ERROR;
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         problem_set(&w->problem, 404, "plan_not_found", "plan_code", "no plan has this code");
         return DB_CONSTRAINT;
     }

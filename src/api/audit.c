@@ -13,6 +13,7 @@
 #include "domain/names.h"
 #include "http/router.h"
 #include "service.h"
+#include "store/audit_log.h"
 #include "store/ids.h"
 #include "util/timeutil.h"
 
@@ -30,48 +31,24 @@ int audit_record(struct db_conn *c, const struct principal *who, const struct ht
         free(detail_text);
         return DB_ERROR;
     }
-    struct db_stmt *s = db_prepare(
-        c, "INSERT INTO audit_events (id, tenant_id, actor_user_id, actor_email, action, "
-           "target_type, target_id, detail, remote_addr, created_at) "
-           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
-    if (!s) {
-        free(detail_text);
-        return DB_ERROR;
-    }
-    db_bind_text(s, 1, id);
-    db_bind_text(s, 2, tenant_id && *tenant_id ? tenant_id : NULL);
-    db_bind_text(s, 3, who ? who->user.id : NULL);
-    db_bind_text(s, 4, who ? who->user.email : "system");
-    db_bind_text(s, 5, action);
-    db_bind_text(s, 6, target_type);
-    db_bind_text(s, 7, target_id);
-    db_bind_text(s, 8, detail_text);
-    db_bind_text(s, 9, req ? req->remote_addr : "local");
-    db_bind_int(s, 10, time_now());
-    int rc = db_step(s);
-    db_finalize(s);
+    struct audit_event_row event = {
+        .id = id,
+        .tenant_id = tenant_id && *tenant_id ? tenant_id : NULL,
+        .actor_user_id = who ? who->user.id : NULL,
+        .actor_email = who ? who->user.email : "system",
+        .action = action,
+        .target_type = target_type,
+        .target_id = target_id,
+        .detail = detail_text,
+        .remote_addr = req ? req->remote_addr : "local",
+        .created_at = time_now(),
+    };
+    int rc = store_audit_event_insert(c, &event);
     free(detail_text);
     return rc;
 }
 
 /* ---- reading ------------------------------------------------------------------------- */
-
-/*
- * The filters both audit lists take (docs/HOST_API.md "Audit log"), parsed once from
- * the untrusted query string. Absent parameters filter nothing.
- */
-struct audit_filter {
-    enum { AUDIT_SCOPE_TENANT, AUDIT_SCOPE_PLATFORM, AUDIT_SCOPE_ALL } scope;
-    char tenant_id[37];  /* AUDIT_SCOPE_TENANT: the tenant */
-    char action[65];     /* exact action, or with action_prefix the part before '*' */
-    char action_end[65]; /* prefix: the first string after every string it starts */
-    bool action_prefix;
-    char actor[255]; /* actor email, compared case-insensitively */
-    char target_type[33];
-    char target_id[129];
-    bool has_since, has_until;
-    int64_t since, until; /* created_at >= since, created_at < until */
-};
 
 /* [a-z0-9_.]: every action and target type tenantd records is made of these. */
 static bool audit_word_is_valid(const char *s, size_t max)
@@ -159,15 +136,35 @@ static bool audit_filter_parse(const struct http_request *req, struct http_reply
     return true;
 }
 
-/* Appends " AND <condition>$<param>" (or just the condition when param is 0) to the
- * query; false when it does not fit (never, at these sizes: the caller treats it as an
- * internal error). condition is one of the constants below, never input. */
-static bool audit_sql_add(char *sql, size_t size, const char *condition, int param)
+struct audit_page {
+    json_t *items;
+    int limit, n;
+    bool more;
+    char last[37];
+};
+
+/* store_audit_each_fn: one event into the page (the row after a full page only says
+ * there are more). */
+static int audit_page_add(const struct audit_event_row *e, void *ctx)
 {
-    size_t used = strlen(sql);
-    int n = param > 0 ? snprintf(sql + used, size - used, " AND %s$%d", condition, param)
-                      : snprintf(sql + used, size - used, " AND %s", condition);
-    return n >= 0 && (size_t)n < size - used;
+    struct audit_page *p = ctx;
+    if (p->n == p->limit) {
+        p->more = true;
+        return 1;
+    }
+    char when[32];
+    time_format_rfc3339(e->created_at, when);
+    json_t *detail = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+    json_array_append_new(p->items,
+                          json_pack("{s:s,s:s?,s:{s:s?,s:s?},s:s,s:{s:s?,s:s?},s:o,s:s?,s:s}", "id",
+                                    e->id, "tenant_id", e->tenant_id, "actor", "user_id",
+                                    e->actor_user_id, "email", e->actor_email, "action", e->action,
+                                    "target", "type", e->target_type, "id", e->target_id, "detail",
+                                    detail ? detail : json_null(), "remote_addr", e->remote_addr,
+                                    "created_at", when));
+    snprintf(p->last, sizeof p->last, "%s", e->id);
+    p->n++;
+    return 0;
 }
 
 /*
@@ -177,103 +174,16 @@ static bool audit_sql_add(char *sql, size_t size, const char *condition, int par
 static void audit_reply_page(struct http_request *req, struct http_reply *reply,
                              const struct audit_filter *f, const struct page_request *page)
 {
-    char sql[1024] = "SELECT id, actor_user_id, actor_email, action, target_type, target_id, "
-                     "detail, remote_addr, created_at, tenant_id FROM audit_events WHERE id < $1";
-    const char *texts[8];
-    int64_t ints[3];
-    enum { BIND_TEXT, BIND_INT } kinds[12];
-    int params = 1, n_texts = 0, n_ints = 0;
-    bool ok = true;
-#define AUDIT_TEXT(cond, value)                                                                    \
-    do {                                                                                           \
-        ok = ok && audit_sql_add(sql, sizeof sql, cond, params + 1);                               \
-        kinds[params] = BIND_TEXT;                                                                 \
-        texts[n_texts++] = (value);                                                                \
-        params++;                                                                                  \
-    } while (0)
-#define AUDIT_INT(cond, value)                                                                     \
-    do {                                                                                           \
-        ok = ok && audit_sql_add(sql, sizeof sql, cond, params + 1);                               \
-        kinds[params] = BIND_INT;                                                                  \
-        ints[n_ints++] = (value);                                                                  \
-        params++;                                                                                  \
-    } while (0)
-    kinds[0] = BIND_TEXT;
-    texts[n_texts++] = page->cursor[0] ? page->cursor : "~";
-    if (f->scope == AUDIT_SCOPE_TENANT)
-        AUDIT_TEXT("tenant_id = ", f->tenant_id);
-    else if (f->scope == AUDIT_SCOPE_PLATFORM)
-        ok = ok && audit_sql_add(sql, sizeof sql, "tenant_id IS NULL", 0);
-    if (f->action[0] && !f->action_prefix)
-        AUDIT_TEXT("action = ", f->action);
-    if (f->action_prefix) {
-        AUDIT_TEXT("action >= ", f->action);
-        AUDIT_TEXT("action < ", f->action_end);
-    }
-    if (f->actor[0])
-        AUDIT_TEXT("lower(actor_email) = ", f->actor);
-    if (f->target_type[0])
-        AUDIT_TEXT("target_type = ", f->target_type);
-    if (f->target_id[0])
-        AUDIT_TEXT("target_id = ", f->target_id);
-    if (f->has_since)
-        AUDIT_INT("created_at >= ", f->since);
-    if (f->has_until)
-        AUDIT_INT("created_at < ", f->until);
-#undef AUDIT_TEXT
-#undef AUDIT_INT
-    int limit_param = params + 1;
-    size_t used = strlen(sql);
-    int w = snprintf(sql + used, sizeof sql - used, " ORDER BY id DESC LIMIT $%d", limit_param);
-    if (!ok || w < 0 || (size_t)w >= sizeof sql - used) {
-        reply_error(reply, 500, "internal", NULL, "cannot build the audit query");
-        return;
-    }
+    struct audit_page p = {.items = json_array(), .limit = page->limit};
     struct db_conn *c = db_acquire(req->service->db);
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s) {
-        db_release(req->service->db, c);
-        api_reply_db_error(reply, DB_ERROR, "listing audit events");
-        return;
-    }
-    for (int i = 0, t = 0, k = 0; i < params; i++) {
-        if (kinds[i] == BIND_TEXT)
-            db_bind_text(s, i + 1, texts[t++]);
-        else
-            db_bind_int(s, i + 1, ints[k++]);
-    }
-    db_bind_int(s, limit_param, page->limit + 1);
-    json_t *items = json_array();
-    char last[37] = "";
-    int n = 0, rc;
-    bool more = false;
-    while ((rc = db_step(s)) == DB_ROW) {
-        if (n == page->limit) {
-            more = true;
-            break;
-        }
-        char when[32];
-        time_format_rfc3339(db_column_int(s, 8), when);
-        const char *detail_text = db_column_text(s, 6);
-        json_t *detail = detail_text ? json_loads(detail_text, 0, NULL) : NULL;
-        json_array_append_new(
-            items, json_pack("{s:s,s:s?,s:{s:s?,s:s?},s:s,s:{s:s?,s:s?},s:o,s:s?,s:s}", "id",
-                             db_column_text(s, 0), "tenant_id", db_column_text(s, 9), "actor",
-                             "user_id", db_column_text(s, 1), "email", db_column_text(s, 2),
-                             "action", db_column_text(s, 3), "target", "type", db_column_text(s, 4),
-                             "id", db_column_text(s, 5), "detail", detail ? detail : json_null(),
-                             "remote_addr", db_column_text(s, 7), "created_at", when));
-        snprintf(last, sizeof last, "%s", db_column_text(s, 0));
-        n++;
-    }
-    db_finalize(s);
+    enum db_status rc = store_audit_list(c, f, page->cursor, page->limit + 1, audit_page_add, &p);
     db_release(req->service->db, c);
-    if (rc != DB_ROW && rc != DB_DONE) {
-        json_decref(items);
+    if (rc != DB_DONE) {
+        json_decref(p.items);
         api_reply_db_error(reply, rc, "listing audit events");
         return;
     }
-    reply_json(reply, 200, api_page_wrap(items, more, last));
+    reply_json(reply, 200, api_page_wrap(p.items, p.more, p.last));
 }
 
 /* GET /api/v1/tenants/{tid}/audit — the tenant's events, newest first (viewers up). */

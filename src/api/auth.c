@@ -163,12 +163,12 @@ static void auth_login(struct http_request *req, struct http_reply *reply)
     }
 
     struct user_row u;
-    int found = 0;
+    enum db_status found = DB_NOT_FOUND;
     if (email_ok) {
         struct db_conn *c = db_acquire(svc->db);
         found = store_user_by_email(c, email, &u);
         db_release(svc->db, c);
-        if (found < 0) {
+        if (db_is_failure(found)) {
             auth_wipe_json_string(password);
             json_decref(body);
             api_reply_db_error(reply, DB_ERROR, "signing in");
@@ -176,7 +176,7 @@ static void auth_login(struct http_request *req, struct http_reply *reply)
         }
     }
     bool ok = false;
-    if (found == 1 && u.password_hash[0])
+    if (found == DB_DONE && u.password_hash[0])
         ok = password_verify(u.password_hash, password);
     else if (email_ok)
         password_dummy_verify(password); /* a malformed email can never be registered */
@@ -252,13 +252,13 @@ static void auth_me(struct http_request *req, struct http_reply *reply)
     if (!who->host_admin && who->user.tenant_id[0]) {
         struct tenant_row t;
         struct db_conn *c = db_acquire(req->service->db);
-        int found = store_tenant_get(c, who->user.tenant_id, &t);
+        enum db_status found = store_tenant_get(c, who->user.tenant_id, &t);
         db_release(req->service->db, c);
-        if (found < 0) {
+        if (db_is_failure(found)) {
             api_reply_db_error(reply, DB_ERROR, "reading the caller's tenant");
             return;
         }
-        if (found == 1)
+        if (found == DB_DONE)
             tenant = represent_tenant(&t);
     }
     reply_json(reply, 200,
@@ -373,12 +373,12 @@ static void auth_signup(struct http_request *req, struct http_reply *reply)
 
     struct user_row existing;
     struct db_conn *c = db_acquire(svc->db);
-    int taken = store_user_by_email(c, u.email, &existing); /* spare an Argon2 hash */
+    enum db_status taken = store_user_by_email(c, u.email, &existing); /* spare an Argon2 hash */
     db_release(svc->db, c);
-    if (taken != 0) {
+    if (taken != DB_NOT_FOUND) {
         auth_wipe_json_string(password);
         json_decref(body);
-        if (taken < 0)
+        if (db_is_failure(taken))
             api_reply_db_error(reply, DB_ERROR, "signing up");
         else
             reply_error(reply, 409, "email_taken", "email", "a user with this email exists");
@@ -445,8 +445,8 @@ static int auth_api_key_create_change(struct db_conn *c, struct api_write *w)
 {
     const struct auth_api_key_write *x = w->ctx;
     const struct principal *who = w->who;
-    int64_t held = store_api_keys_lock_count(c, who->user.id);
-    if (held < 0)
+    int64_t held = 0;
+    if (store_api_keys_lock_count(c, who->user.id, &held) != DB_DONE)
         return DB_ERROR;
     if (held >= API_KEYS_PER_USER_MAX) {
         problem_set(&w->problem, 409, "api_key_limit_reached", NULL,
@@ -535,10 +535,10 @@ static int auth_api_key_delete_change(struct db_conn *c, struct api_write *w)
 {
     const struct principal *who = w->who;
     const char *id = w->req->params[0];
-    int deleted = store_api_key_delete(c, id, who->user.id);
-    if (deleted < 0)
+    enum db_status deleted = store_api_key_delete(c, id, who->user.id);
+    if (db_is_failure(deleted))
         return DB_ERROR;
-    if (deleted != 1) {
+    if (deleted != DB_DONE) {
         problem_set(&w->problem, 404, "api_key_not_found", NULL, "no such API key");
         return DB_CONSTRAINT;
     }

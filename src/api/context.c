@@ -11,6 +11,7 @@
 #include "domain/names.h"
 #include "domain/secret_format.h"
 #include "service.h"
+#include "store/tenants.h"
 #include "util/timeutil.h"
 #include "util/log.h"
 
@@ -85,26 +86,15 @@ bool api_authenticate(struct http_request *req, struct http_reply *reply, struct
         }
         crypto_sha256_hex(key, strlen(key), who->api_key_hash);
         struct db_conn *c = db_acquire(svc->db);
-        int found = store_user_by_api_key(c, who->api_key_hash, &who->user);
-        if (found == 1) {
-            /* Record use at most once a minute so key listings show staleness
-             * without a write on every call. */
-            struct db_stmt *s = db_prepare(c, "UPDATE api_keys SET last_used_at = $1 "
-                                              "WHERE key_hash = $2 AND (last_used_at IS NULL "
-                                              "OR last_used_at < $1 - 60)");
-            if (s) {
-                db_bind_int(s, 1, time_now());
-                db_bind_text(s, 2, who->api_key_hash);
-                db_step(s);
-                db_finalize(s);
-            }
-        }
+        enum db_status found = store_user_by_api_key(c, who->api_key_hash, &who->user);
+        if (found == DB_DONE) /* at most once a minute: listings show staleness */
+            store_api_key_mark_used(c, who->api_key_hash, time_now());
         db_release(svc->db, c);
-        if (found < 0) {
+        if (found != DB_DONE && found != DB_NOT_FOUND) {
             api_reply_db_error(reply, DB_ERROR, "checking an API key");
             return false;
         }
-        if (found == 0) {
+        if (found == DB_NOT_FOUND) {
             reply_error(reply, 401, "unauthenticated", NULL, "the API key is not valid");
             reply_header(reply, "WWW-Authenticate", "Bearer");
             return false;
@@ -125,13 +115,13 @@ bool api_authenticate(struct http_request *req, struct http_reply *reply, struct
     char token_hash[65], csrf[64];
     crypto_sha256_hex(cookie, strlen(cookie), token_hash);
     struct db_conn *c = db_acquire(svc->db);
-    int found = store_user_by_session(c, token_hash, time_now(), &who->user, csrf);
+    enum db_status found = store_user_by_session(c, token_hash, time_now(), &who->user, csrf);
     db_release(svc->db, c);
-    if (found < 0) {
+    if (found != DB_DONE && found != DB_NOT_FOUND) {
         api_reply_db_error(reply, DB_ERROR, "checking a session");
         return false;
     }
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         reply_error(reply, 401, "unauthenticated", NULL, "the session has expired; sign in again");
         return false;
     }
@@ -166,17 +156,11 @@ bool api_authorize_tenant(struct http_request *req, struct http_reply *reply,
     }
     if (who->host_admin) {
         struct db_conn *c = db_acquire(req->service->db);
-        struct db_stmt *s = db_prepare(c, "SELECT 1 FROM tenants WHERE id = $1");
-        int rc = DB_ERROR;
-        if (s) {
-            db_bind_text(s, 1, tenant_id);
-            rc = db_step(s);
-            db_finalize(s);
-        }
+        enum db_status rc = store_tenant_exists(c, tenant_id);
         db_release(req->service->db, c);
-        if (rc == DB_ROW)
-            return true;
         if (rc == DB_DONE)
+            return true;
+        if (rc == DB_NOT_FOUND)
             reply_error(reply, 404, "tenant_not_found", NULL, "no such tenant");
         else
             api_reply_db_error(reply, rc, "looking up a tenant");

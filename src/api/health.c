@@ -50,10 +50,9 @@ static void health_ready(struct http_request *req, struct http_reply *reply)
     int version = -1;
     if (cache.database_reachable) {
         struct db_conn *c = db_acquire(svc->db);
-        struct db_stmt *s = db_prepare(c, "SELECT MAX(version) FROM schema_migrations");
-        if (s && db_step(s) == DB_ROW)
-            version = (int)db_column_int(s, 0);
-        db_finalize(s);
+        int64_t current = 0;
+        if (store_schema_version(c, &current) == DB_DONE)
+            version = (int)current;
         db_release(svc->db, c);
     }
     bool can_issue = !cache.stale;

@@ -83,10 +83,10 @@ int api_page_add(struct page_collector *page, json_t *item, const char *key)
     return 0;
 }
 
-void api_page_reply(struct http_reply *reply, struct page_collector *page, int store_rc,
+void api_page_reply(struct http_reply *reply, struct page_collector *page, enum db_status store_rc,
                     const char *what)
 {
-    if (store_rc < 0 || page->failed || !page->items) {
+    if (store_rc != DB_DONE || page->failed || !page->items) {
         json_decref(page->items);
         page->items = NULL;
         api_reply_db_error(reply, DB_ERROR, what);

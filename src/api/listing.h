@@ -12,6 +12,7 @@
 
 #include "http/reply.h"
 #include "http/request.h"
+#include "store/db.h"
 
 struct page_request {
     int limit;
@@ -61,10 +62,10 @@ bool api_page_full(struct page_collector *page);
 /* Appends item (stolen; NULL counts as a failure) and remembers key as the cursor.
  * 0 to go on, 1 (failed set) to stop the walk. */
 int api_page_add(struct page_collector *page, json_t *item, const char *key);
-/* store_rc is the list function's result (< 0 on error). Answers 200 with the envelope,
- * or api_reply_db_error(DB_ERROR, what) when the store or the collector failed. Takes
- * the items either way. */
-void api_page_reply(struct http_reply *reply, struct page_collector *page, int store_rc,
+/* store_rc is the list function's status (DB_DONE when it walked its rows). Answers
+ * 200 with the envelope, or api_reply_db_error(DB_ERROR, what) when the store or the
+ * collector failed. Takes the items either way. */
+void api_page_reply(struct http_reply *reply, struct page_collector *page, enum db_status store_rc,
                     const char *what);
 
 #endif

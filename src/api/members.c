@@ -102,13 +102,13 @@ static void members_list(struct http_request *req, struct http_reply *reply)
 static int members_load_target(struct db_conn *c, struct api_write *w, const char *tid,
                                const char *uid, struct user_row *target, bool *last_owner)
 {
-    int64_t owners = store_members_lock_count_owners(c, tid);
-    if (owners < 0)
+    int64_t owners = 0;
+    if (store_members_lock_count_owners(c, tid, &owners) != DB_DONE)
         return DB_ERROR;
-    int found = uuid_is_valid(uid) ? store_user_by_id(c, uid, target) : 0;
-    if (found < 0)
+    enum db_status found = uuid_is_valid(uid) ? store_user_by_id(c, uid, target) : DB_NOT_FOUND;
+    if (db_is_failure(found))
         return DB_ERROR;
-    if (found == 0 || target->is_host_admin || strcmp(target->tenant_id, tid) != 0) {
+    if (found == DB_NOT_FOUND || target->is_host_admin || strcmp(target->tenant_id, tid) != 0) {
         problem_set(&w->problem, 404, "member_not_found", NULL, "no such member of this tenant");
         return DB_CONSTRAINT;
     }
@@ -138,7 +138,7 @@ static int members_update_change(struct db_conn *c, struct api_write *w)
     char old_role[16];
     snprintf(old_role, sizeof old_role, "%s", x->target.role);
     if (strcmp(old_role, x->new_role) != 0 &&
-        (store_member_set_role(c, tid, uid, x->new_role) != 1 ||
+        (store_member_set_role(c, tid, uid, x->new_role) != DB_DONE ||
          audit_record(c, w->who, w->req, tid, "member.update", "user", uid,
                       json_pack("{s:s,s:s,s:s}", "email", x->target.email, "role_from", old_role,
                                 "role_to", x->new_role)) != DB_DONE))
@@ -183,7 +183,7 @@ static int members_remove_change(struct db_conn *c, struct api_write *w)
                     "a tenant needs at least one owner; make someone else owner first");
         rc = DB_CONSTRAINT;
     }
-    if (rc == DB_DONE && (store_member_remove(c, tid, uid) != 1 ||
+    if (rc == DB_DONE && (store_member_remove(c, tid, uid) != DB_DONE ||
                           audit_record(c, w->who, w->req, tid, "member.remove", "user", uid,
                                        json_pack("{s:s,s:s}", "email", target.email, "role",
                                                  target.role)) != DB_DONE))
@@ -271,15 +271,15 @@ static int members_invite_change(struct db_conn *c, struct api_write *w)
     struct members_invite *x = w->ctx;
     const char *tid = w->req->params[0];
     struct tenant_row tenant;
-    if (store_tenant_get_for_update(c, tid, &tenant) != 1)
+    if (store_tenant_get_for_update(c, tid, &tenant) != DB_DONE)
         return DB_ERROR; /* authorised a moment ago: only a database failure gets here */
     struct user_row existing;
-    int found = store_user_by_email(c, x->email, &existing);
-    if (found < 0)
+    enum db_status found = store_user_by_email(c, x->email, &existing);
+    if (db_is_failure(found))
         return DB_ERROR;
-    bool member_here = found == 1 && strcmp(existing.tenant_id, tid) == 0;
+    bool member_here = found == DB_DONE && strcmp(existing.tenant_id, tid) == 0;
     crypto_wipe(&existing, sizeof existing);
-    if (found == 1) {
+    if (found == DB_DONE) {
         if (member_here)
             problem_set(&w->problem, 409, "already_member", "email",
                         "this email already belongs to a member");
@@ -288,10 +288,10 @@ static int members_invite_change(struct db_conn *c, struct api_write *w)
                         "this email belongs to a user of another tenant");
         return DB_CONSTRAINT;
     }
-    int pending = store_invitation_pending_exists(c, tid, x->email, time_now());
-    if (pending < 0)
+    enum db_status pending = store_invitation_pending_exists(c, tid, x->email, time_now());
+    if (db_is_failure(pending))
         return DB_ERROR;
-    if (pending == 1) {
+    if (pending == DB_DONE) {
         problem_set(&w->problem, 409, "invitation_exists", "email",
                     "a pending invitation for this email exists; cancel it first");
         return DB_CONSTRAINT;
@@ -375,18 +375,18 @@ static int members_invitation_cancel_change(struct db_conn *c, struct api_write 
 {
     const char *tid = w->req->params[0], *id = w->req->params[1];
     struct invitation_row inv;
-    int found = store_invitation_get(c, tid, id, &inv);
-    if (found < 0)
+    enum db_status found = store_invitation_get(c, tid, id, &inv);
+    if (db_is_failure(found))
         return DB_ERROR;
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         problem_set(&w->problem, 404, "invitation_not_found", NULL, "no such invitation");
         return DB_CONSTRAINT;
     }
     bool pending = strcmp(store_invitation_status_at(&inv, time_now()), "pending") == 0;
-    int cancelled = pending ? store_invitation_cancel(c, id) : 0;
-    if (cancelled < 0)
+    enum db_status cancelled = pending ? store_invitation_cancel(c, id) : DB_NOT_FOUND;
+    if (db_is_failure(cancelled))
         return DB_ERROR;
-    if (cancelled != 1) {
+    if (cancelled != DB_DONE) {
         problem_set(&w->problem, 409, "invitation_not_pending", NULL, "the invitation is %s",
                     store_invitation_status_at(&inv, time_now()));
         return DB_CONSTRAINT;
@@ -444,15 +444,15 @@ static int members_accept_change(struct db_conn *c, struct api_write *w)
 {
     struct members_accept_write *x = w->ctx;
     const struct user_row *u = &x->who->user;
-    if (store_tenant_get(c, x->inv->tenant_id, &x->tenant) != 1)
+    if (store_tenant_get(c, x->inv->tenant_id, &x->tenant) != DB_DONE)
         return DB_ERROR;
-    int consumed = store_invitation_accept(c, x->inv->id, x->now);
-    if (consumed < 0)
+    enum db_status consumed = store_invitation_accept(c, x->inv->id, x->now);
+    if (db_is_failure(consumed))
         return DB_ERROR;
-    if (consumed != 1) {
+    if (consumed != DB_DONE) {
         /* another request consumed it, or it expired, since we looked */
         struct invitation_row again;
-        const char *why_not = store_invitation_by_token(c, x->token_hash, &again) == 1
+        const char *why_not = store_invitation_by_token(c, x->token_hash, &again) == DB_DONE
                                   ? members_accept_refusal(&again, x->now)
                                   : NULL;
         members_reply_refusal(w->reply, why_not ? why_not : "invalid_invitation");
@@ -520,16 +520,17 @@ static void members_accept(struct http_request *req, struct http_reply *reply)
 
     struct invitation_row inv;
     int64_t now = time_now();
-    int found = 0;
+    enum db_status found = DB_NOT_FOUND;
     struct db_conn *c = db_acquire(svc->db);
     if (token_hash[0])
         found = store_invitation_by_token(c, token_hash, &inv);
     db_release(svc->db, c);
-    const char *refusal = found == 1 ? members_accept_refusal(&inv, now) : "invalid_invitation";
-    if (found < 0 || refusal) {
+    const char *refusal =
+        found == DB_DONE ? members_accept_refusal(&inv, now) : "invalid_invitation";
+    if (db_is_failure(found) || refusal) {
         crypto_wipe((char *)password, strlen(password));
         json_decref(body);
-        if (found < 0)
+        if (db_is_failure(found))
             api_reply_db_error(reply, DB_ERROR, "reading an invitation");
         else
             members_reply_refusal(reply, refusal);

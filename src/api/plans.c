@@ -140,10 +140,10 @@ static bool plans_parse_create(const struct http_request *req, struct plan_row *
 static int plans_create_change(struct db_conn *c, struct api_write *w)
 {
     struct plan_row *plan = w->ctx;
-    int found = store_plan_get(c, plan->code, &plan[1]);
-    if (found < 0)
+    enum db_status found = store_plan_get(c, plan->code, &plan[1]);
+    if (db_is_failure(found))
         return DB_ERROR;
-    int rc = found == 1 ? DB_CONSTRAINT : store_plan_insert(c, plan);
+    int rc = found == DB_DONE ? DB_CONSTRAINT : store_plan_insert(c, plan);
     if (rc == DB_CONSTRAINT) {
         problem_set(&w->problem, 409, "plan_exists", "code",
                     "a plan with this code already exists");
@@ -195,9 +195,10 @@ static void plans_list(struct http_request *req, struct http_reply *reply)
     struct page_collector out;
     api_page_init(&out, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
-    int n = store_plan_list(c, !who->host_admin, page.cursor, page.limit + 1, plans_page_add, &out);
+    enum db_status rc =
+        store_plan_list(c, !who->host_admin, page.cursor, page.limit + 1, plans_page_add, &out);
     db_release(req->service->db, c);
-    api_page_reply(reply, &out, n, "listing plans");
+    api_page_reply(reply, &out, rc, "listing plans");
 }
 
 /* A PATCH body, validated before any database work. */
@@ -244,10 +245,10 @@ static int plans_update_change(struct db_conn *c, struct api_write *w)
 {
     struct plans_patch *patch = w->ctx;
     struct plan_row *plan = &patch->current;
-    int found = store_plan_get_for_update(c, w->req->params[0], plan);
-    if (found < 0)
+    enum db_status found = store_plan_get_for_update(c, w->req->params[0], plan);
+    if (db_is_failure(found))
         return DB_ERROR;
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         problem_set(&w->problem, 404, "plan_not_found", NULL, "no such plan");
         return DB_CONSTRAINT;
     }

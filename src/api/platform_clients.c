@@ -194,9 +194,10 @@ static void platform_clients_list(struct http_request *req, struct http_reply *r
     struct page_collector out;
     api_page_init(&out, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
-    int n = store_platform_client_list(c, page.cursor, page.limit + 1, platform_page_add, &out);
+    enum db_status rc =
+        store_platform_client_list(c, page.cursor, page.limit + 1, platform_page_add, &out);
     db_release(req->service->db, c);
-    api_page_reply(reply, &out, n, "listing platform clients");
+    api_page_reply(reply, &out, rc, "listing platform clients");
 }
 
 static void platform_reply_not_found(struct http_reply *reply)
@@ -213,13 +214,13 @@ static void platform_clients_get(struct http_request *req, struct http_reply *re
     }
     struct platform_client_row pc;
     struct db_conn *c = db_acquire(req->service->db);
-    int found = store_platform_client_get(c, req->params[0], &pc);
+    enum db_status found = store_platform_client_get(c, req->params[0], &pc);
     db_release(req->service->db, c);
-    if (found < 0) {
+    if (db_is_failure(found)) {
         api_reply_db_error(reply, DB_ERROR, "reading a platform client");
         return;
     }
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         platform_reply_not_found(reply);
         return;
     }
@@ -230,10 +231,10 @@ static void platform_clients_get(struct http_request *req, struct http_reply *re
  * API_WRITE_ANSWERED after answering 404 platform_client_not_found. */
 static int platform_load(struct db_conn *c, struct api_write *w, struct platform_client_row *pc)
 {
-    int found = store_platform_client_get(c, w->req->params[0], pc);
-    if (found < 0)
+    enum db_status found = store_platform_client_get(c, w->req->params[0], pc);
+    if (db_is_failure(found))
         return DB_ERROR;
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         platform_reply_not_found(w->reply);
         return API_WRITE_ANSWERED;
     }

@@ -98,10 +98,10 @@ static int regions_create_change(struct db_conn *c, struct api_write *w)
 {
     const struct region_row *r = w->ctx;
     struct region_row existing;
-    int found = store_region_get(c, r->code, &existing);
-    if (found < 0)
+    enum db_status found = store_region_get(c, r->code, &existing);
+    if (db_is_failure(found))
         return DB_ERROR;
-    int rc = found == 1 ? DB_CONSTRAINT : store_region_insert(c, r);
+    int rc = found == DB_DONE ? DB_CONSTRAINT : store_region_insert(c, r);
     if (rc == DB_CONSTRAINT) {
         reply_error(w->reply, 409, "region_exists", "code",
                     "a region with this code already exists");
@@ -153,10 +153,10 @@ static void regions_list(struct http_request *req, struct http_reply *reply)
     struct page_collector out;
     api_page_init(&out, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
-    int n = store_region_list(c, !who->host_admin, page.cursor, page.limit + 1,
-                              regions_page_add_region, &out);
+    enum db_status rc = store_region_list(c, !who->host_admin, page.cursor, page.limit + 1,
+                                          regions_page_add_region, &out);
     db_release(req->service->db, c);
-    api_page_reply(reply, &out, n, "listing regions");
+    api_page_reply(reply, &out, rc, "listing regions");
 }
 
 /* A validated region PATCH, and the region it leaves. */
@@ -173,10 +173,10 @@ static int regions_update_change(struct db_conn *c, struct api_write *w)
 {
     struct regions_update *u = w->ctx;
     struct region_row *r = &u->r;
-    int found = store_region_get_for_update(c, w->req->params[0], r);
-    if (found < 0)
+    enum db_status found = store_region_get_for_update(c, w->req->params[0], r);
+    if (db_is_failure(found))
         return DB_ERROR;
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         regions_reply_not_found(w->reply);
         return API_WRITE_ANSWERED;
     }
@@ -245,16 +245,17 @@ static int regions_create_database_change(struct db_conn *c, struct api_write *w
     const struct region_database_row *d = w->ctx;
     struct region_row region;
     struct region_database_row existing;
-    int found = store_region_get(c, d->region_code, &region);
-    int taken = found == 1 ? store_region_database_get(c, d->db_code, &existing) : 0;
+    enum db_status found = store_region_get(c, d->region_code, &region);
+    enum db_status taken =
+        found == DB_DONE ? store_region_database_get(c, d->db_code, &existing) : DB_NOT_FOUND;
     explicit_bzero(&existing, sizeof existing);
-    if (found < 0 || taken < 0)
+    if (db_is_failure(found) || db_is_failure(taken))
         return DB_ERROR;
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         regions_reply_not_found(w->reply);
         return API_WRITE_ANSWERED;
     }
-    int rc = taken == 1 ? DB_CONSTRAINT : store_region_database_insert(c, d);
+    int rc = taken == DB_DONE ? DB_CONSTRAINT : store_region_database_insert(c, d);
     if (rc == DB_CONSTRAINT) {
         regions_reply_database_exists(w->reply);
         return API_WRITE_ANSWERED;
@@ -328,19 +329,20 @@ static void regions_list_databases(struct http_request *req, struct http_reply *
     }
     struct db_conn *c = db_acquire(req->service->db);
     struct region_row region;
-    int found = store_region_get(c, region_code, &region);
+    enum db_status found = store_region_get(c, region_code, &region);
     struct page_collector out;
     api_page_init(&out, page.limit);
-    int n = found == 1 ? store_region_database_list(c, region_code, page.cursor, page.limit + 1,
-                                                    regions_page_add_database, &out)
-                       : 0;
+    enum db_status rc =
+        found == DB_DONE ? store_region_database_list(c, region_code, page.cursor, page.limit + 1,
+                                                      regions_page_add_database, &out)
+                         : found;
     db_release(req->service->db, c);
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         json_decref(out.items);
         regions_reply_not_found(reply);
         return;
     }
-    api_page_reply(reply, &out, found < 0 ? -1 : n, "listing region databases");
+    api_page_reply(reply, &out, rc, "listing region databases");
 }
 
 /* Scratch space of a database update that may hold DSN passwords; wiped by the caller:
@@ -360,10 +362,10 @@ static int regions_update_database_change(struct db_conn *c, struct api_write *w
     struct regions_database_scratch *scratch = w->ctx;
     struct region_database_row *d = &scratch->d;
     const char *new_dsn = scratch->new_dsn;
-    int found = store_region_database_get_for_update(c, w->req->params[0], d);
-    if (found < 0)
+    enum db_status found = store_region_database_get_for_update(c, w->req->params[0], d);
+    if (db_is_failure(found))
         return DB_ERROR;
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         reply_error(w->reply, 404, "database_not_found", NULL, "no such region database");
         return API_WRITE_ANSWERED;
     }

@@ -45,13 +45,9 @@ static int storage_resolve(struct service *svc, struct db_conn *c, const char *a
                            struct storage_location *loc, struct http_reply *reply)
 {
     memset(loc, 0, sizeof *loc);
-    int found = store_app_storage_get_decrypted(c, svc->keyring, app_id, &loc->custom, loc->secret,
-                                                sizeof loc->secret);
-    if (found == -1) {
-        api_reply_db_error(reply, DB_ERROR, "reading storage settings");
-        return -1;
-    }
-    if (found == -2) {
+    enum db_status found = store_app_storage_get_decrypted(c, svc->keyring, app_id, &loc->custom,
+                                                           loc->secret, sizeof loc->secret);
+    if (found == DB_UNREADABLE) {
         log_event(LOG_ERROR,
                   "storage secret of app %s cannot be decrypted "
                   "(master key missing?)",
@@ -60,7 +56,11 @@ static int storage_resolve(struct service *svc, struct db_conn *c, const char *a
                     "the stored storage secret cannot be decrypted with the current master keys");
         return -1;
     }
-    if (found == 1) {
+    if (db_is_failure(found)) {
+        api_reply_db_error(reply, DB_ERROR, "reading storage settings");
+        return -1;
+    }
+    if (found == DB_DONE) {
         struct storage_config cfg;
         memset(&cfg, 0, sizeof cfg);
         storage_provider_parse(loc->custom.provider, &cfg.provider);
@@ -154,11 +154,11 @@ static void storage_test(struct http_request *req, struct http_reply *reply)
     struct db_conn *c = db_acquire(svc->db);
     struct app_row app;
     memset(&app, 0, sizeof app);
-    int found = store_app_get(c, tenant_id, app_id, &app);
+    enum db_status found = store_app_get(c, tenant_id, app_id, &app);
     store_app_row_clear(&app);
-    if (found != 1) {
+    if (found != DB_DONE) {
         db_release(svc->db, c);
-        if (found == 0)
+        if (found == DB_NOT_FOUND)
             reply_error(reply, 404, "app_not_found", NULL, "no such app");
         else
             api_reply_db_error(reply, DB_ERROR, "reading an app");
@@ -227,18 +227,11 @@ static void storage_presign(struct http_request *req, struct http_reply *reply)
         return;
     }
     struct db_conn *c = db_acquire(svc->db);
-    struct db_stmt *s =
-        db_prepare(c, "SELECT tenant_id FROM apps WHERE id = $1 AND deleted_at IS NULL");
-    int rc = DB_ERROR;
-    if (s) {
-        db_bind_text(s, 1, app_id);
-        rc = db_step(s);
-        db_finalize(s);
-    }
-    if (rc != DB_ROW) {
+    enum db_status rc = store_app_exists(c, app_id);
+    if (rc != DB_DONE) {
         db_release(svc->db, c);
         json_decref(body);
-        if (rc == DB_DONE)
+        if (rc == DB_NOT_FOUND)
             reply_error(reply, 404, "app_not_found", NULL, "no such app");
         else
             api_reply_db_error(reply, rc, "reading an app");

@@ -74,9 +74,10 @@ static void tenants_list(struct http_request *req, struct http_reply *reply)
     struct page_collector out;
     api_page_init(&out, page.limit);
     struct db_conn *c = db_acquire(req->service->db);
-    int n = store_tenant_list(c, status, page.cursor, page.limit + 1, tenants_page_add, &out);
+    enum db_status rc =
+        store_tenant_list(c, status, page.cursor, page.limit + 1, tenants_page_add, &out);
     db_release(req->service->db, c);
-    api_page_reply(reply, &out, n, "listing tenants");
+    api_page_reply(reply, &out, rc, "listing tenants");
 }
 
 /* ---- create -------------------------------------------------------------------------- */
@@ -109,10 +110,10 @@ static int tenants_create_change(struct db_conn *c, struct api_write *w)
         /* A user belongs to exactly one tenant: an existing account cannot become the
          * owner of another one. */
         struct user_row existing;
-        int taken = store_user_by_email(c, x->email, &existing);
-        if (taken < 0)
+        enum db_status taken = store_user_by_email(c, x->email, &existing);
+        if (db_is_failure(taken))
             return DB_ERROR;
-        if (taken != 0) {
+        if (taken != DB_NOT_FOUND) {
             problem_set(&w->problem, 409, "email_taken", "owner_email",
                         "a user with this email already exists");
             return DB_CONSTRAINT;
@@ -187,13 +188,13 @@ static void tenants_get(struct http_request *req, struct http_reply *reply)
 {
     struct tenant_row t;
     struct db_conn *c = db_acquire(req->service->db);
-    int found = store_tenant_get(c, req->params[0], &t);
+    enum db_status found = store_tenant_get(c, req->params[0], &t);
     db_release(req->service->db, c);
-    if (found < 0) {
+    if (db_is_failure(found)) {
         api_reply_db_error(reply, DB_ERROR, "reading a tenant");
         return;
     }
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         reply_error(reply, 404, "tenant_not_found", NULL, "no such tenant");
         return;
     }
@@ -310,7 +311,7 @@ static int tenants_set_status_change(struct db_conn *c, struct api_write *w)
                  "and request tokens.\n\nSign in: %s/\n",
                  t->name, svc->cfg.issuer);
         struct tenants_mail mail = {c, "Your organisation is active", body_text, DB_DONE};
-        if (store_tenant_owner_emails(c, t->id, tenants_mail_owner, &mail) < 0)
+        if (store_tenant_owner_emails(c, t->id, tenants_mail_owner, &mail) != DB_DONE)
             rc = DB_ERROR;
         else
             rc = mail.rc;

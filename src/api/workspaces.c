@@ -66,11 +66,11 @@ static int workspace_create_change(struct db_conn *c, struct api_write *wr)
     struct workspace_row *w = x->w;
     struct http_request *req = wr->req;
     char app_client_id[64], secret_hash[65], given_hash[65];
-    int found =
+    enum db_status found =
         store_workspace_app_credentials(c, req->params[0], w->app_id, app_client_id, secret_hash);
-    if (found < 0)
+    if (db_is_failure(found))
         return DB_ERROR;
-    if (found == 0) {
+    if (found == DB_NOT_FOUND) {
         problem_set(&wr->problem, 404, "app_not_found", "app_id", "no such app in this tenant");
         return DB_CONSTRAINT;
     }
@@ -159,10 +159,11 @@ static void workspace_list(struct http_request *req, struct http_reply *reply)
         return;
     json_t *items = json_array();
     struct db_conn *c = db_acquire(req->service->db);
-    int n = store_workspace_list(c, req->params[0], page.cursor, page.limit + 1,
-                                 workspace_list_each, items);
+    enum db_status rc = store_workspace_list(c, req->params[0], page.cursor, page.limit + 1,
+                                             workspace_list_each, items);
     db_release(req->service->db, c);
-    if (n < 0) {
+    int n = (int)json_array_size(items);
+    if (rc != DB_DONE) {
         json_decref(items);
         api_reply_db_error(reply, DB_ERROR, "listing workspaces");
         return;
@@ -214,14 +215,14 @@ static bool workspace_load(struct http_request *req, struct http_reply *reply,
         return false;
     }
     struct db_conn *c = db_acquire(req->service->db);
-    int found = store_workspace_get_decrypted(c, req->service->keyring, req->params[0],
-                                              req->params[1], w, secret, size);
+    enum db_status found = store_workspace_get_decrypted(c, req->service->keyring, req->params[0],
+                                                         req->params[1], w, secret, size);
     db_release(req->service->db, c);
-    if (found == 1)
+    if (found == DB_DONE)
         return true;
-    if (found == 0)
+    if (found == DB_NOT_FOUND)
         reply_error(reply, 404, "workspace_not_found", NULL, "no such workspace");
-    else if (found == -2)
+    else if (found == DB_UNREADABLE)
         reply_error(reply, 500, "workspace_secret_unreadable", NULL,
                     "the stored secret cannot be decrypted with the current master keys");
     else

@@ -16,19 +16,19 @@ enum api_write_load { API_LOAD_NOTHING, API_LOAD_APP, API_LOAD_TENANT };
 static int api_write_load(struct db_conn *c, struct api_write *w, enum api_write_load load)
 {
     const struct http_request *req = w->req;
-    int found = 1;
+    enum db_status found = DB_DONE;
     if (load == API_LOAD_APP) {
         found = store_app_get(c, req->params[0], req->params[1], w->app);
-        if (found == 0)
+        if (found == DB_NOT_FOUND)
             problem_set(&w->problem, 404, "app_not_found", NULL, "no such app");
     } else if (load == API_LOAD_TENANT) {
         found = store_tenant_get_for_update(c, req->params[0], w->tenant);
-        if (found == 0) /* deleted between the access check and now */
+        if (found == DB_NOT_FOUND) /* deleted between the access check and now */
             problem_set(&w->problem, 404, "tenant_not_found", NULL, "no such tenant");
     }
-    if (found < 0)
+    if (db_is_failure(found))
         return DB_ERROR;
-    return found == 1 ? DB_DONE : DB_CONSTRAINT;
+    return found == DB_DONE ? DB_DONE : DB_CONSTRAINT;
 }
 
 static bool api_write_exec(struct http_request *req, struct http_reply *reply, const char *what,
@@ -102,14 +102,14 @@ void api_write_reply_app(struct http_request *req, struct http_reply *reply, int
 {
     struct app_row *app = calloc(1, sizeof *app);
     struct db_conn *c = db_acquire(req->service->db);
-    int found = app ? store_app_get(c, req->params[0], req->params[1], app) : -1;
+    enum db_status found = app ? store_app_get(c, req->params[0], req->params[1], app) : DB_ERROR;
     db_release(req->service->db, c);
-    json_t *doc = found == 1 ? represent_app(app) : NULL;
+    json_t *doc = found == DB_DONE ? represent_app(app) : NULL;
     if (app) {
         store_app_row_clear(app);
         free(app);
     }
-    if (found == 0)
+    if (found == DB_NOT_FOUND)
         reply_error(reply, 404, "app_not_found", NULL, "no such app");
     else if (!doc)
         api_reply_db_error(reply, DB_ERROR, "reading an app back");

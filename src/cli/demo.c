@@ -8,6 +8,7 @@
  * The demo passwords are public: this command is for local evaluation only.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/credentials.h"
@@ -19,6 +20,9 @@
 #include "store/apps.h"
 #include "store/db.h"
 #include "store/ids.h"
+#include "store/plans.h"
+#include "store/regions.h"
+#include "store/tenants.h"
 #include "store/users.h"
 #include "util/timeutil.h"
 
@@ -29,40 +33,13 @@
 #define DEMO_TENANT_NAME "Demo Tenant"
 #define DEMO_APP_NAME "Demo App"
 
-/* Runs sql with text params; DB_DONE/DB_ROW on success. */
-static int demo_exec(struct db_conn *c, const char *sql, int n, const char *const *params)
-{
-    int rc = db_run(c, sql, n, params);
-    return rc == DB_DONE || rc == DB_ROW ? 0 : -1;
-}
-
-/* Selects one text column into out; 1 found, 0 none, -1 error. */
-static int demo_select(struct db_conn *c, const char *sql, const char *param, char *out,
-                       size_t size)
-{
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return -1;
-    if (param)
-        db_bind_text(s, 1, param);
-    int rc = db_step(s), found = -1;
-    if (rc == DB_ROW) {
-        snprintf(out, size, "%s", db_column_text(s, 0));
-        found = 1;
-    } else if (rc == DB_DONE) {
-        found = 0;
-    }
-    db_finalize(s);
-    return found;
-}
-
 static int demo_user(struct db_conn *c, const char *email, const char *password,
                      const char *display, bool host_admin, const char *tenant_id)
 {
     struct user_row u;
-    int found = store_user_by_email(c, email, &u);
-    if (found != 0)
-        return found < 0 ? -1 : 0;
+    enum db_status found = store_user_by_email(c, email, &u);
+    if (found != DB_NOT_FOUND)
+        return found == DB_DONE ? 0 : -1;
     memset(&u, 0, sizeof u);
     snprintf(u.email, sizeof u.email, "%s", email);
     snprintf(u.display_name, sizeof u.display_name, "%s", display);
@@ -78,86 +55,121 @@ static int demo_user(struct db_conn *c, const char *email, const char *password,
     return store_user_insert(c, &u) == DB_DONE ? 0 : -1;
 }
 
+/* Inserts the region with one database, unless the region exists (natural key). */
+static int demo_region(struct db_conn *c, int64_t now)
+{
+    struct region_row region;
+    enum db_status rc = store_region_get(c, "eu-west", &region);
+    if (rc == DB_NOT_FOUND) {
+        region = (struct region_row){.code = "eu-west",
+                                     .name = "EU West",
+                                     .active = true,
+                                     .created_at = now,
+                                     .updated_at = now};
+        rc = store_region_insert(c, &region);
+    }
+    if (rc != DB_DONE)
+        return -1;
+    struct region_database_row database;
+    rc = store_region_database_get(c, "eu-west-db1", &database);
+    if (rc == DB_NOT_FOUND) {
+        database = (struct region_database_row){.db_code = "eu-west-db1",
+                                                .region_code = "eu-west",
+                                                .active = true,
+                                                .created_at = now,
+                                                .updated_at = now};
+        rc = store_region_database_insert(c, &database);
+    }
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* Inserts an active plan unless one with its code exists. */
+static int demo_plan(struct db_conn *c, const char *code, const char *name, const char *tier,
+                     const char *entitlements, int64_t now)
+{
+    /* A plan row carries a 16 KiB buffer: on the heap. */
+    struct plan_row *plan = calloc(1, sizeof *plan);
+    if (!plan)
+        return -1;
+    enum db_status rc = store_plan_get(c, code, plan);
+    if (rc == DB_NOT_FOUND) {
+        memset(plan, 0, sizeof *plan);
+        snprintf(plan->code, sizeof plan->code, "%s", code);
+        snprintf(plan->name, sizeof plan->name, "%s", name);
+        snprintf(plan->tier, sizeof plan->tier, "%s", tier);
+        snprintf(plan->status, sizeof plan->status, "active");
+        snprintf(plan->entitlements, sizeof plan->entitlements, "%s", entitlements);
+        plan->created_at = plan->updated_at = now;
+        rc = store_plan_insert(c, plan);
+    }
+    free(plan);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* The demo app of the tenant (name "Demo App"), if it has one: DB_DONE with its row. */
+static enum db_status demo_find_app(struct db_conn *c, const char *tenant_id, struct app_row *out)
+{
+    char app_id[37];
+    enum db_status rc = store_app_id_by_name(c, tenant_id, "demo app", app_id);
+    return rc == DB_DONE ? store_app_get(c, tenant_id, app_id, out) : rc;
+}
+
 static int demo_seed(struct db_conn *c, const struct config *cfg, char client_id[32],
                      char secret[64])
 {
-    char now[24], tenant_id[37], app_id[37], hash[65], limit[16];
-    snprintf(now, sizeof now, "%lld", (long long)time_now());
-    snprintf(limit, sizeof limit, "%d", cfg->app_limit_default);
-    const char *region[] = {"eu-west", "EU West", now};
-    const char *database[] = {"eu-west-db1", "eu-west", now};
-    const char *free_plan[] = {"free", "Free", "free",
-                               "{\"maxApiRequestsPerMinute\":60,\"maxDocumentUnitsPerDay\":100,"
-                               "\"allowedFormats\":[\"pdf\",\"png\"],"
-                               "\"features\":{\"advancedExtraction\":false}}",
-                               now};
-    const char *pro_plan[] = {"pro", "Pro", "paid",
-                              "{\"maxApiRequestsPerMinute\":600,\"maxDocumentUnitsPerDay\":10000,"
-                              "\"allowedFormats\":[\"pdf\",\"png\",\"docx\"],"
-                              "\"features\":{\"advancedExtraction\":true}}",
-                              now};
-    if (demo_exec(c,
-                  "INSERT INTO regions (code, name, active, created_at, updated_at) "
-                  "VALUES ($1, $2, 1, $3, $3) ON CONFLICT (code) DO NOTHING",
-                  3, region) ||
-        demo_exec(c,
-                  "INSERT INTO region_databases (db_code, region_code, active, created_at, "
-                  "updated_at) VALUES ($1, $2, 1, $3, $3) ON CONFLICT (db_code) DO NOTHING",
-                  3, database) ||
-        demo_exec(c,
-                  "INSERT INTO plans (code, name, tier, status, entitlements, created_at, "
-                  "updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5) "
-                  "ON CONFLICT (code) DO NOTHING",
-                  5, free_plan) ||
-        demo_exec(c,
-                  "INSERT INTO plans (code, name, tier, status, entitlements, created_at, "
-                  "updated_at) VALUES ($1, $2, $3, 'active', $4, $5, $5) "
-                  "ON CONFLICT (code) DO NOTHING",
-                  5, pro_plan))
+    char tenant_id[37], hash[65];
+    int64_t now = time_now();
+    if (demo_region(c, now) ||
+        demo_plan(c, "free", "Free", "free",
+                  "{\"maxApiRequestsPerMinute\":60,\"maxDocumentUnitsPerDay\":100,"
+                  "\"allowedFormats\":[\"pdf\",\"png\"],"
+                  "\"features\":{\"advancedExtraction\":false}}",
+                  now) ||
+        demo_plan(c, "pro", "Pro", "paid",
+                  "{\"maxApiRequestsPerMinute\":600,\"maxDocumentUnitsPerDay\":10000,"
+                  "\"allowedFormats\":[\"pdf\",\"png\",\"docx\"],"
+                  "\"features\":{\"advancedExtraction\":true}}",
+                  now))
         return -1;
     if (demo_user(c, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, "Demo Operator", true, NULL))
         return -1;
 
-    int found = demo_select(c, "SELECT tenant_id FROM users WHERE email = $1", DEMO_OWNER_EMAIL,
-                            tenant_id, sizeof tenant_id);
-    if (found < 0)
-        return -1;
-    if (found == 0) {
+    struct user_row owner;
+    enum db_status found = store_user_by_email(c, DEMO_OWNER_EMAIL, &owner);
+    if (found == DB_DONE) {
+        snprintf(tenant_id, sizeof tenant_id, "%s", owner.tenant_id);
+    } else if (found == DB_NOT_FOUND) {
         if (store_new_id(tenant_id) != 0)
             return -1;
-        const char *tenant[] = {tenant_id, DEMO_TENANT_NAME, limit, now};
-        if (demo_exec(c,
-                      "INSERT INTO tenants (id, name, status, app_limit, created_at, "
-                      "updated_at) VALUES ($1, $2, 'active', $3, $4, $4)",
-                      4, tenant) ||
+        struct tenant_row tenant = {.status = "active",
+                                    .app_limit = cfg->app_limit_default,
+                                    .created_at = now,
+                                    .updated_at = now};
+        snprintf(tenant.id, sizeof tenant.id, "%s", tenant_id);
+        snprintf(tenant.name, sizeof tenant.name, "%s", DEMO_TENANT_NAME);
+        if (store_tenant_insert(c, &tenant) != DB_DONE ||
             demo_user(c, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, "Demo Owner", false, tenant_id))
             return -1;
+    } else {
+        return -1;
     }
 
     if (credential_new_secret(CLIENT_SECRET_PREFIX, secret, hash) != 0)
         return -1;
-    found = demo_select(c,
-                        "SELECT id FROM apps WHERE tenant_id = $1 AND name_folded = 'demo app' "
-                        "AND deleted_at IS NULL",
-                        tenant_id, app_id, sizeof app_id);
-    if (found < 0)
-        return -1;
-    if (found == 1) {
-        const char *rotate[] = {hash, now, app_id};
-        if (demo_exec(c,
-                      "UPDATE apps SET secret_hash = $1, secret_rotated_at = $2, "
-                      "previous_secret_hash = NULL, previous_secret_expires_at = NULL, "
-                      "updated_at = $2 WHERE id = $3",
-                      3, rotate) ||
-            demo_select(c, "SELECT client_id FROM apps WHERE id = $1", app_id, client_id, 32) != 1)
-            return -1;
-        return 0;
+    struct app_row app = {0};
+    found = demo_find_app(c, tenant_id, &app);
+    if (found == DB_DONE) {
+        /* The same change as POST .../apps/{id}/secret without a grace period. */
+        snprintf(client_id, 32, "%s", app.client_id);
+        enum db_status rc = store_app_set_secret(c, app.id, hash, now, 0);
+        store_app_row_clear(&app);
+        return rc == DB_DONE ? 0 : -1;
     }
-    if (store_new_id(app_id) != 0 || credential_new_client_id(client_id) != 0)
+    if (found != DB_NOT_FOUND)
+        return -1;
+    if (store_new_id(app.id) != 0 || credential_new_client_id(client_id) != 0)
         return -1;
     /* Through the store, which also counts the app for its tenant and database. */
-    struct app_row app = {0};
-    snprintf(app.id, sizeof app.id, "%s", app_id);
     snprintf(app.tenant_id, sizeof app.tenant_id, "%s", tenant_id);
     snprintf(app.name, sizeof app.name, "%s", DEMO_APP_NAME);
     snprintf(app.name_folded, sizeof app.name_folded, "demo app");
@@ -166,10 +178,10 @@ static int demo_seed(struct db_conn *c, const struct config *cfg, char client_id
     snprintf(app.db_code, sizeof app.db_code, "eu-west-db1");
     snprintf(app.plan_code, sizeof app.plan_code, "free");
     app.enabled = true;
-    app.created_at = app.updated_at = app.secret_rotated_at = time_now();
-    int rc = store_app_row_set_json(&app.allowed_domains, "[\"localhost:3000\"]") == 0
-                 ? store_app_insert(c, &app, hash)
-                 : DB_ERROR;
+    app.created_at = app.updated_at = app.secret_rotated_at = now;
+    enum db_status rc = store_app_row_set_json(&app.allowed_domains, "[\"localhost:3000\"]") == 0
+                            ? store_app_insert(c, &app, hash)
+                            : DB_ERROR;
     store_app_row_clear(&app);
     return rc == DB_DONE ? 0 : -1;
 }

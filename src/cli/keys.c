@@ -23,9 +23,9 @@ static int cli_keys_list(struct service *svc)
     struct db_conn *c = db_acquire(svc->db);
     struct signing_key_row *rows = NULL;
     size_t n = 0;
-    int rc = store_signing_keys_list(c, false, &rows, &n);
+    enum db_status rc = store_signing_keys_list(c, false, &rows, &n);
     db_release(svc->db, c);
-    if (rc != 0) {
+    if (rc != DB_DONE) {
         fprintf(stderr, "tenantd: cannot read the signing keys\n");
         return 1;
     }

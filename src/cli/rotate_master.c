@@ -137,6 +137,41 @@ static void rotate_rows_free(struct rotate_row *rows, size_t n)
     free(rows);
 }
 
+struct rotate_collector {
+    const char *skip_key_id;
+    struct rotate_row *rows;
+    size_t n, cap;
+    bool oom;
+};
+
+/* store_secret_each_fn: keeps a copy of (id, envelope) unless it is sealed by
+ * skip_key_id. */
+static int rotate_collect_one(const char *id, const char *envelope, void *ctx)
+{
+    struct rotate_collector *r = ctx;
+    char kid[MASTER_KEY_ID_LEN + 1];
+    if (r->skip_key_id && aead_envelope_key_id(envelope, kid) && strcmp(kid, r->skip_key_id) == 0)
+        return 0;
+    if (r->n == r->cap) {
+        size_t new_cap = r->cap ? r->cap * 2 : 16;
+        struct rotate_row *grown = realloc(r->rows, new_cap * sizeof *r->rows);
+        if (!grown) {
+            r->oom = true;
+            return -1;
+        }
+        r->rows = grown;
+        r->cap = new_cap;
+    }
+    struct rotate_row *row = &r->rows[r->n++];
+    row->id = strdup(id);
+    row->envelope = strdup(envelope);
+    if (!row->id || !row->envelope) {
+        r->oom = true;
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * Reads (id, envelope) of every row of col whose envelope is not sealed by
  * skip_key_id (NULL: every row) into a malloc'd array (free with rotate_rows_free).
@@ -150,52 +185,15 @@ static int rotate_collect(struct db_conn *c, const struct secret_column *col,
 {
     *rows_out = NULL;
     *n_out = 0;
-    char sql[512];
-    int k = snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL", col->id_column,
-                     col->secret_column, col->table, col->secret_column);
-    struct db_stmt *s = (k > 0 && (size_t)k < sizeof sql) ? db_prepare(c, sql) : NULL;
-    if (!s) {
-        snprintf(err, err_size, "cannot read %s", col->table);
+    struct rotate_collector r = {.skip_key_id = skip_key_id};
+    enum db_status rc = store_secret_column_each(c, col, rotate_collect_one, &r);
+    if (r.oom || rc != DB_DONE) {
+        snprintf(err, err_size, r.oom ? "out of memory reading %s" : "cannot read %s", col->table);
+        rotate_rows_free(r.rows, r.n);
         return -1;
     }
-    struct rotate_row *rows = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
-    bool oom = false;
-    while ((rc = db_step(s)) == DB_ROW) {
-        const char *id = db_column_text(s, 0);
-        const char *envelope = db_column_text(s, 1);
-        if (!id || !envelope)
-            continue;
-        char kid[MASTER_KEY_ID_LEN + 1];
-        if (skip_key_id && aead_envelope_key_id(envelope, kid) && strcmp(kid, skip_key_id) == 0)
-            continue;
-        if (n == cap) {
-            size_t new_cap = cap ? cap * 2 : 16;
-            struct rotate_row *grown = realloc(rows, new_cap * sizeof *rows);
-            if (!grown) {
-                oom = true;
-                break;
-            }
-            rows = grown;
-            cap = new_cap;
-        }
-        rows[n].id = strdup(id);
-        rows[n].envelope = strdup(envelope);
-        n++;
-        if (!rows[n - 1].id || !rows[n - 1].envelope) {
-            oom = true;
-            break;
-        }
-    }
-    db_finalize(s);
-    if (oom || rc != DB_DONE) {
-        snprintf(err, err_size, oom ? "out of memory reading %s" : "cannot read %s", col->table);
-        rotate_rows_free(rows, n);
-        return -1;
-    }
-    *rows_out = rows;
-    *n_out = n;
+    *rows_out = r.rows;
+    *n_out = r.n;
     return 0;
 }
 
@@ -241,13 +239,6 @@ static long rotate_check_column(struct db_conn *c, const struct master_keyring *
 static long rotate_column(struct db_conn *c, const struct master_keyring *kr,
                           const struct secret_column *col, char *err, size_t err_size)
 {
-    char update_sql[512];
-    int k = snprintf(update_sql, sizeof update_sql, "UPDATE %s SET %s = $1 WHERE %s = $2",
-                     col->table, col->secret_column, col->id_column);
-    if (k < 0 || (size_t)k >= sizeof update_sql) {
-        snprintf(err, err_size, "cannot update %s", col->table);
-        return -1;
-    }
     struct rotate_row *rows;
     size_t n;
     if (rotate_collect(c, col, master_keyring_current_id(kr), &rows, &n, err, err_size) != 0)
@@ -267,8 +258,7 @@ static long rotate_column(struct db_conn *c, const struct master_keyring *kr,
         }
         char *sealed = aead_seal(kr, plain, len, aad);
         aead_free_plaintext(plain, len);
-        const char *params[] = {sealed, rows[i].id};
-        int rc = sealed ? db_run(c, update_sql, 2, params) : DB_ERROR;
+        enum db_status rc = sealed ? store_secret_column_set(c, col, rows[i].id, sealed) : DB_ERROR;
         free(sealed);
         if (rc != DB_DONE) {
             snprintf(err, err_size, "cannot update %s %.100s", col->table, rows[i].id);

@@ -154,11 +154,11 @@ int access_token_check_active(struct service *svc, const char *token, size_t len
     if (!access_token_verify(svc, token, len, true, out))
         return 0;
     struct db_conn *c = db_acquire(svc->db);
-    int revoked = store_revocation_exists(c, out->jti, time_now());
+    enum db_status revoked = store_revocation_exists(c, out->jti, time_now());
     db_release(svc->db, c);
-    if (revoked != 0) {
+    if (revoked != DB_NOT_FOUND) {
         access_token_free(out);
-        return revoked < 0 ? -1 : 0;
+        return db_is_failure(revoked) ? -1 : 0;
     }
     struct app_facts facts;
     int found = app_cache_lookup(svc->app_cache, out->client_id, &facts, NULL, 0);

@@ -644,9 +644,9 @@ static int app_cache_fill(struct app_cache *cache, struct app_cache_shard *sh, u
     struct app_facts_row row;
     atomic_fetch_add(&cache->fills, 1);
     struct db_conn *c = db_acquire(cache->db);
-    int found = store_app_facts_load(c, client_id, &row);
+    enum db_status found = store_app_facts_load(c, client_id, &row);
     db_release(cache->db, c);
-    if (found == STORE_APP_FACTS_DB_ERROR) {
+    if (db_is_failure(found) && found != DB_UNREADABLE) {
         /* The database did not answer: until the change feed reads it again, misses
          * are refused at once instead of each waiting on a dead connection. */
         atomic_fetch_add(&cache->fill_errors, 1);
@@ -656,14 +656,14 @@ static int app_cache_fill(struct app_cache *cache, struct app_cache_shard *sh, u
     struct app_cache_entry *e = NULL;
     struct app_cache_negative *n = NULL;
     int rc;
-    if (found == 1) {
+    if (found == DB_DONE) {
         e = app_cache_compile(cache, client_id, h, &row);
         if (!e) {
             log_event(LOG_ERROR, "app cache: client %.64s has unusable stored data", client_id);
             atomic_fetch_add(&cache->fill_errors, 1);
         }
         rc = e ? app_cache_copy_out(cache, e, facts, claims_out, claims_cap, keys) : -1;
-    } else if (found == 0) {
+    } else if (found == DB_NOT_FOUND) {
         size_t len = strlen(client_id);
         n = malloc(sizeof *n + len + 1);
         if (n) {

@@ -108,7 +108,7 @@ static int change_feed_catch_up(struct change_feed *feed, struct db_conn *c, boo
 {
     struct change_batch batch;
     int rc = store_change_log_read(c, atomic_load(&feed->applied_seen), CHANGE_FEED_BATCH, &batch);
-    if (rc != DB_OK)
+    if (rc != DB_DONE)
         return rc;
     change_feed_apply(feed, &batch);
     if (full)
@@ -182,7 +182,7 @@ static void *change_feed_main(void *arg)
         int64_t now = time_monotonic_ms();
         if (now - last_prune >= feed->config.prune_every_ms) {
             last_prune = now;
-            if (store_change_log_prune(c, wall_ms() - feed->config.retention_ms) != DB_OK)
+            if (store_change_log_prune(c, wall_ms() - feed->config.retention_ms) != DB_DONE)
                 log_event(LOG_ERROR, "change feed: pruning failed: %s", db_error_message(c));
         }
         if (db_wait_notify(c, feed->config.poll_ms) < 0) {
@@ -214,7 +214,7 @@ struct change_feed *change_feed_start(struct db *db, struct app_cache *cache,
     int64_t head = 0, pruned = 0;
     int rc = store_change_log_head(c, &head, &pruned);
     db_release(db, c);
-    if (rc != DB_OK) {
+    if (rc != DB_DONE) {
         snprintf(err, err_size, "cannot read the change log");
         pthread_mutex_destroy(&feed->apply_lock);
         free(feed);

@@ -292,12 +292,12 @@ static int signing_keys_reload(struct signing_keys *keys)
     size_t n = 0;
     int64_t now = time_now();
     int rc = -1;
-    if (store_signing_keys_list(c, false, &rows, &n) != 0)
+    if (store_signing_keys_list(c, false, &rows, &n) != DB_DONE)
         goto out;
     if (signing_keys_maintain(keys, c, rows, n, now)) {
         store_signing_key_rows_free(rows, n);
         rows = NULL;
-        if (store_signing_keys_list(c, false, &rows, &n) != 0)
+        if (store_signing_keys_list(c, false, &rows, &n) != DB_DONE)
             goto out;
     }
     char *fp = signing_keys_fingerprint(rows, n);
@@ -309,7 +309,7 @@ static int signing_keys_reload(struct signing_keys *keys)
     if (!same) {
         store_signing_key_rows_free(rows, n);
         rows = NULL;
-        if (store_signing_keys_list(c, true, &rows, &n) != 0) {
+        if (store_signing_keys_list(c, true, &rows, &n) != DB_DONE) {
             free(fp);
             goto out;
         }
@@ -408,7 +408,7 @@ static int signing_keys_create(struct service *svc, enum jws_alg family, int64_t
     if (only_if_missing) {
         struct signing_key_row *rows = NULL;
         size_t n = 0;
-        if (store_signing_keys_list(c, false, &rows, &n) != 0) {
+        if (store_signing_keys_list(c, false, &rows, &n) != DB_DONE) {
             db_rollback(c);
             snprintf(err, err_size, "cannot read signing keys: %s", db_error_message(c));
             goto out;

@@ -206,12 +206,13 @@ int outbox_prune_interval_ms(int invitation_ttl_seconds)
 static void outbox_prune(struct service *svc)
 {
     struct db_conn *c = db_acquire(svc->db);
-    int changed = store_outbox_prune(c, time_now(), svc->cfg.invitation_ttl_seconds,
-                                     OUTBOX_DONE_KEEP_SECONDS);
-    if (changed < 0)
+    int64_t changed = 0;
+    if (store_outbox_prune(c, time_now(), svc->cfg.invitation_ttl_seconds, OUTBOX_DONE_KEEP_SECONDS,
+                           &changed) != DB_DONE)
         log_event(LOG_ERROR, "outbox retention pass failed: %s", db_error_message(c));
     else if (changed > 0)
-        log_event(LOG_WARN, "outbox retention: %d message(s) expired or removed", changed);
+        log_event(LOG_WARN, "outbox retention: %lld message(s) expired or removed",
+                  (long long)changed);
     db_release(svc->db, c);
 }
 
@@ -236,9 +237,9 @@ static void *outbox_loop(void *arg)
         struct outbox_message m;
         memset(&m, 0, sizeof m);
         struct db_conn *c = db_acquire(svc->db);
-        int found = store_outbox_claim_next(c, time_now(), &m);
+        enum db_status found = store_outbox_claim_next(c, time_now(), &m);
         db_release(svc->db, c);
-        if (found != 1) {
+        if (found != DB_DONE) {
             delay_ms = 500;
             continue;
         }

@@ -12,6 +12,7 @@
 
 #include "service.h"
 #include "store/db.h"
+#include "store/migrations.h"
 #include "util/timeutil.h"
 #include "util/log.h"
 
@@ -34,14 +35,9 @@ static int readiness_probe_write(struct db *db, char *detail, size_t detail_size
     struct db_conn *c = db_acquire(db);
     int rc = db_begin_write(c);
     if (rc == DB_OK) {
-        /* Rewriting a row with its own values is still a write: SQLite appends the
-         * page to the WAL (and fsyncs it at commit), PostgreSQL writes a new row
-         * version; both refuse on a full disk, a read-only file system or a standby. */
-        struct db_stmt *s = db_prepare(c, "UPDATE schema_migrations SET version = version "
-                                          "WHERE version = (SELECT MAX(version) FROM "
-                                          "schema_migrations)");
-        rc = s ? db_step(s) : DB_ERROR;
-        db_finalize(s);
+        /* A real write (store_schema_write_probe): refused on a full disk, a
+         * read-only file system or a standby. */
+        rc = store_schema_write_probe(c);
         if (rc == DB_DONE)
             rc = db_commit(c);
     }

@@ -57,21 +57,18 @@ void app_facts_row_free(struct app_facts_row *row)
     memset(row, 0, sizeof *row);
 }
 
-int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_facts_row *out)
+enum db_status store_app_facts_load(struct db_conn *c, const char *client_id,
+                                    struct app_facts_row *out)
 {
     memset(out, 0, sizeof *out);
     struct db_stmt *s = db_prepare(c, app_facts_sql);
     if (!s)
-        return STORE_APP_FACTS_DB_ERROR;
+        return DB_ERROR;
     db_bind_text(s, 1, client_id);
     int step = db_step(s);
-    if (step == DB_DONE) {
-        db_finalize(s);
-        return 0;
-    }
     if (step != DB_ROW) {
         db_finalize(s);
-        return STORE_APP_FACTS_DB_ERROR;
+        return step == DB_DONE ? DB_NOT_FOUND : step == DB_OK ? DB_ERROR : (enum db_status)step;
     }
     bool ok = true;
     out->platform = db_column_int(s, 0) != 0;
@@ -108,7 +105,7 @@ int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_fa
     db_finalize(s);
     if (!ok) {
         app_facts_row_free(out);
-        return STORE_APP_FACTS_UNUSABLE;
+        return DB_UNREADABLE;
     }
-    return 1;
+    return DB_DONE;
 }

@@ -39,16 +39,15 @@ struct app_facts_row {
     bool dpop_required;                 /* dpop_bound_access_tokens (apps) */
 };
 
-#define STORE_APP_FACTS_DB_ERROR (-1) /* the database did not answer */
-#define STORE_APP_FACTS_UNUSABLE (-2) /* a stored value does not fit the row */
-
 /*
  * Loads the live (not deleted) app or platform client whose client_id is
- * client_id (untrusted; bound as a parameter). Returns 1 and fills *out, 0 when
- * no live client has this id, STORE_APP_FACTS_DB_ERROR or STORE_APP_FACTS_UNUSABLE
- * (out is then empty). Always call app_facts_row_free.
+ * client_id (untrusted; bound as a parameter), in one query. Returns DB_DONE and
+ * fills *out, DB_NOT_FOUND when no live client has this id, DB_UNREADABLE when a
+ * stored value does not fit the row, or the database failure (out is then empty).
+ * Always call app_facts_row_free.
  */
-int store_app_facts_load(struct db_conn *c, const char *client_id, struct app_facts_row *out);
+enum db_status store_app_facts_load(struct db_conn *c, const char *client_id,
+                                    struct app_facts_row *out);
 
 /* Frees the malloc'd members and empties the row. NULL is fine. */
 void app_facts_row_free(struct app_facts_row *row);

@@ -43,8 +43,9 @@ void store_app_storage_read_columns(struct db_stmt *s, int first, struct app_sto
     out->updated_at = db_column_int(s, first + 6);
 }
 
-int store_app_storage_put(struct db_conn *c, const struct master_keyring *kr,
-                          const struct app_storage_row *row, const char *secret_access_key)
+enum db_status store_app_storage_put(struct db_conn *c, const struct master_keyring *kr,
+                                     const struct app_storage_row *row,
+                                     const char *secret_access_key)
 {
     char aad[64];
     if (!kr || !secret_access_key || !app_storage_aad(row->app_id, aad))
@@ -54,101 +55,99 @@ int store_app_storage_put(struct db_conn *c, const struct master_keyring *kr,
         return DB_ERROR;
     char last4[5];
     app_storage_secret_last4(secret_access_key, last4);
-    struct db_stmt *s = db_prepare(
-        c, "INSERT INTO app_storage (app_id, provider, bucket, endpoint, region, access_key_id, "
-           "secret_access_key_enc, secret_access_key_last4, updated_at) "
-           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-           "ON CONFLICT (app_id) DO UPDATE SET provider = excluded.provider, "
-           "bucket = excluded.bucket, endpoint = excluded.endpoint, region = excluded.region, "
-           "access_key_id = excluded.access_key_id, "
-           "secret_access_key_enc = excluded.secret_access_key_enc, "
-           "secret_access_key_last4 = excluded.secret_access_key_last4, "
-           "updated_at = excluded.updated_at");
-    if (!s) {
-        free(envelope);
-        return DB_ERROR;
-    }
-    db_bind_text(s, 1, row->app_id);
-    db_bind_text(s, 2, row->provider);
-    db_bind_text(s, 3, row->bucket);
-    db_bind_text(s, 4, row->endpoint[0] ? row->endpoint : NULL);
-    db_bind_text(s, 5, row->region[0] ? row->region : NULL);
-    db_bind_text(s, 6, row->access_key_id);
-    db_bind_text(s, 7, envelope);
-    db_bind_text(s, 8, last4);
-    db_bind_int(s, 9, row->updated_at);
-    int rc = db_step(s);
-    db_finalize(s);
+    enum db_status rc = store_rows_change(
+        c,
+        "INSERT INTO app_storage (app_id, provider, bucket, endpoint, region, access_key_id, "
+        "secret_access_key_enc, secret_access_key_last4, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+        "ON CONFLICT (app_id) DO UPDATE SET provider = excluded.provider, "
+        "bucket = excluded.bucket, endpoint = excluded.endpoint, region = excluded.region, "
+        "access_key_id = excluded.access_key_id, "
+        "secret_access_key_enc = excluded.secret_access_key_enc, "
+        "secret_access_key_last4 = excluded.secret_access_key_last4, "
+        "updated_at = excluded.updated_at",
+        STORE_PARAMS(STORE_TEXT(row->app_id), STORE_TEXT(row->provider), STORE_TEXT(row->bucket),
+                     STORE_TEXT(row->endpoint[0] ? row->endpoint : NULL),
+                     STORE_TEXT(row->region[0] ? row->region : NULL),
+                     STORE_TEXT(row->access_key_id), STORE_TEXT(envelope), STORE_TEXT(last4),
+                     STORE_INT(row->updated_at)),
+        NULL);
     free(envelope);
-    return rc == DB_ROW ? DB_DONE : rc;
+    return rc;
 }
 
-int store_app_storage_delete(struct db_conn *c, const char *app_id, bool *removed)
+enum db_status store_app_storage_delete(struct db_conn *c, const char *app_id, bool *removed)
 {
-    if (removed)
-        *removed = false;
-    struct db_stmt *s = db_prepare(c, "DELETE FROM app_storage WHERE app_id = $1");
-    if (!s)
-        return DB_ERROR;
-    db_bind_text(s, 1, app_id);
-    int rc = db_step(s);
-    if (rc == DB_DONE && removed)
-        *removed = db_changes(s) > 0;
-    db_finalize(s);
-    return rc;
+    return store_rows_change(c, "DELETE FROM app_storage WHERE app_id = $1",
+                             STORE_PARAMS(STORE_TEXT(app_id)), removed);
 }
 
 #define APP_STORAGE_COLUMNS                                                                        \
     "provider, bucket, endpoint, region, access_key_id, secret_access_key_last4, updated_at"
 
 /* store_row_reader_fn for a row of APP_STORAGE_COLUMNS (app_id left ""). */
-static int app_storage_read_row(struct db_stmt *s, void *out)
+static enum db_status app_storage_read_row(struct db_stmt *s, void *out)
 {
     struct app_storage_row *row = out;
     memset(row, 0, sizeof *row);
     store_app_storage_read_columns(s, 0, row);
-    return 0;
+    return DB_OK;
 }
 
-int store_app_storage_get(struct db_conn *c, const char *app_id, struct app_storage_row *out)
+enum db_status store_app_storage_get(struct db_conn *c, const char *app_id,
+                                     struct app_storage_row *out)
 {
-    const char *p[] = {app_id};
-    int found =
+    enum db_status found =
         store_rows_get_one(c, "SELECT " APP_STORAGE_COLUMNS " FROM app_storage WHERE app_id = $1",
-                           1, p, app_storage_read_row, out);
-    if (found == 1)
+                           STORE_PARAMS(STORE_TEXT(app_id)), app_storage_read_row, out);
+    if (found == DB_DONE)
         store_rows_copy_text(out->app_id, sizeof out->app_id, app_id);
     return found;
 }
 
-int store_app_storage_get_decrypted(struct db_conn *c, const struct master_keyring *kr,
-                                    const char *app_id, struct app_storage_row *out,
-                                    char *secret_out, size_t secret_size)
+struct app_storage_sealed {
+    const struct master_keyring *kr;
+    const char *aad;
+    struct app_storage_row *row;
+    char *secret;
+    size_t size;
+};
+
+/* store_row_reader_fn: the row and its opened secret (DB_UNREADABLE when the envelope
+ * does not open or the secret does not fit). */
+static enum db_status app_storage_read_sealed(struct db_stmt *s, void *out)
+{
+    struct app_storage_sealed *a = out;
+    app_storage_read_row(s, a->row);
+    size_t len = 0;
+    unsigned char *plain = aead_open(a->kr, db_column_text(s, 7), a->aad, &len);
+    enum db_status rc = DB_OK;
+    if (!plain || len + 1 > a->size || strlen((const char *)plain) != len) {
+        rc = DB_UNREADABLE;
+    } else {
+        memcpy(a->secret, plain, len);
+        a->secret[len] = '\0';
+    }
+    aead_free_plaintext(plain, len);
+    return rc;
+}
+
+enum db_status store_app_storage_get_decrypted(struct db_conn *c, const struct master_keyring *kr,
+                                               const char *app_id, struct app_storage_row *out,
+                                               char *secret_out, size_t secret_size)
 {
     if (secret_size > 0)
         secret_out[0] = '\0';
     char aad[64];
     if (!kr || !app_id || !app_storage_aad(app_id, aad))
-        return -2;
-    struct db_stmt *s = db_prepare(c, "SELECT " APP_STORAGE_COLUMNS
-                                      ", secret_access_key_enc FROM app_storage WHERE app_id = $1");
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, app_id);
-    int found = store_rows_found(db_step(s));
-    if (found == 1) {
-        app_storage_read_row(s, out);
+        return DB_UNREADABLE;
+    struct app_storage_sealed a = {kr, aad, out, secret_out, secret_size};
+    enum db_status found =
+        store_rows_get_one(c,
+                           "SELECT " APP_STORAGE_COLUMNS ", secret_access_key_enc FROM app_storage "
+                           "WHERE app_id = $1",
+                           STORE_PARAMS(STORE_TEXT(app_id)), app_storage_read_sealed, &a);
+    if (found == DB_DONE || found == DB_UNREADABLE)
         store_rows_copy_text(out->app_id, sizeof out->app_id, app_id);
-        size_t len = 0;
-        unsigned char *plain = aead_open(kr, db_column_text(s, 7), aad, &len);
-        if (!plain || len + 1 > secret_size || strlen((const char *)plain) != len) {
-            found = -2;
-        } else {
-            memcpy(secret_out, plain, len);
-            secret_out[len] = '\0';
-        }
-        aead_free_plaintext(plain, len);
-    }
-    db_finalize(s);
     return found;
 }

@@ -11,7 +11,8 @@
  * wipes.
  *
  * Values reaching these functions are validated at the API edge (domain/storage_rules.h).
- * Lookups return 1 found, 0 not found, -1 database error. Writes return DB_* statuses.
+ * Lookups return DB_DONE found, DB_NOT_FOUND not found, or the failure. Writes return
+ * DB_* statuses.
  */
 #ifndef TENANTD_STORE_APP_STORAGE_H
 #define TENANTD_STORE_APP_STORAGE_H
@@ -53,26 +54,28 @@ void app_storage_secret_last4(const char *secret, char out[5]);
  * it is written; the plaintext is not kept. DB_DONE, DB_ERROR (also when sealing
  * fails), DB_BUSY, DB_CONSTRAINT (unknown app).
  */
-int store_app_storage_put(struct db_conn *c, const struct master_keyring *kr,
-                          const struct app_storage_row *row, const char *secret_access_key);
+enum db_status store_app_storage_put(struct db_conn *c, const struct master_keyring *kr,
+                                     const struct app_storage_row *row,
+                                     const char *secret_access_key);
 
 /* Removes the configuration (app back to managed storage). DB_DONE (also when there
  * was none); *removed (may be NULL) says whether a row went away. */
-int store_app_storage_delete(struct db_conn *c, const char *app_id, bool *removed);
+enum db_status store_app_storage_delete(struct db_conn *c, const char *app_id, bool *removed);
 
-/* The public part of the configuration. 1 / 0 / -1. */
-int store_app_storage_get(struct db_conn *c, const char *app_id, struct app_storage_row *out);
+/* The public part of the configuration. DB_DONE / DB_NOT_FOUND / failure. */
+enum db_status store_app_storage_get(struct db_conn *c, const char *app_id,
+                                     struct app_storage_row *out);
 
 /*
  * The configuration with its plaintext secret access key written (NUL-terminated) to
- * secret_out[0..secret_size). Returns 1 found, 0 no custom storage, -1 database error,
- * -2 the envelope does not open (wrong master key, tampered row) or the secret does not
- * fit. The caller wipes secret_out (crypto_wipe) as soon as it is done with it; on any
- * result other than 1 secret_out is "" (when secret_size > 0).
+ * secret_out[0..secret_size). Returns DB_DONE found, DB_NOT_FOUND no custom storage,
+ * or the failure; DB_UNREADABLE the envelope does not open (wrong master key, tampered row) or the
+ * secret does not fit. The caller wipes secret_out (crypto_wipe) as soon as it is done with it; on
+ * any result other than DB_DONE secret_out is "" (when secret_size > 0).
  */
-int store_app_storage_get_decrypted(struct db_conn *c, const struct master_keyring *kr,
-                                    const char *app_id, struct app_storage_row *out,
-                                    char *secret_out, size_t secret_size);
+enum db_status store_app_storage_get_decrypted(struct db_conn *c, const struct master_keyring *kr,
+                                               const char *app_id, struct app_storage_row *out,
+                                               char *secret_out, size_t secret_size);
 
 /* Fills the public columns of out from a SELECT row, starting at column `first`:
  * provider, bucket, endpoint, region, access_key_id, secret_access_key_last4,

@@ -18,8 +18,8 @@
  * both in the caller's transaction, so neither check walks the apps table. Any other
  * writer of apps rows must keep them the same way.
  *
- * Values are bound, never spliced into SQL. Lookups return 1 found, 0 not found, -1
- * database error. Writes return the DB_* status of their statement (DB_DONE on
+ * Values are bound, never spliced into SQL. Lookups return DB_DONE found, DB_NOT_FOUND
+ * not found, or the failure. Writes return the DB_* status of their statement (DB_DONE on
  * success, DB_CONSTRAINT on a unique or foreign key violation, DB_BUSY / DB_ERROR).
  */
 #ifndef TENANTD_STORE_APPS_H
@@ -77,39 +77,53 @@ void store_app_row_clear(struct app_row *a);
  */
 int store_app_row_set_json(char **field, const char *json_text);
 
-/* Non-deleted app `app_id` of tenant `tenant_id` (with its storage). 1 / 0 / -1.
- * out must be zero-initialised or a row this module filled before (its JSON texts are
+/* Non-deleted app `app_id` of tenant `tenant_id` (with its storage). DB_DONE / DB_NOT_FOUND /
+ * failure. out must be zero-initialised or a row this module filled before (its JSON texts are
  * freed and replaced); release it with store_app_row_clear. */
-int store_app_get(struct db_conn *c, const char *tenant_id, const char *app_id,
-                  struct app_row *out);
+enum db_status store_app_get(struct db_conn *c, const char *tenant_id, const char *app_id,
+                             struct app_row *out);
 
-/* Number of non-deleted apps of the tenant (one counter row read), or -1. */
-int64_t store_app_count(struct db_conn *c, const char *tenant_id);
+/* Whether app_id is a non-deleted app of any tenant: DB_DONE / DB_NOT_FOUND /
+ * failure. */
+enum db_status store_app_exists(struct db_conn *c, const char *app_id);
+
+/* The id of the tenant's non-deleted app named name_folded into id_out: DB_DONE /
+ * DB_NOT_FOUND / failure. */
+enum db_status store_app_id_by_name(struct db_conn *c, const char *tenant_id,
+                                    const char *name_folded, char id_out[37]);
+
+/* Number of non-deleted apps of the tenant (one counter row read) into *count:
+ * DB_DONE or the failure. */
+enum db_status store_app_count(struct db_conn *c, const char *tenant_id, int64_t *count);
 
 /*
  * Is name_folded used by another non-deleted app of the tenant? except_app_id (may be
- * NULL) is left out (a rename of an app to itself in another case). 1 / 0 / -1.
+ * NULL) is left out (a rename of an app to itself in another case). *taken says; returns DB_DONE or
+ * the failure.
  */
-int store_app_name_taken(struct db_conn *c, const char *tenant_id, const char *name_folded,
-                         const char *except_app_id);
+enum db_status store_app_name_taken(struct db_conn *c, const char *tenant_id,
+                                    const char *name_folded, const char *except_app_id,
+                                    bool *taken);
 
 /*
  * Number of non-deleted apps of the tenant, other than except_app_id (may be NULL),
- * whose plan has tier 'free'; -1 on error.
+ * whose plan has tier 'free', into *count: DB_DONE or the failure.
  */
-int64_t store_app_count_on_free_plan(struct db_conn *c, const char *tenant_id,
-                                     const char *except_app_id);
+enum db_status store_app_count_on_free_plan(struct db_conn *c, const char *tenant_id,
+                                            const char *except_app_id, int64_t *count);
 
 /* Inserts a (every column; secret_hash is the SHA-256 hex of the client secret) and
  * adds one to the live-app counts of its tenant and region database. */
-int store_app_insert(struct db_conn *c, const struct app_row *a, const char *secret_hash);
+enum db_status store_app_insert(struct db_conn *c, const struct app_row *a,
+                                const char *secret_hash);
 
 /* Updates name, name_folded, the three lists, token_endpoint_auth_method, jwks and
  * updated_at of a->id. */
-int store_app_update(struct db_conn *c, const struct app_row *a);
+enum db_status store_app_update(struct db_conn *c, const struct app_row *a);
 
 /* Sets enabled and updated_at. */
-int store_app_set_enabled(struct db_conn *c, const char *app_id, bool enabled, int64_t now);
+enum db_status store_app_set_enabled(struct db_conn *c, const char *app_id, bool enabled,
+                                     int64_t now);
 
 /*
  * Replaces the secret hash; secret_rotated_at = updated_at = now. With
@@ -117,30 +131,31 @@ int store_app_set_enabled(struct db_conn *c, const char *app_id, bool enabled, i
  * becomes the one previous secret, replacing any earlier one); otherwise any
  * previous secret is dropped with it (the old secret dies at the commit).
  */
-int store_app_set_secret(struct db_conn *c, const char *app_id, const char *secret_hash,
-                         int64_t now, int64_t keep_previous_until);
+enum db_status store_app_set_secret(struct db_conn *c, const char *app_id, const char *secret_hash,
+                                    int64_t now, int64_t keep_previous_until);
 
 /* Drops the previous secret (grace rotation ended early); updated_at = now. */
-int store_app_end_previous_secret(struct db_conn *c, const char *app_id, int64_t now);
+enum db_status store_app_end_previous_secret(struct db_conn *c, const char *app_id, int64_t now);
 
 /* Sets plan_code (NULL or "" clears it) and updated_at. */
-int store_app_set_plan(struct db_conn *c, const char *app_id, const char *plan_code, int64_t now);
+enum db_status store_app_set_plan(struct db_conn *c, const char *app_id, const char *plan_code,
+                                  int64_t now);
 
 /* Sets updated_at only (storage changes). */
-int store_app_touch(struct db_conn *c, const char *app_id, int64_t now);
+enum db_status store_app_touch(struct db_conn *c, const char *app_id, int64_t now);
 
 /* Soft delete: deleted_at = updated_at = now, and one less in the live-app counts of
  * its tenant and region database (only when this call deleted it). */
-int store_app_soft_delete(struct db_conn *c, const char *app_id, int64_t now);
+enum db_status store_app_soft_delete(struct db_conn *c, const char *app_id, int64_t now);
 
 /* Called once per row (with its storage); return 0 to continue, non-zero to stop. */
 typedef int (*store_app_each_fn)(const struct app_row *row, void *ctx);
 
 /*
  * Non-deleted apps of the tenant ordered by id, strictly after after_id ("" = from the
- * start), at most limit rows. Returns the number of rows visited or -1.
+ * start), at most limit rows. Returns DB_DONE or the failure.
  */
-int store_app_list(struct db_conn *c, const char *tenant_id, const char *after_id, int limit,
-                   store_app_each_fn each, void *ctx);
+enum db_status store_app_list(struct db_conn *c, const char *tenant_id, const char *after_id,
+                              int limit, store_app_each_fn each, void *ctx);
 
 #endif

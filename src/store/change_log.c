@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "store/rows.h"
 
 /* Migration 1 created an unused change_log placeholder; it never held rows. */
 const char change_log_schema_sql[] =
@@ -81,7 +82,7 @@ const char change_log_schema_postgres[] =
         POSTGRES_TRIGGER("platform_clients", "client", "client_id")
             POSTGRES_TRIGGER("tenants", "tenant", "id") POSTGRES_TRIGGER("plans", "plan", "code");
 
-int store_change_log_head(struct db_conn *c, int64_t *head, int64_t *pruned_through)
+enum db_status store_change_log_head(struct db_conn *c, int64_t *head, int64_t *pruned_through)
 {
     *head = 0;
     *pruned_through = 0;
@@ -95,12 +96,12 @@ int store_change_log_head(struct db_conn *c, int64_t *head, int64_t *pruned_thro
         *pruned_through = db_column_int(s, 1);
         int64_t max = db_column_int(s, 0);
         *head = max > *pruned_through ? max : *pruned_through;
-        rc = DB_OK;
+        rc = DB_DONE;
     } else if (rc == DB_DONE) {
         rc = DB_ERROR; /* the state row is missing: not migrated */
     }
     db_finalize(s);
-    return rc;
+    return (enum db_status)rc;
 }
 
 void change_batch_free(struct change_batch *batch)
@@ -126,8 +127,46 @@ static bool change_kind_parse(const char *text, enum change_kind *kind)
     return true;
 }
 
-int store_change_log_read(struct db_conn *c, int64_t after, size_t limit,
-                          struct change_batch *batch)
+struct change_log_fill {
+    struct change_batch *batch;
+    size_t limit, capacity;
+    bool state_seen;
+};
+
+/* db_row_fn: the state row (seq -1) or one change into the batch. */
+static enum db_status change_log_fill_row(struct db_stmt *s, void *arg)
+{
+    struct change_log_fill *f = arg;
+    struct change_batch *batch = f->batch;
+    int64_t seq = db_column_int(s, 0);
+    if (seq < 0) {
+        batch->pruned_through = db_column_int(s, 3);
+        f->state_seen = true;
+        return DB_OK;
+    }
+    enum change_kind kind;
+    if (batch->count >= f->limit || !change_kind_parse(db_column_text(s, 1), &kind))
+        return DB_OK;
+    if (batch->count == f->capacity) {
+        size_t grown = f->capacity ? f->capacity * 2 : 4;
+        struct change_row *rows = realloc(batch->rows, grown * sizeof *rows);
+        if (!rows)
+            return DB_ERROR;
+        batch->rows = rows;
+        f->capacity = grown;
+    }
+    struct change_row *row = &batch->rows[batch->count];
+    row->kind = kind;
+    const char *key = db_column_text(s, 2);
+    snprintf(row->key, sizeof row->key, "%s", key ? key : "");
+    row->seq = seq;
+    row->created_ms = db_column_int(s, 3);
+    batch->count++;
+    return DB_OK;
+}
+
+enum db_status store_change_log_read(struct db_conn *c, int64_t after, size_t limit,
+                                     struct change_batch *batch)
 {
     memset(batch, 0, sizeof *batch);
     if (limit == 0)
@@ -148,74 +187,36 @@ int store_change_log_read(struct db_conn *c, int64_t after, size_t limit,
     /* Rows are allocated as they come: almost every read returns none or one, and a
      * large buffer per read (the follower reads every 100 ms, the commit hook after
      * every write) only churns the allocator. */
-    size_t capacity = 0;
-    bool state_seen = false;
-    int rc;
-    while ((rc = db_step(s)) == DB_ROW) {
-        int64_t seq = db_column_int(s, 0);
-        if (seq < 0) {
-            batch->pruned_through = db_column_int(s, 3);
-            state_seen = true;
-            continue;
-        }
-        enum change_kind kind;
-        if (batch->count >= limit || !change_kind_parse(db_column_text(s, 1), &kind))
-            continue;
-        if (batch->count == capacity) {
-            size_t grown = capacity ? capacity * 2 : 4;
-            struct change_row *rows = realloc(batch->rows, grown * sizeof *rows);
-            if (!rows) {
-                db_finalize(s);
-                change_batch_free(batch);
-                return DB_ERROR;
-            }
-            batch->rows = rows;
-            capacity = grown;
-        }
-        struct change_row *row = &batch->rows[batch->count];
-        row->kind = kind;
-        const char *key = db_column_text(s, 2);
-        snprintf(row->key, sizeof row->key, "%s", key ? key : "");
-        row->seq = seq;
-        row->created_ms = db_column_int(s, 3);
-        batch->count++;
-    }
+    struct change_log_fill f = {batch, limit, 0, false};
+    enum db_status rc = db_each_row(s, change_log_fill_row, &f);
     db_finalize(s);
-    if (rc != DB_DONE || !state_seen) {
+    if (rc != DB_DONE || !f.state_seen) {
         change_batch_free(batch);
         return rc == DB_DONE ? DB_ERROR : rc;
     }
-    return DB_OK;
+    return DB_DONE;
 }
 
-int store_change_log_prune(struct db_conn *c, int64_t cutoff_ms)
+enum db_status store_change_log_prune(struct db_conn *c, int64_t cutoff_ms)
 {
-    int rc = db_begin_write(c);
-    if (rc != DB_OK)
-        return rc;
-    struct db_stmt *s = db_prepare(
-        c, "UPDATE change_log_state SET pruned_through = COALESCE("
-           "  (SELECT MAX(seq) FROM change_log WHERE created_ms < $1 AND seq > pruned_through),"
-           "  pruned_through) WHERE id = 1");
-    if (!s) {
+    int begun = db_begin_write(c);
+    if (begun != DB_OK)
+        return (enum db_status)begun;
+    enum db_status rc = store_rows_change(
+        c,
+        "UPDATE change_log_state SET pruned_through = COALESCE("
+        "  (SELECT MAX(seq) FROM change_log WHERE created_ms < $1 AND seq > pruned_through),"
+        "  pruned_through) WHERE id = 1",
+        STORE_PARAMS(STORE_INT(cutoff_ms)), NULL);
+    if (rc == DB_DONE)
+        rc = store_rows_change(c,
+                               "DELETE FROM change_log WHERE seq <= "
+                               "(SELECT pruned_through FROM change_log_state WHERE id = 1)",
+                               NULL, 0, NULL);
+    int committed = rc == DB_DONE ? db_commit(c) : DB_OK;
+    if (rc != DB_DONE || committed != DB_OK) {
         db_rollback(c);
-        return DB_ERROR;
+        return rc != DB_DONE ? rc : (enum db_status)committed;
     }
-    db_bind_int(s, 1, cutoff_ms);
-    rc = db_step(s);
-    db_finalize(s);
-    if (rc == DB_DONE) {
-        s = db_prepare(c, "DELETE FROM change_log WHERE seq <= "
-                          "(SELECT pruned_through FROM change_log_state WHERE id = 1)");
-        rc = s ? db_step(s) : DB_ERROR;
-        db_finalize(s);
-    }
-    if (rc != DB_DONE) {
-        db_rollback(c);
-        return rc == DB_OK ? DB_ERROR : rc;
-    }
-    rc = db_commit(c);
-    if (rc != DB_OK)
-        db_rollback(c);
-    return rc;
+    return DB_DONE;
 }

@@ -61,24 +61,24 @@ struct change_batch {
 
 /*
  * The newest seq (0 for an empty log) and pruned_through, in one query.
- * Returns DB_OK or the failing DB_* status.
+ * Returns DB_DONE or the failing DB_* status.
  */
-int store_change_log_head(struct db_conn *c, int64_t *head, int64_t *pruned_through);
+enum db_status store_change_log_head(struct db_conn *c, int64_t *head, int64_t *pruned_through);
 
 /*
  * Reads at most `limit` rows with seq > after, ascending, and pruned_through, in
  * one query, into batch (rows malloc'd: free with change_batch_free). Rows of a
- * kind this binary does not know are skipped. Returns DB_OK or a DB_* failure
+ * kind this binary does not know are skipped. Returns DB_DONE or a DB_* failure
  * (batch is then empty).
  */
-int store_change_log_read(struct db_conn *c, int64_t after, size_t limit,
-                          struct change_batch *batch);
+enum db_status store_change_log_read(struct db_conn *c, int64_t after, size_t limit,
+                                     struct change_batch *batch);
 void change_batch_free(struct change_batch *batch);
 
 /*
  * Deletes rows created before cutoff_ms (database clock) and advances
- * pruned_through, in one write transaction. Returns DB_OK or the DB_* failure.
+ * pruned_through, in one write transaction. Returns DB_DONE or the DB_* failure.
  */
-int store_change_log_prune(struct db_conn *c, int64_t cutoff_ms);
+enum db_status store_change_log_prune(struct db_conn *c, int64_t cutoff_ms);
 
 #endif

@@ -479,6 +479,19 @@ void db_finalize(struct db_stmt *s)
         s->driver->finalize(s);
 }
 
+enum db_status db_each_row(struct db_stmt *s, db_row_fn each, void *ctx)
+{
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        enum db_status verdict = each(s, ctx);
+        if (verdict == DB_DONE)
+            return DB_DONE;
+        if (verdict != DB_OK)
+            return verdict;
+    }
+    return rc == DB_DONE ? DB_DONE : (enum db_status)rc;
+}
+
 int db_run(struct db_conn *c, const char *sql, int nparams, const char *const *params)
 {
     struct db_stmt *s = db_prepare(c, sql);

@@ -26,6 +26,12 @@
  * full, read-only, cannot open); DB_ERROR — anything else (a bug, a refused value).
  * Statuses often travel up through store functions that only say "failed", so each
  * thread also remembers the gravest failure it has seen (db_thread_failure).
+ *
+ * Store functions (the other store headers) speak the same enum: DB_DONE — it ran to completion
+ * (a write, a walk over rows, a lookup that found its row); DB_NOT_FOUND — the row
+ * looked up, or the one a targeted change names, does not exist; anything else is a
+ * failure (DB_CONSTRAINT, DB_BUSY, DB_ERROR, DB_UNAVAILABLE). Counts travel in
+ * out-parameters, never in the status.
  */
 #ifndef TENANTD_STORE_DB_H
 #define TENANTD_STORE_DB_H
@@ -35,16 +41,21 @@
 #include <stdint.h>
 
 enum db_status {
+    DB_STATUS_SIGNED = -1, /* never returned: keeps the enum's type int, so statuses mix
+                              with plain int variables without sign conversions */
     DB_OK = 0,
-    DB_ROW,        /* db_step: a row is available */
-    DB_DONE,       /* db_step: statement finished */
-    DB_CONSTRAINT, /* unique / foreign key / check violation */
-    DB_BUSY,       /* could not get the write lock (or the writer turn) in time, or the
-                      statement was cancelled by a lock timeout: retry shortly */
-    DB_ERROR,      /* anything else: bad SQL, a refused value, out of range */
-    DB_UNAVAILABLE /* the database cannot serve: connection refused or lost, I/O error,
-                      disk full, read-only, cannot open, corrupt: retry later (appended
-                      last so the values above keep their meaning) */
+    DB_ROW,         /* db_step: a row is available */
+    DB_DONE,        /* db_step: statement finished */
+    DB_CONSTRAINT,  /* unique / foreign key / check violation */
+    DB_BUSY,        /* could not get the write lock (or the writer turn) in time, or the
+                       statement was cancelled by a lock timeout: retry shortly */
+    DB_ERROR,       /* anything else: bad SQL, a refused value, out of range */
+    DB_UNAVAILABLE, /* the database cannot serve: connection refused or lost, I/O error,
+                       disk full, read-only, cannot open, corrupt: retry later (appended
+                       last so the values above keep their meaning) */
+    DB_NOT_FOUND,   /* store functions: the row looked up (or to change) does not exist */
+    DB_UNREADABLE   /* store functions: a stored value cannot be read back (a secret
+                       envelope that does not open, a value that does not fit) */
 };
 
 struct db;
@@ -188,6 +199,18 @@ void db_bind_int(struct db_stmt *s, int index, int64_t value);
 void db_bind_bool(struct db_stmt *s, int index, bool value);
 void db_bind_null(struct db_stmt *s, int index);
 int db_step(struct db_stmt *s);
+/*
+ * Called by db_each_row for the current row of s. Returns DB_OK to go on with the next
+ * row, DB_DONE to stop early (not a failure), or a failure status (DB_ERROR, ...) to
+ * stop with it (e.g. a row that cannot be represented).
+ */
+typedef enum db_status (*db_row_fn)(struct db_stmt *s, void *ctx);
+/*
+ * The one row loop: steps s and calls each(s, ctx) for every row until the statement
+ * is done or each stops. Returns DB_DONE (all rows seen, or each stopped early) or the
+ * failure of a step or of each. Does not finalize s.
+ */
+enum db_status db_each_row(struct db_stmt *s, db_row_fn each, void *ctx);
 const char *db_column_text(struct db_stmt *s, int col); /* NULL for SQL NULL */
 int64_t db_column_int(struct db_stmt *s, int col);
 bool db_column_bool(struct db_stmt *s, int col);
@@ -198,6 +221,13 @@ void db_finalize(struct db_stmt *s);
 /* Convenience: prepare + bind text params + step once; returns the DB_* of the step.
  * For statements without result rows. */
 int db_run(struct db_conn *c, const char *sql, int nparams, const char *const *params);
+
+/* A store function's status that is a failure: anything but DB_DONE and
+ * DB_NOT_FOUND. */
+static inline bool db_is_failure(int status)
+{
+    return status != DB_DONE && status != DB_NOT_FOUND;
+}
 
 extern const struct db_driver db_sqlite_driver;
 extern const struct db_driver db_postgres_driver;

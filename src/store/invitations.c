@@ -13,20 +13,22 @@
     "COALESCE(accepted_at, 0)"
 
 /* store_row_reader_fn for a row of INVITATION_COLUMNS into a struct invitation_row. */
-static int invitations_read_row(struct db_stmt *s, void *out)
+static enum db_status invitations_read_row(struct db_stmt *s, void *out)
 {
-    struct invitation_row *r = out;
-    memset(r, 0, sizeof *r);
-    store_rows_copy_text(r->id, sizeof r->id, db_column_text(s, 0));
-    store_rows_copy_text(r->tenant_id, sizeof r->tenant_id, db_column_text(s, 1));
-    store_rows_copy_text(r->email, sizeof r->email, db_column_text(s, 2));
-    store_rows_copy_text(r->role, sizeof r->role, db_column_text(s, 3));
-    store_rows_copy_text(r->status, sizeof r->status, db_column_text(s, 4));
-    store_rows_copy_text(r->invited_by, sizeof r->invited_by, db_column_text(s, 5));
-    r->created_at = db_column_int(s, 6);
-    r->expires_at = db_column_int(s, 7);
-    r->accepted_at = db_column_int(s, 8);
-    return 0;
+    static const struct store_column columns[] = {
+        STORE_COLUMN(TEXT, struct invitation_row, id),
+        STORE_COLUMN(TEXT, struct invitation_row, tenant_id),
+        STORE_COLUMN(TEXT, struct invitation_row, email),
+        STORE_COLUMN(TEXT, struct invitation_row, role),
+        STORE_COLUMN(TEXT, struct invitation_row, status),
+        STORE_COLUMN(TEXT, struct invitation_row, invited_by),
+        STORE_COLUMN(INT, struct invitation_row, created_at),
+        STORE_COLUMN(INT, struct invitation_row, expires_at),
+        STORE_COLUMN(INT, struct invitation_row, accepted_at),
+    };
+    store_rows_read_columns(s, 0, columns, STORE_COLUMNS_COUNT(columns), out,
+                            sizeof(struct invitation_row));
+    return DB_OK;
 }
 
 const char *store_invitation_status_at(const struct invitation_row *inv, int64_t now)
@@ -36,107 +38,88 @@ const char *store_invitation_status_at(const struct invitation_row *inv, int64_t
     return inv->status;
 }
 
-int store_invitation_insert(struct db_conn *c, const struct invitation_row *inv,
-                            const char *token_hash)
+enum db_status store_invitation_insert(struct db_conn *c, const struct invitation_row *inv,
+                                       const char *token_hash)
 {
-    struct db_stmt *s = db_prepare(
-        c, "INSERT INTO invitations (id, tenant_id, email, role, token_hash, status, invited_by, "
-           "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-    if (!s)
-        return DB_ERROR;
-    db_bind_text(s, 1, inv->id);
-    db_bind_text(s, 2, inv->tenant_id);
-    db_bind_text(s, 3, inv->email);
-    db_bind_text(s, 4, inv->role);
-    db_bind_text(s, 5, token_hash);
-    db_bind_text(s, 6, inv->status);
-    db_bind_text(s, 7, inv->invited_by[0] ? inv->invited_by : NULL);
-    db_bind_int(s, 8, inv->created_at);
-    db_bind_int(s, 9, inv->expires_at);
-    int rc = db_step(s);
-    db_finalize(s);
-    return rc;
+    return store_rows_change(
+        c,
+        "INSERT INTO invitations (id, tenant_id, email, role, token_hash, status, invited_by, "
+        "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        STORE_PARAMS(STORE_TEXT(inv->id), STORE_TEXT(inv->tenant_id), STORE_TEXT(inv->email),
+                     STORE_TEXT(inv->role), STORE_TEXT(token_hash), STORE_TEXT(inv->status),
+                     STORE_TEXT(inv->invited_by[0] ? inv->invited_by : NULL),
+                     STORE_INT(inv->created_at), STORE_INT(inv->expires_at)),
+        NULL);
 }
 
-int store_invitations_list(struct db_conn *c, const char *tenant_id, const char *after, size_t max,
-                           struct invitation_row *rows, size_t *count)
+struct invitations_fill {
+    struct invitation_row *rows;
+    size_t max;
+    size_t *count;
+};
+
+/* db_row_fn: one invitation row into the next struct invitation_row. */
+static enum db_status invitations_fill_row(struct db_stmt *s, void *arg)
+{
+    struct invitations_fill *f = arg;
+    if (*f->count >= f->max)
+        return DB_DONE;
+    return invitations_read_row(s, &f->rows[(*f->count)++]);
+}
+
+enum db_status store_invitations_list(struct db_conn *c, const char *tenant_id, const char *after,
+                                      size_t max, struct invitation_row *rows, size_t *count)
 {
     *count = 0;
-    struct db_stmt *s = db_prepare(c, "SELECT " INVITATION_COLUMNS " FROM invitations "
-                                      "WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3");
-    if (!s)
-        return DB_ERROR;
-    db_bind_text(s, 1, tenant_id);
-    db_bind_text(s, 2, after ? after : "");
-    db_bind_int(s, 3, (int64_t)max);
-    int rc;
-    while ((rc = db_step(s)) == DB_ROW && *count < max)
-        invitations_read_row(s, &rows[(*count)++]);
-    db_finalize(s);
-    return rc == DB_DONE || rc == DB_ROW ? DB_DONE : DB_ERROR;
+    struct invitations_fill f = {rows, max, count};
+    enum db_status rc = store_rows_walk(
+        c,
+        "SELECT " INVITATION_COLUMNS " FROM invitations "
+        "WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        STORE_PARAMS(STORE_TEXT(tenant_id), STORE_TEXT(after ? after : ""), STORE_INT(max)),
+        invitations_fill_row, &f);
+    return rc == DB_DONE ? DB_DONE : DB_ERROR;
 }
 
-int store_invitation_get(struct db_conn *c, const char *tenant_id, const char *id,
-                         struct invitation_row *out)
+enum db_status store_invitation_get(struct db_conn *c, const char *tenant_id, const char *id,
+                                    struct invitation_row *out)
 {
-    const char *p[] = {id, tenant_id};
     return store_rows_get_one(c,
                               "SELECT " INVITATION_COLUMNS " FROM invitations "
                               "WHERE id = $1 AND tenant_id = $2",
-                              2, p, invitations_read_row, out);
+                              STORE_PARAMS(STORE_TEXT(id), STORE_TEXT(tenant_id)),
+                              invitations_read_row, out);
 }
 
-int store_invitation_by_token(struct db_conn *c, const char *token_hash, struct invitation_row *out)
+enum db_status store_invitation_by_token(struct db_conn *c, const char *token_hash,
+                                         struct invitation_row *out)
 {
-    const char *p[] = {token_hash};
     return store_rows_get_one(
-        c, "SELECT " INVITATION_COLUMNS " FROM invitations WHERE token_hash = $1", 1, p,
-        invitations_read_row, out);
+        c, "SELECT " INVITATION_COLUMNS " FROM invitations WHERE token_hash = $1",
+        STORE_PARAMS(STORE_TEXT(token_hash)), invitations_read_row, out);
 }
 
-int store_invitation_pending_exists(struct db_conn *c, const char *tenant_id, const char *email,
-                                    int64_t now)
+enum db_status store_invitation_pending_exists(struct db_conn *c, const char *tenant_id,
+                                               const char *email, int64_t now)
 {
-    struct db_stmt *s = db_prepare(c, "SELECT 1 FROM invitations WHERE tenant_id = $1 AND "
-                                      "email = $2 AND status = 'pending' AND expires_at > $3");
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, tenant_id);
-    db_bind_text(s, 2, email);
-    db_bind_int(s, 3, now);
-    int found = store_rows_found(db_step(s));
-    db_finalize(s);
-    return found;
+    return store_rows_exists(
+        c,
+        "SELECT 1 FROM invitations WHERE tenant_id = $1 AND "
+        "email = $2 AND status = 'pending' AND expires_at > $3",
+        STORE_PARAMS(STORE_TEXT(tenant_id), STORE_TEXT(email), STORE_INT(now)));
 }
 
-/* Runs a status UPDATE: 1 when it changed the row, 0 when the condition did not hold,
- * -1 on error. */
-static int invitations_change(struct db_stmt *s)
+enum db_status store_invitation_cancel(struct db_conn *c, const char *id)
 {
-    int rc = db_step(s);
-    int64_t changed = rc == DB_DONE ? db_changes(s) : -1;
-    db_finalize(s);
-    return changed < 0 ? -1 : changed > 0 ? 1 : 0;
+    return store_rows_change_one(
+        c, "UPDATE invitations SET status = 'cancelled' WHERE id = $1 AND status = 'pending'",
+        STORE_PARAMS(STORE_TEXT(id)));
 }
 
-int store_invitation_cancel(struct db_conn *c, const char *id)
+enum db_status store_invitation_accept(struct db_conn *c, const char *id, int64_t now)
 {
-    struct db_stmt *s = db_prepare(
-        c, "UPDATE invitations SET status = 'cancelled' WHERE id = $1 AND status = 'pending'");
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, id);
-    return invitations_change(s);
-}
-
-int store_invitation_accept(struct db_conn *c, const char *id, int64_t now)
-{
-    struct db_stmt *s =
-        db_prepare(c, "UPDATE invitations SET status = 'accepted', accepted_at = $1 "
-                      "WHERE id = $2 AND status = 'pending' AND expires_at > $1");
-    if (!s)
-        return -1;
-    db_bind_int(s, 1, now);
-    db_bind_text(s, 2, id);
-    return invitations_change(s);
+    return store_rows_change_one(c,
+                                 "UPDATE invitations SET status = 'accepted', accepted_at = $1 "
+                                 "WHERE id = $2 AND status = 'pending' AND expires_at > $1",
+                                 STORE_PARAMS(STORE_INT(now), STORE_TEXT(id)));
 }

@@ -34,26 +34,28 @@ const char *store_invitation_status_at(const struct invitation_row *inv, int64_t
 
 /* Inserts inv (all fields filled by the caller) with token_hash. DB_DONE, DB_CONSTRAINT
  * (token hash collision: mint a new token) or DB_ERROR. */
-int store_invitation_insert(struct db_conn *c, const struct invitation_row *inv,
-                            const char *token_hash);
+enum db_status store_invitation_insert(struct db_conn *c, const struct invitation_row *inv,
+                                       const char *token_hash);
 /* Invitations of tenant_id with id > after ("" = start), in id order, at most max rows.
  * DB_DONE or DB_ERROR. */
-int store_invitations_list(struct db_conn *c, const char *tenant_id, const char *after, size_t max,
-                           struct invitation_row *rows, size_t *count);
-/* One invitation of tenant_id: 1 found, 0 none (or another tenant's), -1 error. */
-int store_invitation_get(struct db_conn *c, const char *tenant_id, const char *id,
-                         struct invitation_row *out);
-/* The invitation whose token hashes to token_hash: 1 / 0 / -1. */
-int store_invitation_by_token(struct db_conn *c, const char *token_hash,
-                              struct invitation_row *out);
+enum db_status store_invitations_list(struct db_conn *c, const char *tenant_id, const char *after,
+                                      size_t max, struct invitation_row *rows, size_t *count);
+/* One invitation of tenant_id: DB_DONE found, DB_NOT_FOUND none (or another
+ * tenant's), or the failure. */
+enum db_status store_invitation_get(struct db_conn *c, const char *tenant_id, const char *id,
+                                    struct invitation_row *out);
+/* The invitation whose token hashes to token_hash: DB_DONE / DB_NOT_FOUND / failure. */
+enum db_status store_invitation_by_token(struct db_conn *c, const char *token_hash,
+                                         struct invitation_row *out);
 /* Is there an invitation for email in tenant_id that is pending and unexpired at now?
- * 1 yes, 0 no, -1 error. */
-int store_invitation_pending_exists(struct db_conn *c, const char *tenant_id, const char *email,
-                                    int64_t now);
-/* pending → cancelled: 1 changed, 0 it was not pending, -1 error. */
-int store_invitation_cancel(struct db_conn *c, const char *id);
-/* pending and unexpired at now → accepted (accepted_at = now): 1 changed, 0 it was not
- * pending or has expired, -1 error. */
-int store_invitation_accept(struct db_conn *c, const char *id, int64_t now);
+ * DB_DONE yes, DB_NOT_FOUND no, or the failure. */
+enum db_status store_invitation_pending_exists(struct db_conn *c, const char *tenant_id,
+                                               const char *email, int64_t now);
+/* pending → cancelled: DB_DONE changed, DB_NOT_FOUND it was not
+ * pending, or the failure. */
+enum db_status store_invitation_cancel(struct db_conn *c, const char *id);
+/* pending and unexpired at now → accepted (accepted_at = now): DB_DONE changed,
+ * DB_NOT_FOUND it was not pending or has expired, or the failure. */
+enum db_status store_invitation_accept(struct db_conn *c, const char *id, int64_t now);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "store/change_log.h"
 #include "util/timeutil.h"
+#include "store/rows.h"
 
 /* One schema step: portable SQL, then the backend-specific part (triggers and
  * functions differ between SQLite and PostgreSQL), each optional. */
@@ -224,6 +225,19 @@ static const struct migration migration_scripts[] = {
 };
 
 #define MIGRATION_COUNT (int)(sizeof migration_scripts / sizeof migration_scripts[0])
+
+enum db_status store_schema_version(struct db_conn *c, int64_t *version)
+{
+    return store_rows_get_int(c, "SELECT MAX(version) FROM schema_migrations", NULL, 0, version);
+}
+
+enum db_status store_schema_write_probe(struct db_conn *c)
+{
+    return store_rows_change(c,
+                             "UPDATE schema_migrations SET version = version "
+                             "WHERE version = (SELECT MAX(version) FROM schema_migrations)",
+                             NULL, 0, NULL);
+}
 
 int migrations_latest(void)
 {

@@ -58,8 +58,8 @@ static bool outbox_subject_prepare(const char *subject, char out[OUTBOX_SUBJECT_
     return true;
 }
 
-int store_outbox_enqueue(struct db_conn *c, const char *recipient, const char *subject,
-                         const char *body)
+enum db_status store_outbox_enqueue(struct db_conn *c, const char *recipient, const char *subject,
+                                    const char *body)
 {
     char clean_subject[OUTBOX_SUBJECT_MAX + 1];
     size_t recipient_len = recipient ? strlen(recipient) : 0;
@@ -73,18 +73,13 @@ int store_outbox_enqueue(struct db_conn *c, const char *recipient, const char *s
     char id[37];
     if (store_new_id(id) != 0)
         return DB_ERROR;
-    struct db_stmt *s = db_prepare(c, "INSERT INTO outbox (id, recipient, subject, body, status, "
-                                      "attempts, created_at) VALUES ($1, $2, $3, $4, 'queued', "
-                                      "0, $5)");
-    if (!s)
-        return DB_ERROR;
-    db_bind_text(s, 1, id);
-    db_bind_text(s, 2, recipient);
-    db_bind_text(s, 3, clean_subject);
-    db_bind_text(s, 4, body);
-    db_bind_int(s, 5, time_now());
-    int rc = db_step(s);
-    db_finalize(s);
+    enum db_status rc = store_rows_change(
+        c,
+        "INSERT INTO outbox (id, recipient, subject, body, status, attempts, created_at) "
+        "VALUES ($1, $2, $3, $4, 'queued', 0, $5)",
+        STORE_PARAMS(STORE_TEXT(id), STORE_TEXT(recipient), STORE_TEXT(clean_subject),
+                     STORE_TEXT(body), STORE_INT(time_now())),
+        NULL);
     if (rc != DB_DONE)
         return DB_ERROR;
     log_event(LOG_WARN, "email queued to %s: %s", recipient, clean_subject);
@@ -95,70 +90,62 @@ int store_outbox_enqueue(struct db_conn *c, const char *recipient, const char *s
     "FROM outbox WHERE status = 'queued' AND attempts < $1 "                                       \
     "AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT 1"
 
-/* 1 when some message is claimable at now, 0 when none, -1 on error. A plain read:
- * an idle sender polls without taking the (cluster-wide) writer lock. */
-static int outbox_any_claimable(struct db_conn *c, int64_t now)
+/* DB_DONE when some message is claimable at now, DB_NOT_FOUND when none, or the
+ * failure. A plain read: an idle sender polls without taking the (cluster-wide) writer
+ * lock. */
+static enum db_status outbox_any_claimable(struct db_conn *c, int64_t now)
 {
-    struct db_stmt *s = db_prepare(c, "SELECT id " OUTBOX_CLAIMABLE);
-    if (!s)
-        return -1;
-    db_bind_int(s, 1, OUTBOX_MAX_ATTEMPTS);
-    db_bind_int(s, 2, now);
-    int found = store_rows_found(db_step(s));
-    db_finalize(s);
-    return found;
+    return store_rows_exists(c, "SELECT id " OUTBOX_CLAIMABLE,
+                             STORE_PARAMS(STORE_INT(OUTBOX_MAX_ATTEMPTS), STORE_INT(now)));
+}
+
+/* store_row_reader_fn for a claimable row into a struct outbox_message. */
+static enum db_status outbox_read_message(struct db_stmt *s, void *arg)
+{
+    struct outbox_message *out = arg;
+    store_rows_copy_text(out->id, sizeof out->id, db_column_text(s, 0));
+    store_rows_copy_text(out->recipient, sizeof out->recipient, db_column_text(s, 1));
+    store_rows_copy_text(out->subject, sizeof out->subject, db_column_text(s, 2));
+    const char *body = db_column_text(s, 3);
+    out->body = strdup(body ? body : "");
+    out->attempts = (int)db_column_int(s, 4);
+    return out->body ? DB_OK : DB_ERROR;
 }
 
 /* Reads the claimable row (if any) inside the open write transaction. */
-static int outbox_read_claimable(struct db_conn *c, int64_t now, struct outbox_message *out)
+static enum db_status outbox_read_claimable(struct db_conn *c, int64_t now,
+                                            struct outbox_message *out)
 {
     char sql[384];
     if (!store_rows_with_lock(c, "SELECT id, recipient, subject, body, attempts " OUTBOX_CLAIMABLE,
                               true, sql, sizeof sql))
-        return -1;
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return -1;
-    db_bind_int(s, 1, OUTBOX_MAX_ATTEMPTS);
-    db_bind_int(s, 2, now);
-    int found = store_rows_found(db_step(s));
-    if (found == 1) {
-        store_rows_copy_text(out->id, sizeof out->id, db_column_text(s, 0));
-        store_rows_copy_text(out->recipient, sizeof out->recipient, db_column_text(s, 1));
-        store_rows_copy_text(out->subject, sizeof out->subject, db_column_text(s, 2));
-        const char *body = db_column_text(s, 3);
-        out->body = strdup(body ? body : "");
-        out->attempts = (int)db_column_int(s, 4);
-        if (!out->body)
-            found = -1;
-    }
-    db_finalize(s);
-    return found;
+        return DB_ERROR;
+    return store_rows_get_one(c, sql, STORE_PARAMS(STORE_INT(OUTBOX_MAX_ATTEMPTS), STORE_INT(now)),
+                              outbox_read_message, out);
 }
 
-int store_outbox_claim_next(struct db_conn *c, int64_t now, struct outbox_message *out)
+enum db_status store_outbox_claim_next(struct db_conn *c, int64_t now, struct outbox_message *out)
 {
     memset(out, 0, sizeof *out);
-    int found = outbox_any_claimable(c, now);
-    if (found != 1)
+    enum db_status found = outbox_any_claimable(c, now);
+    if (found != DB_DONE)
         return found;
-    if (db_begin_write(c) != DB_OK)
-        return -1;
+    int begun = db_begin_write(c);
+    if (begun != DB_OK)
+        return (enum db_status)begun;
     /* Re-read under the writer lock: another sender may have claimed it meanwhile. */
     found = outbox_read_claimable(c, now, out);
-    if (found == 1) {
-        struct db_stmt *s = db_prepare(c, "UPDATE outbox SET claimed_until = $1 WHERE id = $2");
-        int rc = DB_ERROR;
-        if (s) {
-            db_bind_int(s, 1, now + OUTBOX_CLAIM_SECONDS);
-            db_bind_text(s, 2, out->id);
-            rc = db_step(s);
-            db_finalize(s);
-        }
-        if (rc != DB_DONE || db_commit(c) != DB_OK)
-            found = -1;
+    if (found == DB_DONE) {
+        enum db_status rc = store_rows_change(
+            c, "UPDATE outbox SET claimed_until = $1 WHERE id = $2",
+            STORE_PARAMS(STORE_INT(now + OUTBOX_CLAIM_SECONDS), STORE_TEXT(out->id)), NULL);
+        int committed = rc == DB_DONE ? db_commit(c) : DB_OK;
+        if (rc != DB_DONE)
+            found = rc;
+        else if (committed != DB_OK)
+            found = (enum db_status)committed;
     }
-    if (found != 1) {
+    if (found != DB_DONE) {
         db_rollback(c);
         store_outbox_message_free(out);
     }
@@ -174,35 +161,28 @@ void store_outbox_message_free(struct outbox_message *m)
     }
 }
 
-int store_outbox_mark_sent(struct db_conn *c, const char *id, int64_t now)
+enum db_status store_outbox_mark_sent(struct db_conn *c, const char *id, int64_t now)
 {
-    struct db_stmt *s =
-        db_prepare(c, "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, "
-                      "body = '', claimed_until = NULL WHERE id = $2");
-    if (!s)
-        return DB_ERROR;
-    db_bind_int(s, 1, now);
-    db_bind_text(s, 2, id);
-    int rc = db_step(s);
-    db_finalize(s);
+    enum db_status rc =
+        store_rows_change(c,
+                          "UPDATE outbox SET status = 'sent', sent_at = $1, "
+                          "attempts = attempts + 1, body = '', claimed_until = NULL WHERE id = $2",
+                          STORE_PARAMS(STORE_INT(now), STORE_TEXT(id)), NULL);
     return rc == DB_DONE ? DB_DONE : DB_ERROR;
 }
 
-int store_outbox_mark_failed(struct db_conn *c, const char *id, const char *error, int permanent)
+enum db_status store_outbox_mark_failed(struct db_conn *c, const char *id, const char *error,
+                                        int permanent)
 {
-    struct db_stmt *s = db_prepare(
-        c, "UPDATE outbox SET attempts = attempts + 1, last_error = $1, claimed_until = NULL, "
-           "status = CASE WHEN $2 = 1 OR attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END, "
-           "body = CASE WHEN $2 = 1 OR attempts + 1 >= $3 THEN '' ELSE body END "
-           "WHERE id = $4");
-    if (!s)
-        return DB_ERROR;
-    db_bind_text(s, 1, error);
-    db_bind_int(s, 2, permanent ? 1 : 0);
-    db_bind_int(s, 3, OUTBOX_MAX_ATTEMPTS);
-    db_bind_text(s, 4, id);
-    int rc = db_step(s);
-    db_finalize(s);
+    enum db_status rc = store_rows_change(
+        c,
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $1, claimed_until = NULL, "
+        "status = CASE WHEN $2 = 1 OR attempts + 1 >= $3 THEN 'failed' ELSE 'queued' END, "
+        "body = CASE WHEN $2 = 1 OR attempts + 1 >= $3 THEN '' ELSE body END "
+        "WHERE id = $4",
+        STORE_PARAMS(STORE_TEXT(error), STORE_BOOL(permanent), STORE_INT(OUTBOX_MAX_ATTEMPTS),
+                     STORE_TEXT(id)),
+        NULL);
     return rc == DB_DONE ? DB_DONE : DB_ERROR;
 }
 
@@ -210,52 +190,57 @@ int store_outbox_mark_failed(struct db_conn *c, const char *id, const char *erro
 #define OUTBOX_EXPIRED_QUEUED                                                                      \
     "status = 'queued' AND created_at <= $1 AND (claimed_until IS NULL OR claimed_until < $2)"
 
-/* Runs an UPDATE/DELETE binding the given integers to $1..$n; changed rows or -1. */
-static int64_t outbox_prune_step(struct db_conn *c, const char *sql, const int64_t *values,
-                                 int count)
+/* Runs an UPDATE/DELETE and adds the rows it changed to *changed. */
+static enum db_status outbox_prune_step(struct db_conn *c, const char *sql,
+                                        const struct store_param *params, size_t n,
+                                        int64_t *changed)
 {
-    struct db_stmt *s = db_prepare(c, sql);
+    struct db_stmt *s = store_rows_prepare(c, sql, params, n);
     if (!s)
-        return -1;
-    for (int i = 0; i < count; i++)
-        db_bind_int(s, i + 1, values[i]);
+        return DB_ERROR;
     int rc = db_step(s);
-    int64_t changed = rc == DB_DONE ? db_changes(s) : -1;
+    if (rc == DB_DONE)
+        *changed += db_changes(s);
     db_finalize(s);
-    return changed;
+    return (enum db_status)rc;
 }
 
-int store_outbox_prune(struct db_conn *c, int64_t now, int64_t queued_max_age, int64_t done_max_age)
+enum db_status store_outbox_prune(struct db_conn *c, int64_t now, int64_t queued_max_age,
+                                  int64_t done_max_age, int64_t *pruned)
 {
-    const int64_t queued[2] = {now - queued_max_age, now};
-    const int64_t done[1] = {now - done_max_age};
-    struct db_stmt *s = db_prepare(c, "SELECT id FROM outbox WHERE (" OUTBOX_EXPIRED_QUEUED
-                                      ") OR (status <> 'queued' AND "
-                                      "COALESCE(sent_at, created_at) <= $3) LIMIT 1");
-    if (!s)
-        return -1;
-    db_bind_int(s, 1, queued[0]);
-    db_bind_int(s, 2, queued[1]);
-    db_bind_int(s, 3, done[0]);
-    int due = store_rows_found(db_step(s));
-    db_finalize(s);
-    if (due != 1)
-        return due;
-    if (db_begin_write(c) != DB_OK)
-        return -1;
-    int64_t expired = outbox_prune_step(c,
-                                        "UPDATE outbox SET status = 'failed', body = '', "
-                                        "claimed_until = NULL, last_error = 'expired before "
-                                        "delivery' WHERE " OUTBOX_EXPIRED_QUEUED,
-                                        queued, 2);
-    int64_t deleted = expired < 0 ? -1
-                                  : outbox_prune_step(c,
-                                                      "DELETE FROM outbox WHERE status <> 'queued' "
-                                                      "AND COALESCE(sent_at, created_at) <= $1",
-                                                      done, 1);
-    if (deleted < 0 || db_commit(c) != DB_OK) {
-        db_rollback(c);
-        return -1;
+    *pruned = 0;
+    const int64_t queued_cutoff = now - queued_max_age, done_cutoff = now - done_max_age;
+    enum db_status due = store_rows_exists(
+        c,
+        "SELECT id FROM outbox WHERE (" OUTBOX_EXPIRED_QUEUED ") OR (status <> 'queued' AND "
+        "COALESCE(sent_at, created_at) <= $3) LIMIT 1",
+        STORE_PARAMS(STORE_INT(queued_cutoff), STORE_INT(now), STORE_INT(done_cutoff)));
+    if (due != DB_DONE)
+        return due == DB_NOT_FOUND ? DB_DONE : due;
+    int begun = db_begin_write(c);
+    if (begun != DB_OK)
+        return (enum db_status)begun;
+    int64_t changed = 0;
+    enum db_status rc =
+        outbox_prune_step(c,
+                          "UPDATE outbox SET status = 'failed', body = '', "
+                          "claimed_until = NULL, last_error = 'expired before "
+                          "delivery' WHERE " OUTBOX_EXPIRED_QUEUED,
+                          STORE_PARAMS(STORE_INT(queued_cutoff), STORE_INT(now)), &changed);
+    if (rc == DB_DONE)
+        rc = outbox_prune_step(c,
+                               "DELETE FROM outbox WHERE status <> 'queued' "
+                               "AND COALESCE(sent_at, created_at) <= $1",
+                               STORE_PARAMS(STORE_INT(done_cutoff)), &changed);
+    if (rc == DB_DONE) {
+        int committed = db_commit(c);
+        if (committed != DB_OK)
+            rc = (enum db_status)committed;
     }
-    return (int)(expired + deleted);
+    if (rc != DB_DONE) {
+        db_rollback(c);
+        return rc;
+    }
+    *pruned = changed;
+    return DB_DONE;
 }

@@ -39,8 +39,8 @@
  * body must be valid UTF-8. Returns DB_DONE, or DB_ERROR (also for a refused
  * recipient, subject or body).
  */
-int store_outbox_enqueue(struct db_conn *c, const char *recipient, const char *subject,
-                         const char *body);
+enum db_status store_outbox_enqueue(struct db_conn *c, const char *recipient, const char *subject,
+                                    const char *body);
 
 struct outbox_message {
     char id[37];
@@ -54,22 +54,23 @@ struct outbox_message {
  * Claims the oldest queued message with fewer than OUTBOX_MAX_ATTEMPTS attempts that
  * is not claimed (claimed_until NULL or earlier than now): in one write transaction of
  * its own (c must not be inside one), sets claimed_until = now + OUTBOX_CLAIM_SECONDS
- * and commits. Returns 1 (claimed, out filled; free it with
- * store_outbox_message_free), 0 (nothing to claim), -1 (error or DB busy; nothing
+ * and commits. Returns DB_DONE (claimed, out filled; free it with
+ * store_outbox_message_free), DB_NOT_FOUND (nothing to claim), or the failure (nothing
  * claimed).
  */
-int store_outbox_claim_next(struct db_conn *c, int64_t now, struct outbox_message *out);
+enum db_status store_outbox_claim_next(struct db_conn *c, int64_t now, struct outbox_message *out);
 /* Wipes and frees out->body. */
 void store_outbox_message_free(struct outbox_message *m);
 /* Delivery succeeded: status `sent`, sent_at = now, the claim is released and the
  * body is cleared (it may hold an invitation link, a credential that must not outlive
  * delivery in the database; only the token's hash is kept, in invitations). DB_DONE or
  * DB_ERROR. */
-int store_outbox_mark_sent(struct db_conn *c, const char *id, int64_t now);
+enum db_status store_outbox_mark_sent(struct db_conn *c, const char *id, int64_t now);
 /* Delivery failed: attempts + 1, last_error (no secrets in it) and the claim is
  * released; after OUTBOX_MAX_ATTEMPTS attempts, or when permanent, status `failed` and
  * the body is cleared (it will never be sent). DB_DONE or DB_ERROR. */
-int store_outbox_mark_failed(struct db_conn *c, const char *id, const char *error, int permanent);
+enum db_status store_outbox_mark_failed(struct db_conn *c, const char *id, const char *error,
+                                        int permanent);
 
 /*
  * Retention (issue 9 item 8): no message, and no secret in one, stays in the outbox
@@ -85,11 +86,11 @@ int store_outbox_mark_failed(struct db_conn *c, const char *id, const char *erro
  *   subject are personal data, kept only long enough to answer "was it sent?".
  * A plain read first: when nothing is due (the usual case) no write lock is taken.
  * Otherwise one write transaction of its own (c must not be inside one). Returns
- * the number of rows expired + deleted (0 when nothing was due), or -1 on error
- * (nothing changed).
+ * DB_DONE with the number of rows expired + deleted in *pruned (0 when nothing was
+ * due), or the failure (nothing changed).
  */
 #define OUTBOX_DONE_KEEP_SECONDS (7 * 86400)
-int store_outbox_prune(struct db_conn *c, int64_t now, int64_t queued_max_age,
-                       int64_t done_max_age);
+enum db_status store_outbox_prune(struct db_conn *c, int64_t now, int64_t queued_max_age,
+                                  int64_t done_max_age, int64_t *pruned);
 
 #endif

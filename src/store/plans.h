@@ -5,7 +5,7 @@
  * domain/entitlements.h at the API edge; the store never parses it. Codes and
  * values are bound, never spliced into SQL.
  *
- * Lookups return 1 found, 0 not found, -1 database error. Writes return the DB_*
+ * Lookups return DB_DONE found, DB_NOT_FOUND not found, or the failure. Writes return the DB_*
  * status of their statement (DB_DONE, DB_CONSTRAINT, DB_BUSY, DB_ERROR).
  */
 #ifndef TENANTD_STORE_PLANS_H
@@ -30,22 +30,23 @@ struct plan_row {
     int64_t updated_at;
 };
 
-/* One plan by code. 1 / 0 / -1 (also -1 if the stored entitlements would not fit). */
-int store_plan_get(struct db_conn *c, const char *code, struct plan_row *out);
+/* One plan by code. DB_DONE / DB_NOT_FOUND / failure (DB_ERROR also when the stored entitlements
+ * would not fit). */
+enum db_status store_plan_get(struct db_conn *c, const char *code, struct plan_row *out);
 /* Same, row-locked until the write transaction ends (PostgreSQL FOR UPDATE; SQLite
  * writers are serialised already), so a status check and its update are atomic. */
-int store_plan_get_for_update(struct db_conn *c, const char *code, struct plan_row *out);
+enum db_status store_plan_get_for_update(struct db_conn *c, const char *code, struct plan_row *out);
 
 /* Inserts p as given (caller fills timestamps). DB_CONSTRAINT when the code exists. */
-int store_plan_insert(struct db_conn *c, const struct plan_row *p);
+enum db_status store_plan_insert(struct db_conn *c, const struct plan_row *p);
 /* Updates name, status, entitlements and updated_at of p->code. */
-int store_plan_update(struct db_conn *c, const struct plan_row *p);
+enum db_status store_plan_update(struct db_conn *c, const struct plan_row *p);
 
 /* Called once per row; return 0 to continue, non-zero to stop early. */
 typedef int (*store_plan_each_fn)(const struct plan_row *row, void *ctx);
 /* Plans ordered by code, strictly after after_code ("" = start), at most limit rows;
- * active_only lists status 'active' only. Returns rows visited or -1. */
-int store_plan_list(struct db_conn *c, bool active_only, const char *after_code, int limit,
-                    store_plan_each_fn each, void *ctx);
+ * active_only lists status 'active' only. Returns DB_DONE or the failure. */
+enum db_status store_plan_list(struct db_conn *c, bool active_only, const char *after_code,
+                               int limit, store_plan_each_fn each, void *ctx);
 
 #endif

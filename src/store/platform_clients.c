@@ -39,28 +39,31 @@ int platform_client_id_new(char out[PLATFORM_CLIENT_ID_SIZE])
 
 /* store_row_reader_fn for a row of PLATFORM_CLIENT_COLUMNS into a
  * struct platform_client_row. */
-static int platform_clients_read_row(struct db_stmt *s, void *out)
+static enum db_status platform_clients_read_row(struct db_stmt *s, void *out)
 {
-    struct platform_client_row *p = out;
-    memset(p, 0, sizeof *p);
-    store_rows_copy_text(p->id, sizeof p->id, db_column_text(s, 0));
-    store_rows_copy_text(p->name, sizeof p->name, db_column_text(s, 1));
-    store_rows_copy_text(p->client_id, sizeof p->client_id, db_column_text(s, 2));
-    store_rows_copy_text(p->secret_hash, sizeof p->secret_hash, db_column_text(s, 3));
-    store_rows_copy_text(p->scopes, sizeof p->scopes, db_column_text(s, 4));
-    p->created_at = db_column_int(s, 5);
-    p->secret_rotated_at = db_column_int(s, 6);
-    return 0;
+    static const struct store_column columns[] = {
+        STORE_COLUMN(TEXT, struct platform_client_row, id),
+        STORE_COLUMN(TEXT, struct platform_client_row, name),
+        STORE_COLUMN(TEXT, struct platform_client_row, client_id),
+        STORE_COLUMN(TEXT, struct platform_client_row, secret_hash),
+        STORE_COLUMN(TEXT, struct platform_client_row, scopes),
+        STORE_COLUMN(INT, struct platform_client_row, created_at),
+        STORE_COLUMN(INT, struct platform_client_row, secret_rotated_at),
+    };
+    store_rows_read_columns(s, 0, columns, STORE_COLUMNS_COUNT(columns), out,
+                            sizeof(struct platform_client_row));
+    return DB_OK;
 }
 
-static int platform_clients_lookup(struct db_conn *c, const char *sql, const char *key,
-                                   struct platform_client_row *out)
+static enum db_status platform_clients_lookup(struct db_conn *c, const char *sql, const char *key,
+                                              struct platform_client_row *out)
 {
-    const char *p[] = {key};
-    return store_rows_get_one(c, sql, 1, p, platform_clients_read_row, out);
+    return store_rows_get_one(c, sql, STORE_PARAMS(STORE_TEXT(key)), platform_clients_read_row,
+                              out);
 }
 
-int store_platform_client_get(struct db_conn *c, const char *id, struct platform_client_row *out)
+enum db_status store_platform_client_get(struct db_conn *c, const char *id,
+                                         struct platform_client_row *out)
 {
     return platform_clients_lookup(c,
                                    "SELECT " PLATFORM_CLIENT_COLUMNS " FROM platform_clients "
@@ -68,8 +71,8 @@ int store_platform_client_get(struct db_conn *c, const char *id, struct platform
                                    id, out);
 }
 
-int store_platform_client_by_client_id(struct db_conn *c, const char *client_id,
-                                       struct platform_client_row *out)
+enum db_status store_platform_client_by_client_id(struct db_conn *c, const char *client_id,
+                                                  struct platform_client_row *out)
 {
     return platform_clients_lookup(c,
                                    "SELECT " PLATFORM_CLIENT_COLUMNS " FROM platform_clients "
@@ -77,79 +80,59 @@ int store_platform_client_by_client_id(struct db_conn *c, const char *client_id,
                                    client_id, out);
 }
 
-int store_platform_client_insert(struct db_conn *c, const struct platform_client_row *p)
+enum db_status store_platform_client_insert(struct db_conn *c, const struct platform_client_row *p)
 {
-    struct db_stmt *s = db_prepare(c, "INSERT INTO platform_clients (" PLATFORM_CLIENT_COLUMNS
-                                      ") VALUES ($1, $2, $3, $4, $5, $6, $7)");
-    if (!s)
-        return DB_ERROR;
-    db_bind_text(s, 1, p->id);
-    db_bind_text(s, 2, p->name);
-    db_bind_text(s, 3, p->client_id);
-    db_bind_text(s, 4, p->secret_hash);
-    db_bind_text(s, 5, p->scopes);
-    db_bind_int(s, 6, p->created_at);
-    db_bind_int(s, 7, p->secret_rotated_at);
-    int rc = db_step(s);
-    db_finalize(s);
-    return rc;
+    return store_rows_change(c,
+                             "INSERT INTO platform_clients (" PLATFORM_CLIENT_COLUMNS
+                             ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                             STORE_PARAMS(STORE_TEXT(p->id), STORE_TEXT(p->name),
+                                          STORE_TEXT(p->client_id), STORE_TEXT(p->secret_hash),
+                                          STORE_TEXT(p->scopes), STORE_INT(p->created_at),
+                                          STORE_INT(p->secret_rotated_at)),
+                             NULL);
 }
 
-static int platform_clients_change(struct db_conn *c, const char *sql, const char *id,
-                                   const char *text, int64_t now, bool *changed)
+enum db_status store_platform_client_set_secret(struct db_conn *c, const char *id,
+                                                const char *secret_hash, int64_t now, bool *changed)
 {
-    *changed = false;
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return DB_ERROR;
-    db_bind_text(s, 1, id);
-    db_bind_int(s, 2, now);
-    if (text)
-        db_bind_text(s, 3, text);
-    int rc = db_step(s);
-    if (rc == DB_DONE)
-        *changed = db_changes(s) > 0;
-    db_finalize(s);
-    return rc;
+    return store_rows_change(c,
+                             "UPDATE platform_clients SET secret_hash = $3, "
+                             "secret_rotated_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+                             STORE_PARAMS(STORE_TEXT(id), STORE_INT(now), STORE_TEXT(secret_hash)),
+                             changed);
 }
 
-int store_platform_client_set_secret(struct db_conn *c, const char *id, const char *secret_hash,
-                                     int64_t now, bool *changed)
+enum db_status store_platform_client_delete(struct db_conn *c, const char *id, int64_t now,
+                                            bool *changed)
 {
-    return platform_clients_change(c,
-                                   "UPDATE platform_clients SET secret_hash = $3, "
-                                   "secret_rotated_at = $2 WHERE id = $1 AND deleted_at IS NULL",
-                                   id, secret_hash, now, changed);
+    return store_rows_change(c,
+                             "UPDATE platform_clients SET deleted_at = $2 "
+                             "WHERE id = $1 AND deleted_at IS NULL",
+                             STORE_PARAMS(STORE_TEXT(id), STORE_INT(now)), changed);
 }
 
-int store_platform_client_delete(struct db_conn *c, const char *id, int64_t now, bool *changed)
-{
-    return platform_clients_change(c,
-                                   "UPDATE platform_clients SET deleted_at = $2 "
-                                   "WHERE id = $1 AND deleted_at IS NULL",
-                                   id, NULL, now, changed);
-}
-
-int store_platform_client_list(struct db_conn *c, const char *after_id, int limit,
-                               store_platform_client_each_fn each, void *ctx)
-{
-    struct db_stmt *s = db_prepare(c, "SELECT " PLATFORM_CLIENT_COLUMNS " FROM platform_clients "
-                                      "WHERE id > $1 AND deleted_at IS NULL "
-                                      "ORDER BY id LIMIT $2");
-    if (!s)
-        return -1;
-    db_bind_text(s, 1, after_id ? after_id : "");
-    db_bind_int(s, 2, limit);
-    int n = 0, rc;
+struct platform_clients_visit {
+    store_platform_client_each_fn each;
+    void *ctx;
     struct platform_client_row row;
-    while ((rc = db_step(s)) == DB_ROW) {
-        platform_clients_read_row(s, &row);
-        n++;
-        if (each(&row, ctx) != 0) {
-            rc = DB_DONE;
-            break;
-        }
-    }
-    db_finalize(s);
-    return rc == DB_DONE ? n : -1;
+};
+
+/* db_row_fn: one platform client row to the caller's callback. */
+static enum db_status platform_clients_visit_row(struct db_stmt *s, void *arg)
+{
+    struct platform_clients_visit *v = arg;
+    platform_clients_read_row(s, &v->row);
+    return v->each(&v->row, v->ctx) != 0 ? DB_DONE : DB_OK;
+}
+
+enum db_status store_platform_client_list(struct db_conn *c, const char *after_id, int limit,
+                                          store_platform_client_each_fn each, void *ctx)
+{
+    struct platform_clients_visit v = {.each = each, .ctx = ctx};
+    return store_rows_walk(c,
+                           "SELECT " PLATFORM_CLIENT_COLUMNS " FROM platform_clients "
+                           "WHERE id > $1 AND deleted_at IS NULL "
+                           "ORDER BY id LIMIT $2",
+                           STORE_PARAMS(STORE_TEXT(after_id ? after_id : ""), STORE_INT(limit)),
+                           platform_clients_visit_row, &v);
 }

@@ -10,7 +10,7 @@
  * as SHA-256 hex. Deleted clients are soft-deleted (deleted_at) and invisible to
  * every lookup here.
  *
- * Lookups return 1 found, 0 not found (or deleted), -1 database error. Writes
+ * Lookups return DB_DONE found, DB_NOT_FOUND not found, or the failure. Writes
  * return the DB_* status of their statement (DB_DONE on success).
  */
 #ifndef TENANTD_STORE_PLATFORM_CLIENTS_H
@@ -41,26 +41,29 @@ bool platform_client_id_is_well_formed(const char *s);
 /* Mints a new "tdp_..." client id from the CSPRNG. 0 or -1. */
 int platform_client_id_new(char out[PLATFORM_CLIENT_ID_SIZE]);
 
-/* Live (not deleted) client by row id / by client_id. 1 / 0 / -1. For the token
- * service: compare the presented secret's hash to out->secret_hash in constant time. */
-int store_platform_client_get(struct db_conn *c, const char *id, struct platform_client_row *out);
-int store_platform_client_by_client_id(struct db_conn *c, const char *client_id,
-                                       struct platform_client_row *out);
+/* Live (not deleted) client by row id / by client_id. DB_DONE / DB_NOT_FOUND / failure. For the
+ * token service: compare the presented secret's hash to out->secret_hash in constant time. */
+enum db_status store_platform_client_get(struct db_conn *c, const char *id,
+                                         struct platform_client_row *out);
+enum db_status store_platform_client_by_client_id(struct db_conn *c, const char *client_id,
+                                                  struct platform_client_row *out);
 
 /* Inserts p as given (caller fills everything; created_at == secret_rotated_at). */
-int store_platform_client_insert(struct db_conn *c, const struct platform_client_row *p);
+enum db_status store_platform_client_insert(struct db_conn *c, const struct platform_client_row *p);
 /* Replaces the secret hash of a live client. DB_DONE; *changed says whether a row
  * matched (0 = unknown or deleted). */
-int store_platform_client_set_secret(struct db_conn *c, const char *id, const char *secret_hash,
-                                     int64_t now, bool *changed);
+enum db_status store_platform_client_set_secret(struct db_conn *c, const char *id,
+                                                const char *secret_hash, int64_t now,
+                                                bool *changed);
 /* Soft-deletes a live client. DB_DONE; *changed as above. */
-int store_platform_client_delete(struct db_conn *c, const char *id, int64_t now, bool *changed);
+enum db_status store_platform_client_delete(struct db_conn *c, const char *id, int64_t now,
+                                            bool *changed);
 
 /* Called once per row; return 0 to continue, non-zero to stop early. */
 typedef int (*store_platform_client_each_fn)(const struct platform_client_row *row, void *ctx);
 /* Live clients ordered by id, strictly after after_id ("" = start), at most limit rows.
- * Returns rows visited or -1. */
-int store_platform_client_list(struct db_conn *c, const char *after_id, int limit,
-                               store_platform_client_each_fn each, void *ctx);
+ * Returns DB_DONE or the failure. */
+enum db_status store_platform_client_list(struct db_conn *c, const char *after_id, int limit,
+                                          store_platform_client_each_fn each, void *ctx);
 
 #endif

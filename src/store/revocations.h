@@ -12,14 +12,14 @@
 
 /* Records jti (revoked by client_id) until expires_at. Revoking twice is fine.
  * Returns DB_DONE or the failure status (DB_BUSY, DB_ERROR). */
-int store_revocation_insert(struct db_conn *c, const char *jti, const char *client_id,
-                            int64_t expires_at);
+enum db_status store_revocation_insert(struct db_conn *c, const char *jti, const char *client_id,
+                                       int64_t expires_at);
 
-/* 1 when jti is revoked and the record has not expired at now, 0 when not, -1 on a
- * database error. jti is untrusted (bound as a parameter). */
-int store_revocation_exists(struct db_conn *c, const char *jti, int64_t now);
+/* DB_DONE when jti is revoked and the record has not expired at now, DB_NOT_FOUND
+ * when not, or the failure. jti is untrusted (bound as a parameter). */
+enum db_status store_revocation_exists(struct db_conn *c, const char *jti, int64_t now);
 
 /* Deletes records whose token has expired at now. DB_DONE or the failure status. */
-int store_revocations_delete_expired(struct db_conn *c, int64_t now);
+enum db_status store_revocations_delete_expired(struct db_conn *c, int64_t now);
 
 #endif

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "store/db.h"
+
 struct secret_column {
     const char *table;
     const char *id_column; /* the row id that follows aad_prefix in the aad */
@@ -18,5 +20,16 @@ struct secret_column {
 
 extern const struct secret_column secret_columns[];
 extern const size_t secret_columns_count;
+
+/* Called per (row id, envelope) of a column; return 0 to go on, non-zero to stop with
+ * a failure (DB_ERROR). */
+typedef int (*store_secret_each_fn)(const char *id, const char *envelope, void *ctx);
+/* Every non-NULL envelope of col with its row id, in no particular order. DB_DONE or
+ * the failure. The names come from secret_columns[], never from input. */
+enum db_status store_secret_column_each(struct db_conn *c, const struct secret_column *col,
+                                        store_secret_each_fn each, void *ctx);
+/* Replaces the envelope of row id of col. DB_DONE or the failure. */
+enum db_status store_secret_column_set(struct db_conn *c, const struct secret_column *col,
+                                       const char *id, const char *envelope);
 
 #endif

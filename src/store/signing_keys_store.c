@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/rows.h"
+
 void store_signing_key_rows_free(struct signing_key_row *rows, size_t count)
 {
     if (!rows)
@@ -22,8 +24,40 @@ void store_signing_key_rows_free(struct signing_key_row *rows, size_t count)
     free(rows);
 }
 
-int store_signing_keys_list(struct db_conn *c, bool with_secrets, struct signing_key_row **rows,
-                            size_t *count)
+struct signing_keys_fill {
+    struct signing_key_row *rows;
+    size_t n;
+    bool with_secrets;
+};
+
+/* db_row_fn: one signing_keys row into the next struct signing_key_row; stops (DB_DONE)
+ * at SIGNING_KEYS_LOAD_MAX rows. */
+static enum db_status signing_keys_fill_row(struct db_stmt *s, void *arg)
+{
+    struct signing_keys_fill *f = arg;
+    struct signing_key_row *r = &f->rows[f->n++];
+    const char *kid = db_column_text(s, 0), *alg = db_column_text(s, 1);
+    int kn = snprintf(r->kid, sizeof r->kid, "%s", kid ? kid : "");
+    int an = snprintf(r->alg, sizeof r->alg, "%s", alg ? alg : "");
+    bool ok = !(kn <= 0 || (size_t)kn >= sizeof r->kid || an <= 0 || (size_t)an >= sizeof r->alg);
+    r->created_at = db_column_int(s, 2);
+    r->activates_at = db_column_int(s, 3);
+    r->retired_at = db_column_is_null(s, 4) ? 0 : db_column_int(s, 4);
+    r->expires_at = db_column_is_null(s, 5) ? 0 : db_column_int(s, 5);
+    if (f->with_secrets) {
+        const char *enc = db_column_text(s, 6), *jwk = db_column_text(s, 7);
+        r->private_key_enc = enc ? strdup(enc) : NULL;
+        r->public_jwk = jwk ? strdup(jwk) : NULL;
+        if (!r->private_key_enc || !r->public_jwk)
+            ok = false;
+    }
+    if (!ok)
+        return DB_ERROR;
+    return f->n < SIGNING_KEYS_LOAD_MAX ? DB_OK : DB_DONE;
+}
+
+enum db_status store_signing_keys_list(struct db_conn *c, bool with_secrets,
+                                       struct signing_key_row **rows, size_t *count)
 {
     *rows = NULL;
     *count = 0;
@@ -32,115 +66,62 @@ int store_signing_keys_list(struct db_conn *c, bool with_secrets, struct signing
              "SELECT kid, alg, created_at, activates_at, retired_at, expires_at%s"
              "  FROM signing_keys ORDER BY activates_at DESC, created_at DESC, kid DESC LIMIT %d",
              with_secrets ? ", private_key_enc, public_jwk" : "", SIGNING_KEYS_LOAD_MAX);
-    struct db_stmt *s = db_prepare(c, sql);
-    if (!s)
-        return -1;
-    struct signing_key_row *out = calloc(SIGNING_KEYS_LOAD_MAX, sizeof *out);
-    if (!out) {
-        db_finalize(s);
-        return -1;
-    }
-    size_t n = 0;
-    int step = DB_DONE;
-    bool ok = true;
-    while (ok && n < SIGNING_KEYS_LOAD_MAX && (step = db_step(s)) == DB_ROW) {
-        struct signing_key_row *r = &out[n++];
-        const char *kid = db_column_text(s, 0), *alg = db_column_text(s, 1);
-        int kn = snprintf(r->kid, sizeof r->kid, "%s", kid ? kid : "");
-        int an = snprintf(r->alg, sizeof r->alg, "%s", alg ? alg : "");
-        if (kn <= 0 || (size_t)kn >= sizeof r->kid || an <= 0 || (size_t)an >= sizeof r->alg)
-            ok = false;
-        r->created_at = db_column_int(s, 2);
-        r->activates_at = db_column_int(s, 3);
-        r->retired_at = db_column_is_null(s, 4) ? 0 : db_column_int(s, 4);
-        r->expires_at = db_column_is_null(s, 5) ? 0 : db_column_int(s, 5);
-        if (with_secrets) {
-            const char *enc = db_column_text(s, 6), *jwk = db_column_text(s, 7);
-            r->private_key_enc = enc ? strdup(enc) : NULL;
-            r->public_jwk = jwk ? strdup(jwk) : NULL;
-            if (!r->private_key_enc || !r->public_jwk)
-                ok = false;
-        }
-    }
-    if (ok && n < SIGNING_KEYS_LOAD_MAX && step != DB_DONE)
-        ok = false;
-    db_finalize(s);
-    if (!ok) {
-        store_signing_key_rows_free(out, n);
-        return -1;
-    }
-    *rows = out;
-    *count = n;
-    return 0;
-}
-
-int store_signing_key_insert(struct db_conn *c, const struct signing_key_row *row)
-{
-    struct db_stmt *s = db_prepare(
-        c, "INSERT INTO signing_keys (kid, alg, private_key_enc, public_jwk, created_at,"
-           " activates_at, retired_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
-    if (!s)
+    struct signing_keys_fill f = {calloc(SIGNING_KEYS_LOAD_MAX, sizeof *f.rows), 0, with_secrets};
+    if (!f.rows)
         return DB_ERROR;
-    db_bind_text(s, 1, row->kid);
-    db_bind_text(s, 2, row->alg);
-    db_bind_text(s, 3, row->private_key_enc);
-    db_bind_text(s, 4, row->public_jwk);
-    db_bind_int(s, 5, row->created_at);
-    db_bind_int(s, 6, row->activates_at);
-    if (row->retired_at)
-        db_bind_int(s, 7, row->retired_at);
-    else
-        db_bind_null(s, 7);
-    if (row->expires_at)
-        db_bind_int(s, 8, row->expires_at);
-    else
-        db_bind_null(s, 8);
-    int rc = db_step(s);
-    db_finalize(s);
-    return rc;
-}
-
-/* Runs a statement without result rows; DB_DONE or the failure status. */
-static int signing_keys_store_run(struct db_stmt *s)
-{
-    if (!s)
-        return DB_ERROR;
-    int rc = db_step(s);
-    db_finalize(s);
-    return rc == DB_DONE ? DB_DONE : (rc == DB_BUSY ? DB_BUSY : DB_ERROR);
-}
-
-int store_signing_key_retire(struct db_conn *c, const char *kid, int64_t retired_at,
-                             int64_t expires_at)
-{
-    struct db_stmt *s = db_prepare(c, "UPDATE signing_keys SET retired_at = $2, expires_at = $3"
-                                      " WHERE kid = $1 AND retired_at IS NULL");
-    if (s) {
-        db_bind_text(s, 1, kid);
-        db_bind_int(s, 2, retired_at);
-        db_bind_int(s, 3, expires_at);
+    enum db_status rc = store_rows_walk(c, sql, NULL, 0, signing_keys_fill_row, &f);
+    if (rc != DB_DONE) {
+        store_signing_key_rows_free(f.rows, f.n);
+        return rc;
     }
-    return signing_keys_store_run(s);
+    *rows = f.rows;
+    *count = f.n;
+    return DB_DONE;
 }
 
-int store_signing_keys_retire_other_algs(struct db_conn *c, const char *alg, int64_t retired_at,
-                                         int64_t expires_at)
+enum db_status store_signing_key_insert(struct db_conn *c, const struct signing_key_row *row)
 {
-    struct db_stmt *s = db_prepare(c, "UPDATE signing_keys SET retired_at = $2, expires_at = $3"
-                                      " WHERE alg <> $1 AND retired_at IS NULL");
-    if (s) {
-        db_bind_text(s, 1, alg);
-        db_bind_int(s, 2, retired_at);
-        db_bind_int(s, 3, expires_at);
-    }
-    return signing_keys_store_run(s);
+    return store_rows_change(
+        c,
+        "INSERT INTO signing_keys (kid, alg, private_key_enc, public_jwk, created_at,"
+        " activates_at, retired_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        STORE_PARAMS(STORE_TEXT(row->kid), STORE_TEXT(row->alg), STORE_TEXT(row->private_key_enc),
+                     STORE_TEXT(row->public_jwk), STORE_INT(row->created_at),
+                     STORE_INT(row->activates_at),
+                     row->retired_at ? STORE_INT(row->retired_at) : STORE_NULL,
+                     row->expires_at ? STORE_INT(row->expires_at) : STORE_NULL),
+        NULL);
 }
 
-int store_signing_keys_delete_expired(struct db_conn *c, int64_t now)
+/* Ends keys: sets retired_at / expires_at where cond ($1) holds. */
+static enum db_status signing_keys_retire_where(struct db_conn *c, const char *sql, const char *key,
+                                                int64_t retired_at, int64_t expires_at)
 {
-    struct db_stmt *s =
-        db_prepare(c, "DELETE FROM signing_keys WHERE expires_at IS NOT NULL AND expires_at <= $1");
-    if (s)
-        db_bind_int(s, 1, now);
-    return signing_keys_store_run(s);
+    return store_rows_busy_or_error(store_rows_change(
+        c, sql, STORE_PARAMS(STORE_TEXT(key), STORE_INT(retired_at), STORE_INT(expires_at)), NULL));
+}
+
+enum db_status store_signing_key_retire(struct db_conn *c, const char *kid, int64_t retired_at,
+                                        int64_t expires_at)
+{
+    return signing_keys_retire_where(c,
+                                     "UPDATE signing_keys SET retired_at = $2, expires_at = $3"
+                                     " WHERE kid = $1 AND retired_at IS NULL",
+                                     kid, retired_at, expires_at);
+}
+
+enum db_status store_signing_keys_retire_other_algs(struct db_conn *c, const char *alg,
+                                                    int64_t retired_at, int64_t expires_at)
+{
+    return signing_keys_retire_where(c,
+                                     "UPDATE signing_keys SET retired_at = $2, expires_at = $3"
+                                     " WHERE alg <> $1 AND retired_at IS NULL",
+                                     alg, retired_at, expires_at);
+}
+
+enum db_status store_signing_keys_delete_expired(struct db_conn *c, int64_t now)
+{
+    return store_rows_busy_or_error(store_rows_change(
+        c, "DELETE FROM signing_keys WHERE expires_at IS NOT NULL AND expires_at <= $1",
+        STORE_PARAMS(STORE_INT(now)), NULL));
 }

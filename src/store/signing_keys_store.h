@@ -30,29 +30,29 @@ struct signing_key_row {
 /*
  * Lists up to SIGNING_KEYS_LOAD_MAX keys, newest activation first (ties: newest
  * created, then kid). with_secrets also reads private_key_enc and public_jwk.
- * Returns 0 with *rows (malloc'd; free with store_signing_key_rows_free) and
- * *count, or -1 on a database error.
+ * Returns DB_DONE with *rows (malloc'd; free with store_signing_key_rows_free) and
+ * *count, or the failure.
  */
-int store_signing_keys_list(struct db_conn *c, bool with_secrets, struct signing_key_row **rows,
-                            size_t *count);
+enum db_status store_signing_keys_list(struct db_conn *c, bool with_secrets,
+                                       struct signing_key_row **rows, size_t *count);
 void store_signing_key_rows_free(struct signing_key_row *rows, size_t count);
 
 /* Inserts a key (retired_at/expires_at 0 are stored as NULL). DB_DONE, DB_CONSTRAINT
  * or DB_ERROR. */
-int store_signing_key_insert(struct db_conn *c, const struct signing_key_row *row);
+enum db_status store_signing_key_insert(struct db_conn *c, const struct signing_key_row *row);
 
 /* Sets retired_at/expires_at on kid when it has none yet (idempotent: every node
  * computes the same values). Returns DB_DONE or DB_ERROR. */
-int store_signing_key_retire(struct db_conn *c, const char *kid, int64_t retired_at,
-                             int64_t expires_at);
+enum db_status store_signing_key_retire(struct db_conn *c, const char *kid, int64_t retired_at,
+                                        int64_t expires_at);
 
 /* Retires every not-yet-retired key whose family is not alg (the configured
  * algorithm changed). Returns DB_DONE or DB_ERROR. */
-int store_signing_keys_retire_other_algs(struct db_conn *c, const char *alg, int64_t retired_at,
-                                         int64_t expires_at);
+enum db_status store_signing_keys_retire_other_algs(struct db_conn *c, const char *alg,
+                                                    int64_t retired_at, int64_t expires_at);
 
 /* Deletes keys whose expires_at is at or before now: nothing they signed is valid.
  * Returns DB_DONE or DB_ERROR. */
-int store_signing_keys_delete_expired(struct db_conn *c, int64_t now);
+enum db_status store_signing_keys_delete_expired(struct db_conn *c, int64_t now);
 
 #endif

@@ -26,23 +26,23 @@ struct user_row {
     int64_t created_at;
 };
 
-/* Each lookup returns 1 found, 0 not found, -1 database error. */
-int store_user_by_id(struct db_conn *c, const char *id, struct user_row *out);
-int store_user_by_email(struct db_conn *c, const char *email, struct user_row *out);
+/* Each lookup returns DB_DONE found, DB_NOT_FOUND not found, or the failure. */
+enum db_status store_user_by_id(struct db_conn *c, const char *id, struct user_row *out);
+enum db_status store_user_by_email(struct db_conn *c, const char *email, struct user_row *out);
 /* Session must not be expired at `now`. csrf_out receives the session's CSRF token. */
-int store_user_by_session(struct db_conn *c, const char *token_hash, int64_t now,
-                          struct user_row *out, char csrf_out[64]);
-int store_user_by_api_key(struct db_conn *c, const char *key_hash, struct user_row *out);
+enum db_status store_user_by_session(struct db_conn *c, const char *token_hash, int64_t now,
+                                     struct user_row *out, char csrf_out[64]);
+enum db_status store_user_by_api_key(struct db_conn *c, const char *key_hash, struct user_row *out);
 
 /* Inserts a user (id/created_at filled by caller). DB_DONE, DB_CONSTRAINT (email taken)
  * or DB_ERROR. tenant_id/role may be "" for a host admin. */
-int store_user_insert(struct db_conn *c, const struct user_row *u);
+enum db_status store_user_insert(struct db_conn *c, const struct user_row *u);
 
-int store_session_insert(struct db_conn *c, const char *token_hash, const char *user_id,
-                         const char *csrf, int64_t now, int64_t expires_at);
-int store_session_delete(struct db_conn *c, const char *token_hash);
+enum db_status store_session_insert(struct db_conn *c, const char *token_hash, const char *user_id,
+                                    const char *csrf, int64_t now, int64_t expires_at);
+enum db_status store_session_delete(struct db_conn *c, const char *token_hash);
 /* Removes every session that expired at or before `now` (housekeeping on login). */
-int store_session_delete_expired(struct db_conn *c, int64_t now);
+enum db_status store_session_delete_expired(struct db_conn *c, int64_t now);
 
 /* ---- personal API keys ---- */
 
@@ -56,38 +56,43 @@ struct api_key_row {
 };
 
 /* DB_DONE, DB_CONSTRAINT (hash collision: retry with a new key) or DB_ERROR. */
-int store_api_key_insert(struct db_conn *c, const char *id, const char *user_id, const char *name,
-                         const char *key_hash, int64_t now);
+enum db_status store_api_key_insert(struct db_conn *c, const char *id, const char *user_id,
+                                    const char *name, const char *key_hash, int64_t now);
 /* Keys of user_id with id > after ("" = from the start), in id order, at most max rows
  * into rows; *count receives how many. DB_DONE or DB_ERROR. */
-int store_api_keys_list(struct db_conn *c, const char *user_id, const char *after, size_t max,
-                        struct api_key_row *rows, size_t *count);
+enum db_status store_api_keys_list(struct db_conn *c, const char *user_id, const char *after,
+                                   size_t max, struct api_key_row *rows, size_t *count);
 /* Inside a write transaction: locks the user's row (PostgreSQL; SQLite writers are
  * already serialised) and counts the user's keys, so concurrent creates cannot pass
- * API_KEYS_PER_USER_MAX. -1 on error. */
-int64_t store_api_keys_lock_count(struct db_conn *c, const char *user_id);
-/* Deletes key id only if it belongs to user_id: 1 deleted, 0 no such key of that user,
- * -1 database error. */
-int store_api_key_delete(struct db_conn *c, const char *id, const char *user_id);
+ * API_KEYS_PER_USER_MAX. The count goes to *count: DB_DONE or the failure. */
+enum db_status store_api_keys_lock_count(struct db_conn *c, const char *user_id, int64_t *count);
+/* Records that the key was used at now, at most once a minute (key listings show
+ * staleness without a write on every call). A single autocommit write. */
+enum db_status store_api_key_mark_used(struct db_conn *c, const char *key_hash, int64_t now);
+/* Deletes key id only if it belongs to user_id: DB_DONE deleted, DB_NOT_FOUND no such
+ * key of that user, or the failure. */
+enum db_status store_api_key_delete(struct db_conn *c, const char *id, const char *user_id);
 
 /* ---- membership ---- */
 
 /* Members of tenant_id with id > after, in id order, at most max rows. DB_DONE or
  * DB_ERROR. */
-int store_members_list(struct db_conn *c, const char *tenant_id, const char *after, size_t max,
-                       struct user_row *rows, size_t *count);
+enum db_status store_members_list(struct db_conn *c, const char *tenant_id, const char *after,
+                                  size_t max, struct user_row *rows, size_t *count);
 /* Locks the tenant row for the rest of the write transaction (PostgreSQL; SQLite writers
- * are already serialised) and counts its owners. -1 on error. */
-int64_t store_members_lock_count_owners(struct db_conn *c, const char *tenant_id);
-/* Sets the role of user_id in tenant_id: 1 changed, 0 no such member, -1 error. */
-int store_member_set_role(struct db_conn *c, const char *tenant_id, const char *user_id,
-                          const char *role);
+ * are already serialised) and counts its owners into *count: DB_DONE or the failure. */
+enum db_status store_members_lock_count_owners(struct db_conn *c, const char *tenant_id,
+                                               int64_t *count);
+/* Sets the role of user_id in tenant_id: DB_DONE changed, DB_NOT_FOUND no such member, or
+ * the failure. */
+enum db_status store_member_set_role(struct db_conn *c, const char *tenant_id, const char *user_id,
+                                     const char *role);
 /*
  * Removes member user_id of tenant_id: detaches the rows that only point at the user
  * (invitations.invited_by, workspaces.created_by), deletes the user's sessions and API
- * keys, then the user. Run it inside a write transaction. 1 removed, 0 no such member,
- * -1 error.
+ * keys, then the user. Run it inside a write transaction. DB_DONE removed, DB_NOT_FOUND
+ * no such member, or the failure.
  */
-int store_member_remove(struct db_conn *c, const char *tenant_id, const char *user_id);
+enum db_status store_member_remove(struct db_conn *c, const char *tenant_id, const char *user_id);
 
 #endif

@@ -515,7 +515,7 @@ static void test_change_log_order_prune_and_fall_behind(void **state)
 {
     struct db_conn *c = db_acquire(svc.db);
     int64_t head = 0, pruned = 0;
-    assert_int_equal(store_change_log_head(c, &head, &pruned), DB_OK);
+    assert_int_equal(store_change_log_head(c, &head, &pruned), DB_DONE);
     db_release(svc.db, c);
     sql("UPDATE apps SET name = 'renamed' WHERE id = 'a1'");
     sql("UPDATE tenants SET name = 'T renamed' WHERE id = 't2'");
@@ -526,7 +526,7 @@ static void test_change_log_order_prune_and_fall_behind(void **state)
     usleep(300 * 1000); /* let the follower apply these before the cache checks below */
     c = db_acquire(svc.db);
     struct change_batch batch;
-    assert_int_equal(store_change_log_read(c, head, 100, &batch), DB_OK);
+    assert_int_equal(store_change_log_read(c, head, 100, &batch), DB_DONE);
     const struct {
         enum change_kind kind;
         const char *key;
@@ -544,7 +544,7 @@ static void test_change_log_order_prune_and_fall_behind(void **state)
     int64_t last = batch.rows[batch.count - 1].seq;
     /* limit: a reader gets the oldest rows first */
     change_batch_free(&batch);
-    assert_int_equal(store_change_log_read(c, head, 2, &batch), DB_OK);
+    assert_int_equal(store_change_log_read(c, head, 2, &batch), DB_DONE);
     assert_int_equal(batch.count, 2);
     assert_string_equal(batch.rows[1].key, "t2");
     change_batch_free(&batch);
@@ -552,7 +552,7 @@ static void test_change_log_order_prune_and_fall_behind(void **state)
     /* Applying: rows at or below `applied` are skipped; newer ones invalidate. */
     struct app_facts facts;
     assert_int_equal(app_cache_lookup(svc.app_cache, "tdc_a1", &facts, NULL, 0), 1);
-    assert_int_equal(store_change_log_read(c, head, 100, &batch), DB_OK);
+    assert_int_equal(store_change_log_read(c, head, 100, &batch), DB_DONE);
     bool reset = true;
     assert_int_equal(change_feed_apply_batch(svc.app_cache, last, &batch, &reset), last);
     assert_false(reset);
@@ -560,12 +560,12 @@ static void test_change_log_order_prune_and_fall_behind(void **state)
 
     /* Prune everything (cutoff in the future): a reader that had seen `head` is
      * behind the retention and must drop the whole cache. */
-    assert_int_equal(store_change_log_prune(c, INT64_MAX / 2), DB_OK);
+    assert_int_equal(store_change_log_prune(c, INT64_MAX / 2), DB_DONE);
     int64_t head2 = 0;
-    assert_int_equal(store_change_log_head(c, &head2, &pruned), DB_OK);
+    assert_int_equal(store_change_log_head(c, &head2, &pruned), DB_DONE);
     assert_int_equal(pruned, last);
     assert_int_equal(head2, last);
-    assert_int_equal(store_change_log_read(c, head, 100, &batch), DB_OK);
+    assert_int_equal(store_change_log_read(c, head, 100, &batch), DB_DONE);
     assert_int_equal(batch.count, 0);
     assert_int_equal(batch.pruned_through, last);
     db_release(svc.db, c);
@@ -578,7 +578,7 @@ static void test_change_log_order_prune_and_fall_behind(void **state)
     /* sequence numbers keep growing after a prune emptied the table */
     sql("UPDATE apps SET name = 'again' WHERE id = 'a1'");
     c = db_acquire(svc.db);
-    assert_int_equal(store_change_log_read(c, last, 100, &batch), DB_OK);
+    assert_int_equal(store_change_log_read(c, last, 100, &batch), DB_DONE);
     db_release(svc.db, c);
     assert_int_equal(batch.count, 1);
     assert_true(batch.rows[0].seq > last);

@@ -32,64 +32,25 @@
 #include "store/plans.h"
 #include "store/regions.h"
 #include "store/tenants.h"
+#include "store_fixture.h"
 
 #define T1 "00000000-0000-7000-8000-0000000000a1"
 #define T2 "00000000-0000-7000-8000-0000000000a2"
 
-struct fixture {
-    char dir[64];
-    char path[128];
-    struct db *db;
-    struct db_conn *c;
-    int next_app;
-};
-
-static void exec_ok(struct fixture *f, const char *sql)
-{
-    if (db_exec(f->c, sql) != DB_OK)
-        fail_msg("%s: %s", sql, db_error_message(f->c));
-}
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tenantd-apps-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "sqlite:%s/t.db", f->dir);
-    char err[256] = "";
-    f->db = db_open(f->path, 1, err, sizeof err);
-    if (!f->db)
-        fail_msg("db_open: %s", err);
-    if (migrations_apply(f->db, err, sizeof err) != 0)
-        fail_msg("migrations_apply: %s", err);
-    f->c = db_acquire(f->db);
-    exec_ok(f, "INSERT INTO tenants (id, name, status, app_limit, created_at, updated_at) VALUES "
-               "('" T1 "', 'T1', 'active', 1000, 1, 1), ('" T2 "', 'T2', 'active', 1000, 1, 1);"
-               "INSERT INTO regions (code, name, active, created_at, updated_at) VALUES "
-               "('eu', 'EU', 1, 1, 1);"
-               "INSERT INTO region_databases (db_code, region_code, active, created_at, "
-               "updated_at) VALUES ('eu-db1', 'eu', 1, 1, 1), ('eu-db2', 'eu', 1, 1, 1);"
-               "INSERT INTO plans (code, name, tier, status, entitlements, created_at, "
-               "updated_at) VALUES ('free', 'Free', 'free', 'active', '{}', 1, 1), "
-               "('pro', 'Pro', 'paid', 'active', '{}', 1, 1);");
+    struct fixture *f = store_fixture_open("apps", 1, true, true);
+    store_fixture_exec(
+        f, "INSERT INTO tenants (id, name, status, app_limit, created_at, updated_at) VALUES "
+           "('" T1 "', 'T1', 'active', 1000, 1, 1), ('" T2 "', 'T2', 'active', 1000, 1, 1);"
+           "INSERT INTO regions (code, name, active, created_at, updated_at) VALUES "
+           "('eu', 'EU', 1, 1, 1);"
+           "INSERT INTO region_databases (db_code, region_code, active, created_at, "
+           "updated_at) VALUES ('eu-db1', 'eu', 1, 1, 1), ('eu-db2', 'eu', 1, 1, 1);"
+           "INSERT INTO plans (code, name, tier, status, entitlements, created_at, "
+           "updated_at) VALUES ('free', 'Free', 'free', 'active', '{}', 1, 1), "
+           "('pro', 'Pro', 'paid', 'active', '{}', 1, 1);");
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    db_release(f->db, f->c);
-    db_close(f->db);
-    char file[160];
-    const char *suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(file, sizeof file, "%s/t.db%s", f->dir, suffixes[i]);
-        unlink(file);
-    }
-    rmdir(f->dir);
-    free(f);
     return 0;
 }
 
@@ -130,13 +91,29 @@ static int64_t query_int(struct fixture *f, const char *sql, const char *param)
     return v;
 }
 
+/* store_app_count, which must succeed. */
+static int64_t app_count(struct fixture *f, const char *tenant)
+{
+    int64_t n = -1;
+    assert_int_equal(store_app_count(f->c, tenant, &n), DB_DONE);
+    return n;
+}
+
+/* store_app_count_on_free_plan, which must succeed. */
+static int64_t free_plan_count(struct fixture *f, const char *tenant, const char *except)
+{
+    int64_t n = -1;
+    assert_int_equal(store_app_count_on_free_plan(f->c, tenant, except, &n), DB_DONE);
+    return n;
+}
+
 /* The stored counters agree with COUNT(*) of live apps, for both tenants and both
  * databases. */
 static void expect_counts_match_table(struct fixture *f)
 {
     const char *tenants[] = {T1, T2};
     for (int i = 0; i < 2; i++)
-        assert_int_equal(store_app_count(f->c, tenants[i]),
+        assert_int_equal(app_count(f, tenants[i]),
                          query_int(f,
                                    "SELECT COUNT(*) FROM apps WHERE tenant_id = $1 "
                                    "AND deleted_at IS NULL",
@@ -163,18 +140,18 @@ static void test_counts_follow_insert_and_delete(void **state)
     struct fixture *f = *state;
     char ids[6][37];
     int64_t tenant_changes = changes_of_kind(f, "tenant");
-    assert_int_equal(store_app_count(f->c, T1), 0);
+    assert_int_equal(app_count(f, T1), 0);
     insert_app(f, T1, "eu-db1", ids[0]);
     insert_app(f, T1, "eu-db1", ids[1]);
     insert_app(f, T1, "eu-db2", ids[2]);
     insert_app(f, T2, "eu-db2", ids[3]);
     insert_app(f, T2, "eu-db2", ids[4]);
     insert_app(f, T2, "eu-db2", ids[5]);
-    assert_int_equal(store_app_count(f->c, T1), 3);
-    assert_int_equal(store_app_count(f->c, T2), 3);
+    assert_int_equal(app_count(f, T1), 3);
+    assert_int_equal(app_count(f, T2), 3);
     expect_counts_match_table(f);
     char pick[DB_CODE_SIZE];
-    assert_int_equal(store_region_pick_database(f->c, "eu", pick), 1);
+    assert_int_equal(store_region_pick_database(f->c, "eu", pick), DB_DONE);
     assert_string_equal(pick, "eu-db1"); /* 2 vs 4 */
 
     assert_int_equal(store_app_soft_delete(f->c, ids[3], 9), DB_DONE);
@@ -184,14 +161,14 @@ static void test_counts_follow_insert_and_delete(void **state)
     assert_int_equal(store_app_soft_delete(f->c, ids[5], 10), DB_DONE);
     assert_int_equal(store_app_soft_delete(f->c, "00000000-0000-7000-8000-999999999999", 10),
                      DB_DONE);
-    assert_int_equal(store_app_count(f->c, T1), 3);
-    assert_int_equal(store_app_count(f->c, T2), 0);
+    assert_int_equal(app_count(f, T1), 3);
+    assert_int_equal(app_count(f, T2), 0);
     expect_counts_match_table(f);
     /* keeping the counts never writes a tenant row: the change feed saw app changes
      * only, so no node drops a whole tenant's cache entries because of a create */
     assert_int_equal(changes_of_kind(f, "tenant"), tenant_changes);
     assert_true(changes_of_kind(f, "client") >= 9);
-    assert_int_equal(store_region_pick_database(f->c, "eu", pick), 1);
+    assert_int_equal(store_region_pick_database(f->c, "eu", pick), DB_DONE);
     assert_string_equal(pick, "eu-db2"); /* 2 vs 1 */
 
     /* a failed insert (duplicate live name) counts nothing */
@@ -209,16 +186,16 @@ static void test_free_plan_rule(void **state)
     insert_app(f, T1, "eu-db1", a);
     insert_app(f, T1, "eu-db1", b);
     insert_app(f, T2, "eu-db1", c);
-    assert_int_equal(store_app_count_on_free_plan(f->c, T1, NULL), 0);
+    assert_int_equal(free_plan_count(f, T1, NULL), 0);
     assert_int_equal(store_app_set_plan(f->c, a, "free", 2), DB_DONE);
     assert_int_equal(store_app_set_plan(f->c, b, "pro", 2), DB_DONE);
     assert_int_equal(store_app_set_plan(f->c, c, "free", 2), DB_DONE);
-    assert_int_equal(store_app_count_on_free_plan(f->c, T1, NULL), 1);
-    assert_int_equal(store_app_count_on_free_plan(f->c, T1, a), 0); /* itself left out */
-    assert_int_equal(store_app_count_on_free_plan(f->c, T1, b), 1);
-    assert_int_equal(store_app_count_on_free_plan(f->c, T2, NULL), 1);
+    assert_int_equal(free_plan_count(f, T1, NULL), 1);
+    assert_int_equal(free_plan_count(f, T1, a), 0); /* itself left out */
+    assert_int_equal(free_plan_count(f, T1, b), 1);
+    assert_int_equal(free_plan_count(f, T2, NULL), 1);
     assert_int_equal(store_app_soft_delete(f->c, a, 3), DB_DONE);
-    assert_int_equal(store_app_count_on_free_plan(f->c, T1, NULL), 0);
+    assert_int_equal(free_plan_count(f, T1, NULL), 0);
 }
 
 /* Apps that existed before the counters: dropping what the migration added and
@@ -234,14 +211,14 @@ static void test_migration_backfills_counts(void **state)
     /* The counts are migration 5; the later ones (grace rotation: 6,
      * private_key_jwt: 7, DPoP: 8) only add apps columns, dropped here too so that
      * every migration from 5 on can run again. */
-    exec_ok(f, "DROP TABLE tenant_app_counts; DROP TABLE database_app_counts;"
-               "DROP INDEX region_databases_region; DROP INDEX apps_tenant_plan;"
-               "ALTER TABLE apps DROP COLUMN previous_secret_hash;"
-               "ALTER TABLE apps DROP COLUMN previous_secret_expires_at;"
-               "ALTER TABLE apps DROP COLUMN token_endpoint_auth_method;"
-               "ALTER TABLE apps DROP COLUMN jwks;"
-               "ALTER TABLE apps DROP COLUMN dpop_bound_access_tokens;"
-               "DELETE FROM schema_migrations WHERE version >= 5;");
+    store_fixture_exec(f, "DROP TABLE tenant_app_counts; DROP TABLE database_app_counts;"
+                          "DROP INDEX region_databases_region; DROP INDEX apps_tenant_plan;"
+                          "ALTER TABLE apps DROP COLUMN previous_secret_hash;"
+                          "ALTER TABLE apps DROP COLUMN previous_secret_expires_at;"
+                          "ALTER TABLE apps DROP COLUMN token_endpoint_auth_method;"
+                          "ALTER TABLE apps DROP COLUMN jwks;"
+                          "ALTER TABLE apps DROP COLUMN dpop_bound_access_tokens;"
+                          "DELETE FROM schema_migrations WHERE version >= 5;");
     assert_int_equal(migrations_latest(), 8);
     char err[256] = "";
     db_release(f->db, f->c); /* the pool holds one connection */
@@ -249,8 +226,8 @@ static void test_migration_backfills_counts(void **state)
     f->c = db_acquire(f->db);
     if (rc != 0)
         fail_msg("migrations_apply: %s", err);
-    assert_int_equal(store_app_count(f->c, T1), 2);
-    assert_int_equal(store_app_count(f->c, T2), 0);
+    assert_int_equal(app_count(f, T1), 2);
+    assert_int_equal(app_count(f, T2), 0);
     expect_counts_match_table(f);
 }
 
@@ -305,6 +282,30 @@ static bool apps_access_is_bounded(const char *detail)
     return false;
 }
 
+struct plan_check {
+    const char *sql;
+    int lines;
+};
+
+/* db_row_fn: one line of a query plan (fails the test on a scan or an apps walk). */
+static enum db_status check_plan_line(struct db_stmt *s, void *ctx)
+{
+    struct plan_check *check = ctx;
+    const char *sql = check->sql, *detail = db_column_text(s, 3);
+    check->lines++;
+    char table[64] = "";
+    sscanf(detail, "%*s %63s", table);
+    bool scan = strncmp(detail, "SCAN ", 5) == 0 && strcmp(detail, "SCAN CONSTANT ROW") != 0;
+    if (scan && strcmp(table, "plans") != 0)
+        fail_msg("table scan in \"%s\":\n  %s", sql, detail);
+    /* apps by name, or under an alias through one of its indexes */
+    bool on_apps = strcmp(table, "apps") == 0 || strstr(detail, "INDEX apps_") ||
+                   strstr(detail, "INDEX sqlite_autoindex_apps_");
+    if (on_apps && !apps_access_is_bounded(detail))
+        fail_msg("apps walked in \"%s\":\n  %s", sql, detail);
+    return DB_OK;
+}
+
 /* Fails when EXPLAIN QUERY PLAN of sql scans a table other than the plan catalogue
  * or walks apps beyond a bounded lookup. Returns the number of plan lines. */
 static int check_plan(struct fixture *f, const char *sql)
@@ -314,24 +315,10 @@ static int check_plan(struct fixture *f, const char *sql)
     struct db_stmt *s = db_prepare(f->c, explain);
     if (!s)
         fail_msg("cannot explain: %s (%s)", sql, db_error_message(f->c));
-    int lines = 0, rc;
-    while ((rc = db_step(s)) == DB_ROW) {
-        const char *detail = db_column_text(s, 3);
-        lines++;
-        char table[64] = "";
-        sscanf(detail, "%*s %63s", table);
-        bool scan = strncmp(detail, "SCAN ", 5) == 0 && strcmp(detail, "SCAN CONSTANT ROW") != 0;
-        if (scan && strcmp(table, "plans") != 0)
-            fail_msg("table scan in \"%s\":\n  %s", sql, detail);
-        /* apps by name, or under an alias through one of its indexes */
-        bool on_apps = strcmp(table, "apps") == 0 || strstr(detail, "INDEX apps_") ||
-                       strstr(detail, "INDEX sqlite_autoindex_apps_");
-        if (on_apps && !apps_access_is_bounded(detail))
-            fail_msg("apps walked in \"%s\":\n  %s", sql, detail);
-    }
-    assert_int_equal(rc, DB_DONE);
+    struct plan_check check = {sql, 0};
+    assert_int_equal(db_each_row(s, check_plan_line, &check), DB_DONE);
     db_finalize(s);
-    return lines;
+    return check.lines;
 }
 
 static void test_create_path_plans_are_bounded(void **state)
@@ -348,15 +335,17 @@ static void test_create_path_plans_are_bounded(void **state)
     struct region_row r;
     struct app_row a;
     char id[37];
-    assert_int_equal(store_tenant_get_for_update(f->c, T1, &t), 1);
-    assert_int_equal(store_region_get(f->c, "eu", &r), 1);
-    assert_true(store_app_count(f->c, T1) >= 0);
+    assert_int_equal(store_tenant_get_for_update(f->c, T1, &t), DB_DONE);
+    assert_int_equal(store_region_get(f->c, "eu", &r), DB_DONE);
+    assert_true(app_count(f, T1) >= 0);
     new_app(f, T1, "", &a);
-    assert_int_equal(store_app_name_taken(f->c, T1, a.name_folded, NULL), 0);
-    assert_int_equal(store_region_pick_database(f->c, "eu", a.db_code), 1);
+    bool taken = true;
+    assert_int_equal(store_app_name_taken(f->c, T1, a.name_folded, NULL, &taken), DB_DONE);
+    assert_false(taken);
+    assert_int_equal(store_region_pick_database(f->c, "eu", a.db_code), DB_DONE);
     assert_int_equal(store_app_insert(f->c, &a, "h"), DB_DONE);
     memcpy(id, a.id, sizeof id);
-    assert_true(store_app_count_on_free_plan(f->c, T1, id) >= 0);
+    assert_true(free_plan_count(f, T1, id) >= 0);
     assert_int_equal(store_app_set_plan(f->c, id, "free", 2), DB_DONE);
     assert_int_equal(store_app_soft_delete(f->c, id, 3), DB_DONE);
     record_stop(f);
@@ -374,10 +363,13 @@ static void test_create_path_plans_are_bounded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_counts_follow_insert_and_delete, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_free_plan_rule, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migration_backfills_counts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_create_path_plans_are_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counts_follow_insert_and_delete, setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_free_plan_rule, setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_migration_backfills_counts, setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_create_path_plans_are_bounded, setup,
+                                        store_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

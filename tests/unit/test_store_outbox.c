@@ -27,49 +27,23 @@
 #include "store/db.h"
 #include "store/migrations.h"
 #include "store/outbox.h"
+#include "store_fixture.h"
 
 #define NOW 1700000000
 #define SECRET_LINK "https://id.example/#/accept?token=SECRETTOKEN0123456789abcdefghijklmnopqrstu"
 
-struct fixture {
-    char dir[64];
-    char path[128];
-    struct db *db;
-    struct db_conn *c;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tenantd-outbox-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "sqlite:%s/t.db", f->dir);
-    char err[256] = "";
-    f->db = db_open(f->path, 1, err, sizeof err);
-    if (!f->db)
-        fail_msg("db_open: %s", err);
-    if (migrations_apply(f->db, err, sizeof err) != 0)
-        fail_msg("migrations_apply: %s", err);
-    f->c = db_acquire(f->db);
-    *state = f;
+    *state = store_fixture_open("outbox", 1, true, true);
     return 0;
 }
 
-static int teardown(void **state)
+/* store_outbox_prune, which must succeed: the number of rows it expired or deleted. */
+static int64_t prune(struct fixture *f, int64_t now, int64_t queued_max_age, int64_t done_max_age)
 {
-    struct fixture *f = *state;
-    db_release(f->db, f->c);
-    db_close(f->db);
-    char file[160];
-    const char *suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(file, sizeof file, "%s/t.db%s", f->dir, suffixes[i]);
-        unlink(file);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
+    int64_t pruned = -1;
+    assert_int_equal(store_outbox_prune(f->c, now, queued_max_age, done_max_age, &pruned), DB_DONE);
+    return pruned;
 }
 
 /* The stored body and status of message id (copied into the buffers). */
@@ -89,7 +63,7 @@ static void enqueue_invitation(struct fixture *f, const char *to, struct outbox_
 {
     assert_int_equal(store_outbox_enqueue(f->c, to, "You are invited", "Accept: " SECRET_LINK "\n"),
                      DB_DONE);
-    assert_int_equal(store_outbox_claim_next(f->c, NOW, m), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW, m), DB_DONE);
     assert_string_equal(m->recipient, to);
     assert_non_null(strstr(m->body, SECRET_LINK));
 }
@@ -108,7 +82,7 @@ static void test_sent_body_is_cleared(void **state)
     assert_string_equal(body, "");
     store_outbox_message_free(&m);
     assert_null(m.body);
-    assert_int_equal(store_outbox_claim_next(f->c, NOW + 1000, &m), 0);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW + 1000, &m), DB_NOT_FOUND);
 }
 
 static void test_retry_keeps_body_final_failure_clears_it(void **state)
@@ -159,7 +133,7 @@ static void test_enqueue_refuses_header_injection(void **state)
     long_recipient[sizeof long_recipient - 1] = '\0';
     assert_int_equal(store_outbox_enqueue(f->c, long_recipient, "Hi", "b"), DB_ERROR);
     struct outbox_message m;
-    assert_int_equal(store_outbox_claim_next(f->c, NOW, &m), 0);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW, &m), DB_NOT_FOUND);
 }
 
 /* The stored subject of the next claimable message, read from the table itself (not
@@ -168,7 +142,7 @@ static void test_enqueue_refuses_header_injection(void **state)
 static void stored_subject(struct fixture *f, char *out, size_t size)
 {
     struct outbox_message m;
-    assert_int_equal(store_outbox_claim_next(f->c, NOW, &m), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW, &m), DB_DONE);
     struct db_stmt *s = db_prepare(f->c, "SELECT subject FROM outbox WHERE id = $1");
     assert_non_null(s);
     db_bind_text(s, 1, m.id);
@@ -277,21 +251,22 @@ static void test_claims_are_exclusive_and_expire(void **state)
     assert_int_equal(store_outbox_enqueue(f->c, "one@example.com", "first", "b1"), DB_DONE);
     assert_int_equal(store_outbox_enqueue(f->c, "two@example.com", "second", "b2"), DB_DONE);
     struct outbox_message a, b, none;
-    assert_int_equal(store_outbox_claim_next(f->c, NOW, &a), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW, &a), DB_DONE);
     assert_string_equal(a.recipient, "one@example.com"); /* oldest first */
     assert_int_equal(claim_of(f, a.id), NOW + OUTBOX_CLAIM_SECONDS);
-    assert_int_equal(store_outbox_claim_next(f->c, NOW, &b), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW, &b), DB_DONE);
     assert_string_equal(b.recipient, "two@example.com");
     assert_string_not_equal(a.id, b.id);
-    assert_int_equal(store_outbox_claim_next(f->c, NOW + 1, &none), 0);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW + 1, &none), DB_NOT_FOUND);
     assert_null(none.body);
     /* still claimed at the last second of the claim */
-    assert_int_equal(store_outbox_claim_next(f->c, NOW + OUTBOX_CLAIM_SECONDS, &none), 0);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW + OUTBOX_CLAIM_SECONDS, &none),
+                     DB_NOT_FOUND);
 
     /* a sender crashed and its claim expired: the message is claimed again */
     int64_t later = NOW + OUTBOX_CLAIM_SECONDS + 1;
     struct outbox_message again;
-    assert_int_equal(store_outbox_claim_next(f->c, later, &again), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, later, &again), DB_DONE);
     assert_string_equal(again.id, a.id);
     assert_string_equal(again.body, "b1");
     assert_int_equal(claim_of(f, a.id), later + OUTBOX_CLAIM_SECONDS);
@@ -303,13 +278,13 @@ static void test_claims_are_exclusive_and_expire(void **state)
     assert_int_equal(store_outbox_mark_failed(f->c, b.id, "connection refused", 0), DB_DONE);
     assert_int_equal(claim_of(f, b.id), -1);
     struct outbox_message retry;
-    assert_int_equal(store_outbox_claim_next(f->c, NOW + 2, &retry), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, NOW + 2, &retry), DB_DONE);
     assert_string_equal(retry.id, b.id);
     assert_int_equal(retry.attempts, 1);
     /* ... also when the failure is final */
     assert_int_equal(store_outbox_mark_failed(f->c, retry.id, "550 no such user", 1), DB_DONE);
     assert_int_equal(claim_of(f, retry.id), -1);
-    assert_int_equal(store_outbox_claim_next(f->c, later * 2, &none), 0);
+    assert_int_equal(store_outbox_claim_next(f->c, later * 2, &none), DB_NOT_FOUND);
 
     store_outbox_message_free(&a);
     store_outbox_message_free(&b);
@@ -353,27 +328,27 @@ static void test_prune_expires_queued_mail_with_the_invitation(void **state)
         store_outbox_enqueue(f->c, "q@example.com", "You are invited", "Accept: " SECRET_LINK "\n"),
         DB_DONE);
     struct outbox_message m;
-    assert_int_equal(store_outbox_claim_next(f->c, t0, &m), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, t0, &m), DB_DONE);
     char id[37];
     snprintf(id, sizeof id, "%s", m.id);
     store_outbox_message_free(&m);
     char body[512], status[16], error[64];
 
     /* nothing due: nothing changes (and no write is attempted) */
-    assert_int_equal(store_outbox_prune(f->c, t0 + 10, TTL, OUTBOX_DONE_KEEP_SECONDS), 0);
+    assert_int_equal(prune(f, t0 + 10, TTL, OUTBOX_DONE_KEEP_SECONDS), 0);
     /* due (a 30 s lifetime), but a sender holds the claim right now: left alone */
-    assert_int_equal(store_outbox_prune(f->c, t0 + 60, 30, OUTBOX_DONE_KEEP_SECONDS), 0);
+    assert_int_equal(prune(f, t0 + 60, 30, OUTBOX_DONE_KEEP_SECONDS), 0);
     row_of(f, id, body, sizeof body, status, sizeof status);
     assert_string_equal(status, "queued");
     assert_int_equal(store_outbox_mark_failed(f->c, id, "connection refused", 0), DB_DONE);
     /* one second before the lifetime ends: still queued, link kept for the retry */
-    assert_int_equal(store_outbox_prune(f->c, t0 - 2 + TTL, TTL, OUTBOX_DONE_KEEP_SECONDS), 0);
+    assert_int_equal(prune(f, t0 - 2 + TTL, TTL, OUTBOX_DONE_KEEP_SECONDS), 0);
     row_of(f, id, body, sizeof body, status, sizeof status);
     assert_string_equal(status, "queued");
     assert_non_null(strstr(body, SECRET_LINK));
 
     /* the lifetime is over: expired */
-    assert_int_equal(store_outbox_prune(f->c, t0 + TTL + 1, TTL, OUTBOX_DONE_KEEP_SECONDS), 1);
+    assert_int_equal(prune(f, t0 + TTL + 1, TTL, OUTBOX_DONE_KEEP_SECONDS), 1);
     row_of(f, id, body, sizeof body, status, sizeof status);
     assert_string_equal(status, "failed");
     assert_string_equal(body, "");
@@ -381,13 +356,11 @@ static void test_prune_expires_queued_mail_with_the_invitation(void **state)
     assert_string_equal(error, "expired before delivery");
     assert_int_equal(claim_of(f, id), -1);
     /* never claimed again, and a second pass has nothing to do */
-    assert_int_equal(store_outbox_claim_next(f->c, t0 + TTL + 2, &m), 0);
-    assert_int_equal(store_outbox_prune(f->c, t0 + TTL + 2, TTL, OUTBOX_DONE_KEEP_SECONDS), 0);
+    assert_int_equal(store_outbox_claim_next(f->c, t0 + TTL + 2, &m), DB_NOT_FOUND);
+    assert_int_equal(prune(f, t0 + TTL + 2, TTL, OUTBOX_DONE_KEEP_SECONDS), 0);
 
     /* ... and the finished row is deleted after the keep period */
-    assert_int_equal(
-        store_outbox_prune(f->c, t0 + OUTBOX_DONE_KEEP_SECONDS + 1, TTL, OUTBOX_DONE_KEEP_SECONDS),
-        1);
+    assert_int_equal(prune(f, t0 + OUTBOX_DONE_KEEP_SECONDS + 1, TTL, OUTBOX_DONE_KEEP_SECONDS), 1);
     last_error_of(f, id, error, sizeof error);
     assert_string_equal(error, "-");
     assert_int_equal(outbox_rows(f), 0);
@@ -403,26 +376,26 @@ static void test_prune_deletes_finished_rows_after_the_keep_period(void **state)
     struct outbox_message sent, failed, young;
     assert_int_equal(store_outbox_enqueue(f->c, "s@example.com", "sent", "b"), DB_DONE);
     assert_int_equal(store_outbox_enqueue(f->c, "f@example.com", "failed", "b"), DB_DONE);
-    assert_int_equal(store_outbox_claim_next(f->c, t0, &sent), 1);
-    assert_int_equal(store_outbox_claim_next(f->c, t0, &failed), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, t0, &sent), DB_DONE);
+    assert_int_equal(store_outbox_claim_next(f->c, t0, &failed), DB_DONE);
     /* sent late: kept for the keep period after sending, not after queueing */
     assert_int_equal(store_outbox_mark_sent(f->c, sent.id, t0 + 600), DB_DONE);
     assert_int_equal(store_outbox_mark_failed(f->c, failed.id, "550 no such user", 1), DB_DONE);
     assert_int_equal(store_outbox_enqueue(f->c, "young@example.com", "queued", "b"), DB_DONE);
-    assert_int_equal(store_outbox_claim_next(f->c, t0, &young), 1);
+    assert_int_equal(store_outbox_claim_next(f->c, t0, &young), DB_DONE);
     assert_int_equal(store_outbox_mark_failed(f->c, young.id, "connection refused", 0), DB_DONE);
     assert_int_equal(outbox_rows(f), 3);
 
-    assert_int_equal(store_outbox_prune(f->c, t0 + keep - 1, TTL, keep), 0);
+    assert_int_equal(prune(f, t0 + keep - 1, TTL, keep), 0);
     /* the failed one goes first (created at t0) */
-    assert_int_equal(store_outbox_prune(f->c, t0 + keep + 1, TTL, keep), 1);
+    assert_int_equal(prune(f, t0 + keep + 1, TTL, keep), 1);
     char error[64];
     last_error_of(f, failed.id, error, sizeof error);
     assert_string_equal(error, "-");
     last_error_of(f, sent.id, error, sizeof error);
     assert_string_not_equal(error, "-");
     /* the sent one 600 s later */
-    assert_int_equal(store_outbox_prune(f->c, t0 + 600 + keep + 1, TTL, keep), 1);
+    assert_int_equal(prune(f, t0 + 600 + keep + 1, TTL, keep), 1);
     last_error_of(f, sent.id, error, sizeof error);
     assert_string_equal(error, "-");
     /* the queued one is untouched by the keep period (its clock is the TTL) */
@@ -454,11 +427,11 @@ static void *race_sender(void *arg)
     struct db_conn *c = db_acquire(r->db);
     for (;;) {
         struct outbox_message m;
-        int found = store_outbox_claim_next(c, NOW, &m);
-        if (found == 0)
+        enum db_status found = store_outbox_claim_next(c, NOW, &m);
+        if (found == DB_NOT_FOUND)
             break;
         pthread_mutex_lock(&r->lock);
-        if (found == 1) {
+        if (found == DB_DONE) {
             int index = atoi(m.subject + strlen("message "));
             if (index >= 0 && index < RACE_MESSAGES)
                 r->claimed[index]++;
@@ -489,7 +462,7 @@ static void test_concurrent_claims_never_duplicate(void **state)
     char err[256] = "";
     struct race r;
     memset(&r, 0, sizeof r);
-    r.db = db_open(f->path, RACE_SENDERS, err, sizeof err);
+    r.db = db_open(f->url, RACE_SENDERS, err, sizeof err);
     if (!r.db)
         fail_msg("db_open: %s", err);
     pthread_mutex_init(&r.lock, NULL);
@@ -508,18 +481,21 @@ static void test_concurrent_claims_never_duplicate(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_sent_body_is_cleared, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sent_body_is_cleared, setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_retry_keeps_body_final_failure_clears_it, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_enqueue_refuses_header_injection, setup, teardown),
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_enqueue_refuses_header_injection, setup,
+                                        store_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_long_subject_is_cut_on_a_character_boundary, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_claims_are_exclusive_and_expire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_claims_never_duplicate, setup, teardown),
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_claims_are_exclusive_and_expire, setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_claims_never_duplicate, setup,
+                                        store_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_prune_expires_queued_mail_with_the_invitation, setup,
-                                        teardown),
+                                        store_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_prune_deletes_finished_rows_after_the_keep_period,
-                                        setup, teardown),
+                                        setup, store_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

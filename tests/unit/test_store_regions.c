@@ -19,52 +19,15 @@
 #include "store/db.h"
 #include "store/migrations.h"
 #include "store/regions.h"
-
-struct fixture {
-    char dir[64];
-    char path[128];
-    struct db *db;
-    struct db_conn *c;
-    int next_app;
-};
+#include "store_fixture.h"
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tenantd-regions-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "sqlite:%s/t.db", f->dir);
-    char err[256] = "";
-    f->db = db_open(f->path, 1, err, sizeof err);
-    if (!f->db)
-        fail_msg("db_open: %s", err);
-    if (migrations_apply(f->db, err, sizeof err) != 0)
-        fail_msg("migrations_apply: %s", err);
-    f->c = db_acquire(f->db);
-    const char *tenant[] = {"00000000-0000-7000-8000-000000000001"};
-    assert_int_equal(db_run(f->c,
-                            "INSERT INTO tenants (id, name, status, app_limit, created_at, "
-                            "updated_at) VALUES ($1, 'T', 'active', 100, 1, 1)",
-                            1, tenant),
-                     DB_DONE);
+    struct fixture *f = store_fixture_open("regions", 1, true, true);
+    store_fixture_exec(f, "INSERT INTO tenants (id, name, status, app_limit, created_at, "
+                          "updated_at) VALUES ('00000000-0000-7000-8000-000000000001', 'T', "
+                          "'active', 100, 1, 1)");
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    db_release(f->db, f->c);
-    db_close(f->db);
-    char file[160];
-    const char *suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(file, sizeof file, "%s/t.db%s", f->dir, suffixes[i]);
-        unlink(file);
-    }
-    rmdir(f->dir);
-    free(f);
     return 0;
 }
 
@@ -122,12 +85,12 @@ static void expect_pick(struct fixture *f, const char *region, const char *want)
 {
     char got[DB_CODE_SIZE];
     memset(got, 'X', sizeof got);
-    int rc = store_region_pick_database(f->c, region, got);
+    enum db_status rc = store_region_pick_database(f->c, region, got);
     if (!want) {
-        assert_int_equal(rc, 0);
+        assert_int_equal(rc, DB_NOT_FOUND);
         return;
     }
-    assert_int_equal(rc, 1);
+    assert_int_equal(rc, DB_DONE);
     assert_string_equal(got, want);
 }
 
@@ -135,9 +98,9 @@ static void test_region_get_insert_update(void **state)
 {
     struct fixture *f = *state;
     struct region_row r;
-    assert_int_equal(store_region_get(f->c, "eu-west", &r), 0);
+    assert_int_equal(store_region_get(f->c, "eu-west", &r), DB_NOT_FOUND);
     add_region(f, "eu-west", true);
-    assert_int_equal(store_region_get(f->c, "eu-west", &r), 1);
+    assert_int_equal(store_region_get(f->c, "eu-west", &r), DB_DONE);
     assert_string_equal(r.code, "eu-west");
     assert_string_equal(r.name, "Region eu-west");
     assert_true(r.active);
@@ -152,7 +115,7 @@ static void test_region_get_insert_update(void **state)
     r.updated_at = 1700000100;
     assert_int_equal(store_region_update(f->c, &r), DB_DONE);
     struct region_row again;
-    assert_int_equal(store_region_get(f->c, "eu-west", &again), 1);
+    assert_int_equal(store_region_get(f->c, "eu-west", &again), DB_DONE);
     assert_string_equal(again.name, "Europe West");
     assert_false(again.active);
     assert_int_equal(again.created_at, 1700000000);
@@ -161,9 +124,9 @@ static void test_region_get_insert_update(void **state)
     /* the locking variant reads the same row inside a write transaction */
     assert_int_equal(db_begin_write(f->c), DB_OK);
     struct region_row locked;
-    assert_int_equal(store_region_get_for_update(f->c, "eu-west", &locked), 1);
+    assert_int_equal(store_region_get_for_update(f->c, "eu-west", &locked), DB_DONE);
     assert_memory_equal(&locked, &again, sizeof locked);
-    assert_int_equal(store_region_get_for_update(f->c, "nope", &locked), 0);
+    assert_int_equal(store_region_get_for_update(f->c, "nope", &locked), DB_NOT_FOUND);
     assert_int_equal(db_commit(f->c), DB_OK);
 }
 
@@ -195,28 +158,33 @@ static void test_region_list_keyset(void **state)
     add_region(f, "eu-west", true);
 
     struct collected all = {0};
-    assert_int_equal(store_region_list(f->c, false, "", 10, collect_region, &all), 3);
+    assert_int_equal(store_region_list(f->c, false, "", 10, collect_region, &all), DB_DONE);
     assert_int_equal(all.n, 3);
     assert_string_equal(all.codes[0], "ap-south");
     assert_string_equal(all.codes[1], "eu-west");
     assert_string_equal(all.codes[2], "us-east");
 
     struct collected active = {0};
-    assert_int_equal(store_region_list(f->c, true, "", 10, collect_region, &active), 2);
+    assert_int_equal(store_region_list(f->c, true, "", 10, collect_region, &active), DB_DONE);
+    assert_int_equal(active.n, 2);
     assert_string_equal(active.codes[0], "eu-west");
     assert_string_equal(active.codes[1], "us-east");
 
     struct collected after = {0};
-    assert_int_equal(store_region_list(f->c, false, "ap-south", 1, collect_region, &after), 1);
+    assert_int_equal(store_region_list(f->c, false, "ap-south", 1, collect_region, &after),
+                     DB_DONE);
+    assert_int_equal(after.n, 1);
     assert_string_equal(after.codes[0], "eu-west");
 
     /* the callback may stop early */
     struct collected stopped = {.stop_after = 1};
-    assert_int_equal(store_region_list(f->c, false, "", 10, collect_region, &stopped), 1);
+    assert_int_equal(store_region_list(f->c, false, "", 10, collect_region, &stopped), DB_DONE);
+    assert_int_equal(stopped.n, 1);
     assert_int_equal(stopped.n, 1);
 
     struct collected none = {0};
-    assert_int_equal(store_region_list(f->c, false, "us-east", 10, collect_region, &none), 0);
+    assert_int_equal(store_region_list(f->c, false, "us-east", 10, collect_region, &none), DB_DONE);
+    assert_int_equal(none.n, 0);
 }
 
 static void test_database_crud_and_list(void **state)
@@ -239,7 +207,7 @@ static void test_database_crud_and_list(void **state)
     snprintf(d.region_code, sizeof d.region_code, "nowhere");
     assert_int_equal(store_region_database_insert(f->c, &d), DB_CONSTRAINT);
 
-    assert_int_equal(store_region_database_get(f->c, "eu-west-db1", &d), 1);
+    assert_int_equal(store_region_database_get(f->c, "eu-west-db1", &d), DB_DONE);
     assert_string_equal(d.region_code, "eu-west");
     assert_false(d.active);
     assert_false(d.has_dsn);
@@ -250,7 +218,7 @@ static void test_database_crud_and_list(void **state)
     d.updated_at = 1700000200;
     assert_int_equal(store_region_database_update(f->c, &d), DB_DONE);
     struct region_database_row again;
-    assert_int_equal(store_region_database_get(f->c, "eu-west-db1", &again), 1);
+    assert_int_equal(store_region_database_get(f->c, "eu-west-db1", &again), DB_DONE);
     assert_true(again.active);
     assert_true(again.has_dsn);
     assert_string_equal(again.dsn, "postgres://u:p@h/db");
@@ -258,25 +226,29 @@ static void test_database_crud_and_list(void **state)
 
     again.has_dsn = false; /* clearing stores NULL */
     assert_int_equal(store_region_database_update(f->c, &again), DB_DONE);
-    assert_int_equal(store_region_database_get(f->c, "eu-west-db1", &d), 1);
+    assert_int_equal(store_region_database_get(f->c, "eu-west-db1", &d), DB_DONE);
     assert_false(d.has_dsn);
     assert_string_equal(d.dsn, "");
 
-    assert_int_equal(store_region_database_get(f->c, "missing-db", &d), 0);
+    assert_int_equal(store_region_database_get(f->c, "missing-db", &d), DB_NOT_FOUND);
     assert_int_equal(db_begin_write(f->c), DB_OK);
-    assert_int_equal(store_region_database_get_for_update(f->c, "eu-west-db1", &again), 1);
+    assert_int_equal(store_region_database_get_for_update(f->c, "eu-west-db1", &again), DB_DONE);
     assert_memory_equal(&again, &d, sizeof d);
-    assert_int_equal(store_region_database_get_for_update(f->c, "missing-db", &again), 0);
+    assert_int_equal(store_region_database_get_for_update(f->c, "missing-db", &again),
+                     DB_NOT_FOUND);
     db_rollback(f->c);
 
     struct collected eu = {0};
-    assert_int_equal(store_region_database_list(f->c, "eu-west", "", 10, collect_database, &eu), 2);
+    assert_int_equal(store_region_database_list(f->c, "eu-west", "", 10, collect_database, &eu),
+                     DB_DONE);
+    assert_int_equal(eu.n, 2);
     assert_string_equal(eu.codes[0], "eu-west-db1");
     assert_string_equal(eu.codes[1], "eu-west-db2");
     struct collected page2 = {0};
     assert_int_equal(
         store_region_database_list(f->c, "eu-west", "eu-west-db1", 10, collect_database, &page2),
-        1);
+        DB_DONE);
+    assert_int_equal(page2.n, 1);
     assert_string_equal(page2.codes[0], "eu-west-db2");
 }
 
@@ -359,13 +331,14 @@ static void test_pick_ignores_inactive(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_region_get_insert_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_region_list_keyset, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_database_crud_and_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pick_no_database, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pick_single_and_ties, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pick_least_loaded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pick_ignores_inactive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_get_insert_update, setup,
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_region_list_keyset, setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_database_crud_and_list, setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_pick_no_database, setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_pick_single_and_ties, setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_pick_least_loaded, setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_pick_ignores_inactive, setup, store_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

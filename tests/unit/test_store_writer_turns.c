@@ -20,45 +20,17 @@
 #include <cmocka.h>
 
 #include "store/db.h"
+#include "store_fixture.h"
 
 #define WRITERS 6
 
-struct fixture {
-    char dir[64];
-    char url[128];
-    struct db *db;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tenantd-turns-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
-    char err[256] = "";
-    f->db = db_open(f->url, WRITERS + 2, err, sizeof err);
-    if (!f->db)
-        fail_msg("db_open: %s", err);
-    struct db_conn *c = db_acquire(f->db);
-    assert_int_equal(db_exec(c, "CREATE TABLE log (seq INTEGER PRIMARY KEY, who INTEGER)"), DB_OK);
-    db_release(f->db, c);
+    struct fixture *f = store_fixture_open("turns", WRITERS + 2, false, true);
+    store_fixture_exec(f, "CREATE TABLE log (seq INTEGER PRIMARY KEY, who INTEGER)");
+    db_release(f->db, f->c);
+    f->c = NULL;
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    db_close(f->db);
-    char file[160];
-    const char *suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(file, sizeof file, "%s/t.db%s", f->dir, suffixes[i]);
-        unlink(file);
-    }
-    rmdir(f->dir);
-    free(f);
     return 0;
 }
 
@@ -227,12 +199,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_writers_get_the_turn_in_arrival_order, setup,
-                                        teardown),
+                                        store_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_a_writer_that_waits_too_long_gets_busy, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_every_path_gives_the_turn_back, setup, teardown),
+                                        store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_every_path_gives_the_turn_back, setup,
+                                        store_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_failures_are_classified_and_remembered_per_thread,
-                                        setup, teardown),
+                                        setup, store_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
