@@ -51,12 +51,7 @@ enum domain_error domain_normalize_allowed(const char *input, char out[DOMAIN_MA
     /* 1. trim; strip one leading http:// or https:// (case-insensitive). */
     const char *p = input;
     size_t len = strlen(input);
-    while (len > 0 && host_syntax_char_is_space(p[0])) {
-        p++;
-        len--;
-    }
-    while (len > 0 && host_syntax_char_is_space(p[len - 1]))
-        len--;
+    host_syntax_trim(&p, &len);
     if (span_has_prefix_ci(p, len, "https://")) {
         p += 8;
         len -= 8;

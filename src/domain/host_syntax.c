@@ -14,6 +14,16 @@ bool host_syntax_char_is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
+void host_syntax_trim(const char **p, size_t *len)
+{
+    while (*len > 0 && host_syntax_char_is_space((*p)[0])) {
+        (*p)++;
+        (*len)--;
+    }
+    while (*len > 0 && host_syntax_char_is_space((*p)[*len - 1]))
+        (*len)--;
+}
+
 char host_syntax_char_lower(char c)
 {
     if (c >= 'A' && c <= 'Z')

@@ -17,6 +17,10 @@
 /* ASCII whitespace as the trimming rules use it: SP, HT, LF, VT, FF, CR. */
 bool host_syntax_char_is_space(char c);
 
+/* Narrows the span *p, *len to drop leading and trailing host_syntax_char_is_space:
+ * the one trimming rule for names, e-mail addresses and allowed domains. */
+void host_syntax_trim(const char **p, size_t *len);
+
 /* ASCII-only lowercase of one byte (bytes >= 0x80 are returned unchanged). */
 char host_syntax_char_lower(char c);
 

@@ -46,12 +46,7 @@ bool name_normalize(const char *input, size_t max_chars, char *out, size_t out_s
         return fail(reason, "is required");
     const char *p = input;
     size_t len = strlen(input);
-    while (len > 0 && host_syntax_char_is_space(p[0])) {
-        p++;
-        len--;
-    }
-    while (len > 0 && host_syntax_char_is_space(p[len - 1]))
-        len--;
+    host_syntax_trim(&p, &len);
     if (len == 0)
         return fail(reason, "must not be empty");
 
@@ -155,12 +150,7 @@ bool email_normalize(const char *input, char *out, size_t out_size)
         return false;
     const char *p = input;
     size_t len = strlen(input);
-    while (len > 0 && host_syntax_char_is_space(p[0])) {
-        p++;
-        len--;
-    }
-    while (len > 0 && host_syntax_char_is_space(p[len - 1]))
-        len--;
+    host_syntax_trim(&p, &len);
     if (len == 0 || len > EMAIL_MAX_LEN || len >= out_size)
         return false;
 
