@@ -17,42 +17,29 @@ static const char b64std_alphabet[64] =
 /* Reverse tables: value 0..63, or 0xff for "not in the alphabet". */
 /* clang-format off */
 #define X 0xff
+/* Sixteen bytes in neither alphabet (controls, and every byte >= 0x80). */
+#define NONE16 X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X
 static const unsigned char b64url_values[256] = {
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x00 */
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x10 */
+    NONE16, NONE16,                                                 /* 0x00-0x1f */
     X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  62, X,  X,  /* 0x20 '-' */
     52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X,  X,  X,  X,  X,  X,  /* 0x30 0-9 */
     X,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, /* 0x40 A-O */
     15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X,  X,  X,  X,  63, /* 0x50 P-Z '_' */
     X,  26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, /* 0x60 a-o */
     41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X,  X,  X,  X,  X,  /* 0x70 p-z */
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x80 */
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    NONE16, NONE16, NONE16, NONE16, NONE16, NONE16, NONE16, NONE16, /* 0x80-0xff */
 };
 static const unsigned char b64std_values[256] = {
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x00 */
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x10 */
+    NONE16, NONE16,                                                 /* 0x00-0x1f */
     X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  62, X,  X,  X,  63, /* 0x20 '+' '/' */
     52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X,  X,  X,  X,  X,  X,  /* 0x30 0-9 */
     X,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, /* 0x40 A-O */
     15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X,  X,  X,  X,  X,  /* 0x50 P-Z */
     X,  26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, /* 0x60 a-o */
     41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X,  X,  X,  X,  X,  /* 0x70 p-z */
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x80 */
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    NONE16, NONE16, NONE16, NONE16, NONE16, NONE16, NONE16, NONE16, /* 0x80-0xff */
 };
+#undef NONE16
 #undef X
 /* clang-format on */
 
@@ -111,26 +98,29 @@ static size_t b64_encode_core(const char alphabet[64], bool pad, const unsigned 
     return o;
 }
 
-size_t base64url_encode(const unsigned char *in, size_t len, char *out, size_t out_size)
+/* b64_encode_core when out has room for need characters and the NUL; otherwise out
+ * is emptied and 0 returned. The size rule of both public encoders. */
+static size_t b64_encode_bounded(const char *alphabet, bool pad, size_t need,
+                                 const unsigned char *in, size_t len, char *out, size_t out_size)
 {
-    size_t need = base64url_encoded_len(len);
     if (need == SIZE_MAX || out_size <= need) {
         if (out_size > 0)
             out[0] = '\0';
         return 0;
     }
-    return b64_encode_core(b64url_alphabet, false, in, len, out);
+    return b64_encode_core(alphabet, pad, in, len, out);
+}
+
+size_t base64url_encode(const unsigned char *in, size_t len, char *out, size_t out_size)
+{
+    return b64_encode_bounded(b64url_alphabet, false, base64url_encoded_len(len), in, len, out,
+                              out_size);
 }
 
 size_t base64_encode(const unsigned char *in, size_t len, char *out, size_t out_size)
 {
-    size_t need = base64_encoded_len(len);
-    if (need == SIZE_MAX || out_size <= need) {
-        if (out_size > 0)
-            out[0] = '\0';
-        return 0;
-    }
-    return b64_encode_core(b64std_alphabet, true, in, len, out);
+    return b64_encode_bounded(b64std_alphabet, true, base64_encoded_len(len), in, len, out,
+                              out_size);
 }
 
 /* Decodes in[0..in_len) (no padding; in_len % 4 != 1 checked here) with the
