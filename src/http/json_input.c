@@ -60,18 +60,28 @@ bool json_input_reject_unknown(const json_t *obj, const char *const *allowed, st
     return true;
 }
 
+/* The value of key, or NULL when the body has none: then *ok is false (400
+ * missing_field) if the field is required. One rule for every typed getter below. */
+static json_t *json_input_field(const json_t *obj, const char *key, bool required, bool *present,
+                                bool *ok, struct problem *p)
+{
+    json_t *v = json_object_get(obj, key);
+    if (present)
+        *present = v != NULL;
+    *ok = v != NULL || !required;
+    if (!*ok)
+        problem_set(p, 400, "missing_field", key, "%s is required", key);
+    return v;
+}
+
 bool json_input_get_string(const json_t *obj, const char *key, bool required, bool nullable,
                            const char **out, struct problem *p)
 {
     *out = NULL;
-    json_t *v = json_object_get(obj, key);
-    if (!v) {
-        if (required) {
-            problem_set(p, 400, "missing_field", key, "%s is required", key);
-            return false;
-        }
-        return true;
-    }
+    bool ok;
+    json_t *v = json_input_field(obj, key, required, NULL, &ok, p);
+    if (!v)
+        return ok;
     if (json_is_null(v) && nullable)
         return true;
     if (!json_is_string(v)) {
@@ -89,16 +99,10 @@ bool json_input_get_string(const json_t *obj, const char *key, bool required, bo
 bool json_input_get_bool(const json_t *obj, const char *key, bool required, bool *present,
                          bool *out, struct problem *p)
 {
-    json_t *v = json_object_get(obj, key);
-    if (present)
-        *present = v != NULL;
-    if (!v) {
-        if (required) {
-            problem_set(p, 400, "missing_field", key, "%s is required", key);
-            return false;
-        }
-        return true;
-    }
+    bool ok;
+    json_t *v = json_input_field(obj, key, required, present, &ok, p);
+    if (!v)
+        return ok;
     if (!json_is_boolean(v)) {
         problem_set(p, 400, "invalid_type", key, "%s must be true or false", key);
         return false;
@@ -110,16 +114,10 @@ bool json_input_get_bool(const json_t *obj, const char *key, bool required, bool
 bool json_input_get_int(const json_t *obj, const char *key, bool required, bool *present,
                         long long min, long long max, long long *out, struct problem *p)
 {
-    json_t *v = json_object_get(obj, key);
-    if (present)
-        *present = v != NULL;
-    if (!v) {
-        if (required) {
-            problem_set(p, 400, "missing_field", key, "%s is required", key);
-            return false;
-        }
-        return true;
-    }
+    bool ok;
+    json_t *v = json_input_field(obj, key, required, present, &ok, p);
+    if (!v)
+        return ok;
     if (!json_is_integer(v)) {
         problem_set(p, 400, "invalid_type", key, "%s must be an integer", key);
         return false;
