@@ -13,7 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "crypto/base64url.h"
 #include "oauth/jws.h"
 
 struct client_jwks {
@@ -278,20 +277,8 @@ size_t client_jwks_count(const struct client_jwks *keys)
 
 /* ---- the assertion ------------------------------------------------------- */
 
-/* Decodes one base64url part as a JSON object (new reference), or NULL. */
-static json_t *client_assertion_part(const char *b64, size_t len)
-{
-    unsigned char buf[CLIENT_ASSERTION_MAX];
-    size_t n = 0;
-    if (len == 0 || !base64url_decode(b64, len, buf, sizeof buf, &n))
-        return NULL;
-    json_t *v = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
-    if (!json_is_object(v)) {
-        json_decref(v);
-        return NULL;
-    }
-    return v;
-}
+/* Its parts are decoded by jws_part_object, whose buffer holds a whole assertion. */
+_Static_assert(CLIENT_ASSERTION_MAX <= JWS_PART_MAX, "a part may be as long as the whole token");
 
 /* Copies an optional string member into out (bounded); false when present but
  * not a string, empty, or too long. */
@@ -340,8 +327,8 @@ bool client_assertion_parse(const char *jwt, size_t len, struct client_assertion
     const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - jwt)) : NULL;
     if (!dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - jwt)) || dot2 + 1 == jwt + len)
         return false;
-    json_t *header = client_assertion_part(jwt, (size_t)(dot1 - jwt));
-    json_t *claims = header ? client_assertion_part(dot1 + 1, (size_t)(dot2 - dot1 - 1)) : NULL;
+    json_t *header = jws_part_object(jwt, (size_t)(dot1 - jwt));
+    json_t *claims = header ? jws_part_object(dot1 + 1, (size_t)(dot2 - dot1 - 1)) : NULL;
     bool ok = header && claims;
     if (ok) {
         const char *typ = json_string_value(json_object_get(header, "typ"));

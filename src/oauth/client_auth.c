@@ -180,13 +180,32 @@ static void client_auth_key(char *key, size_t size, const char *remote_addr, con
     snprintf(key, size, "%s|%s", remote_addr ? remote_addr : "", client_id);
 }
 
+/* Counts a failed attempt for (remote_addr, client_id) and picks 401 (failure) or
+ * 429: one rule for a wrong secret and a refused assertion alike. */
+static enum client_auth_result client_auth_failed(struct service *svc, const char *remote_addr,
+                                                  const char *client_id,
+                                                  enum client_auth_result failure,
+                                                  struct app_facts *facts, int *retry_after)
+{
+    char key[256];
+    client_auth_key(key, sizeof key, remote_addr, client_id);
+    int wait = throttle_check(svc->client_throttle, key);
+    throttle_record_failure(svc->client_throttle, key);
+    metrics_count_auth_failure(svc->metrics);
+    memset(facts, 0, sizeof *facts);
+    if (wait > 0) {
+        *retry_after = wait;
+        return CLIENT_AUTH_THROTTLED;
+    }
+    return failure;
+}
+
 enum client_auth_result client_auth_verify(struct service *svc, const char *remote_addr,
                                            const char *client_id, const char *client_secret,
                                            struct app_facts *facts, char *claims, size_t claims_cap,
                                            int *retry_after)
 {
     *retry_after = 0;
-    char key[256];
     /* Verify first (SPEC §3.6): the correct secret is never refused by the
      * throttle, so the throttle is consulted only once the attempt has failed. */
     int found = app_cache_lookup(svc->app_cache, client_id, facts, claims, claims_cap);
@@ -214,36 +233,7 @@ enum client_auth_result client_auth_verify(struct service *svc, const char *remo
     /* Unknown client and wrong secret reach this point alike (same work, same key
      * shape), so a 401 or 429 says nothing about existence. Checked before the
      * failure is recorded: the first 20 failures of a window answer 401. */
-    client_auth_key(key, sizeof key, remote_addr, client_id);
-    int wait = throttle_check(svc->client_throttle, key);
-    throttle_record_failure(svc->client_throttle, key);
-    metrics_count_auth_failure(svc->metrics);
-    memset(facts, 0, sizeof *facts);
-    if (wait > 0) {
-        *retry_after = wait;
-        return CLIENT_AUTH_THROTTLED;
-    }
-    return CLIENT_AUTH_FAILED;
-}
-
-/* Counts a failed attempt for (remote_addr, client_id) and picks 401 or 429 (see
- * client_auth_verify). */
-static enum client_auth_result client_auth_failed(struct service *svc, const char *remote_addr,
-                                                  const char *client_id,
-                                                  enum client_auth_result failure,
-                                                  struct app_facts *facts, int *retry_after)
-{
-    char key[256];
-    client_auth_key(key, sizeof key, remote_addr, client_id);
-    int wait = throttle_check(svc->client_throttle, key);
-    throttle_record_failure(svc->client_throttle, key);
-    metrics_count_auth_failure(svc->metrics);
-    memset(facts, 0, sizeof *facts);
-    if (wait > 0) {
-        *retry_after = wait;
-        return CLIENT_AUTH_THROTTLED;
-    }
-    return failure;
+    return client_auth_failed(svc, remote_addr, client_id, CLIENT_AUTH_FAILED, facts, retry_after);
 }
 
 enum client_auth_result client_auth_verify_assertion(struct service *svc, const char *remote_addr,

@@ -10,24 +10,11 @@
 
 #include <jansson.h>
 
-#include "crypto/base64url.h"
 #include "oauth/jws.h"
 #include "oauth/replay_cache.h"
 
-/* Decodes one base64url part as a JSON object (new reference), or NULL. */
-static json_t *dpop_part(const char *b64, size_t len)
-{
-    unsigned char buf[DPOP_PROOF_MAX];
-    size_t n = 0;
-    if (len == 0 || !base64url_decode(b64, len, buf, sizeof buf, &n))
-        return NULL;
-    json_t *v = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
-    if (!json_is_object(v)) {
-        json_decref(v);
-        return NULL;
-    }
-    return v;
-}
+/* Its parts are decoded by jws_part_object, whose buffer holds a whole proof. */
+_Static_assert(DPOP_PROOF_MAX <= JWS_PART_MAX, "a part may be as long as the whole token");
 
 /* htu compared without query and fragment (RFC 9449 §4.3 item 9). */
 static bool dpop_htu_matches(const char *claimed, const char *htu)
@@ -55,8 +42,8 @@ const char *dpop_proof_check(const char *proof, size_t len, const char *htm, con
     const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - proof)) : NULL;
     if (!dot2)
         return "the DPoP proof is not a JWT";
-    json_t *header = dpop_part(proof, (size_t)(dot1 - proof));
-    json_t *claims = header ? dpop_part(dot1 + 1, (size_t)(dot2 - dot1 - 1)) : NULL;
+    json_t *header = jws_part_object(proof, (size_t)(dot1 - proof));
+    json_t *claims = header ? jws_part_object(dot1 + 1, (size_t)(dot2 - dot1 - 1)) : NULL;
     struct jws_key *key = NULL;
     const char *why = NULL;
     enum jws_alg alg;

@@ -835,3 +835,17 @@ bool jws_verify_compact(const struct jws_key *k, const char *token, size_t token
         ERR_clear_error(); /* a forged token must not leave errors queued */
     return ok;
 }
+
+json_t *jws_part_object(const char *b64, size_t len)
+{
+    unsigned char buf[JWS_PART_MAX];
+    size_t n = 0;
+    if (len == 0 || !base64url_decode(b64, len, buf, sizeof buf, &n))
+        return NULL;
+    json_t *v = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}

@@ -130,4 +130,13 @@ size_t jws_sign_compact(const struct jws_key *k, char *out, size_t input_len, si
  * must still check the header's alg/kid/typ and the claims. Thread-safe. */
 bool jws_verify_compact(const struct jws_key *k, const char *token, size_t token_len);
 
+/* Largest decoded header or claims part jws_part_object reads. */
+#define JWS_PART_MAX 8192
+
+/* Decodes one base64url part of an untrusted compact JWS (its header or claims) as a
+ * JSON object (new reference), or NULL when the part is empty, not strict base64url,
+ * over JWS_PART_MAX bytes decoded, not JSON, or not an object (duplicate names are
+ * refused). Shared by the client assertion and DPoP proof readers. */
+json_t *jws_part_object(const char *b64, size_t len);
+
 #endif
