@@ -75,15 +75,9 @@ int cli_admin(int argc, char **argv)
 
     struct config cfg;
     struct service svc;
-    char err[512];
-    if (config_load(&cfg, 0, NULL, err, sizeof err) != 0) {
-        fprintf(stderr, "tenantd: %s\n", err);
-        return 2;
-    }
-    if (service_open(&svc, &cfg, false, err, sizeof err) != 0) {
-        fprintf(stderr, "tenantd: %s\n", err);
-        return 1;
-    }
+    int status = cli_open_service(&cfg, &svc);
+    if (status != 0)
+        return status;
     struct db_conn *c = db_acquire(svc.db);
     int rc = store_user_insert(c, &u);
     db_release(svc.db, c);

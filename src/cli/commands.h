@@ -6,6 +6,13 @@
 #define TENANTD_CLI_COMMANDS_H
 
 int cli_serve(int argc, char **argv);
+
+struct config;
+struct service;
+/* Loads the configuration from the environment and opens the service (which migrates
+ * the schema): 0, or the exit status (2 bad configuration, 1 cannot open) after
+ * printing why. The one opening of every one-shot subcommand (cli/migrate.c). */
+int cli_open_service(struct config *cfg, struct service *svc);
 int cli_migrate(int argc, char **argv);
 int cli_admin(int argc, char **argv);
 int cli_keys(int argc, char **argv);

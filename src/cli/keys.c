@@ -59,21 +59,14 @@ int cli_keys(int argc, char **argv)
         return 2;
     }
     struct config cfg;
-    char err[512];
-    if (config_load(&cfg, 0, NULL, err, sizeof err) != 0) {
-        fprintf(stderr, "tenantd: %s\n", err);
-        return 2;
-    }
     struct service svc;
-    if (service_open(&svc, &cfg, false, err, sizeof err) != 0) {
-        fprintf(stderr, "tenantd: %s\n", err);
-        return 1;
-    }
-    int rc;
+    int rc = cli_open_service(&cfg, &svc);
+    if (rc != 0)
+        return rc;
     if (strcmp(argv[0], "list") == 0) {
         rc = cli_keys_list(&svc);
     } else {
-        char kid[64];
+        char kid[64], err[512];
         int64_t activates_at = 0;
         rc = signing_keys_rotate_report(&svc, kid, sizeof kid, &activates_at, err, sizeof err);
         if (rc != 0) {
