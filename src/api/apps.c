@@ -554,26 +554,21 @@ out:
 /* ------------------------------------------------------------------------------- */
 /* Reads                                                                           */
 
-static int apps_list_each(const struct app_row *row, void *ctx)
+API_PAGE_ADD_FN(apps_list_each, struct app_row, represent_app, id)
+
+/* api_page_query_fn: the apps of tenant req->params[0]. */
+static enum db_status apps_list_query(struct db_conn *c, const struct http_request *req,
+                                      const char *cursor, int max_rows, struct page_collector *out)
 {
-    if (api_page_full(ctx))
-        return 1;
-    return api_page_add(ctx, represent_app(row), row->id);
+    return store_app_list(c, req->params[0], cursor, max_rows, apps_list_each, out);
 }
 
 /* GET /api/v1/tenants/{tid}/apps — oldest first (ids are time-ordered). */
 static void apps_list(struct http_request *req, struct http_reply *reply)
 {
     struct page_request page;
-    if (!api_page_parse(req, reply, &page))
-        return;
-    struct page_collector l;
-    api_page_init(&l, page.limit);
-    struct db_conn *c = db_acquire(req->service->db);
-    enum db_status rc =
-        store_app_list(c, req->params[0], page.cursor, page.limit + 1, apps_list_each, &l);
-    db_release(req->service->db, c);
-    api_page_reply(reply, &l, rc, "listing apps");
+    if (api_page_parse(req, reply, &page))
+        api_page_list(req, reply, &page, apps_list_query, "listing apps");
 }
 
 /* GET /api/v1/tenants/{tid}/apps/{aid} */

@@ -9,6 +9,7 @@
 
 #include "api/context.h"
 #include "domain/names.h"
+#include "service.h"
 
 bool api_page_parse_code(const struct http_request *req, struct http_reply *reply,
                          bool (*code_is_valid)(const char *), struct page_request *page)
@@ -94,4 +95,15 @@ void api_page_reply(struct http_reply *reply, struct page_collector *page, enum 
     }
     reply_json(reply, 200, api_page_wrap(page->items, page->more, page->last));
     page->items = NULL;
+}
+
+void api_page_list(const struct http_request *req, struct http_reply *reply,
+                   const struct page_request *page, api_page_query_fn query, const char *what)
+{
+    struct page_collector out;
+    api_page_init(&out, page->limit);
+    struct db_conn *c = db_acquire(req->service->db);
+    enum db_status rc = query(c, req, page->cursor, page->limit + 1, &out);
+    db_release(req->service->db, c);
+    api_page_reply(reply, &out, rc, what);
 }

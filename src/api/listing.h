@@ -68,4 +68,31 @@ int api_page_add(struct page_collector *page, json_t *item, const char *key);
 void api_page_reply(struct http_reply *reply, struct page_collector *page, enum db_status store_rc,
                     const char *what);
 
+/*
+ * Defines `name`, the per-row callback of a store list function over row_type: stops
+ * once the page is full, otherwise adds represent(row) with row->key as the cursor.
+ * One definition for every collector-based list instead of a copy per resource.
+ */
+#define API_PAGE_ADD_FN(name, row_type, represent, key)                                            \
+    static int name(const row_type *row, void *ctx)                                                \
+    {                                                                                              \
+        if (api_page_full(ctx))                                                                    \
+            return 1;                                                                              \
+        return api_page_add(ctx, represent(row), row->key);                                        \
+    }
+
+/* A list handler's query: its store list function on c, with the filters it reads
+ * from req, for at most max_rows rows after cursor ("" = from the start), each added
+ * to out by an API_PAGE_ADD_FN callback. Returns the store's status (DB_DONE when it walked its
+ * rows). */
+typedef enum db_status (*api_page_query_fn)(struct db_conn *c, const struct http_request *req,
+                                            const char *cursor, int max_rows,
+                                            struct page_collector *out);
+
+/* Runs query for the page asked (page->limit + 1 rows, to learn whether there are
+ * more) on a pooled connection and answers it with api_page_reply: the one ending of
+ * every collector-based list handler. */
+void api_page_list(const struct http_request *req, struct http_reply *reply,
+                   const struct page_request *page, api_page_query_fn query, const char *what);
+
 #endif

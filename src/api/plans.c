@@ -178,27 +178,21 @@ static void plans_create(struct http_request *req, struct http_reply *reply)
     free(plan);
 }
 
-static int plans_page_add(const struct plan_row *row, void *ctx)
+API_PAGE_ADD_FN(plans_page_add, struct plan_row, represent_plan, code)
+
+/* api_page_query_fn: tenant members see active plans only. */
+static enum db_status plans_list_query(struct db_conn *c, const struct http_request *req,
+                                       const char *cursor, int max_rows, struct page_collector *out)
 {
-    if (api_page_full(ctx))
-        return 1;
-    return api_page_add(ctx, represent_plan(row), row->code);
+    return store_plan_list(c, !req->principal->host_admin, cursor, max_rows, plans_page_add, out);
 }
 
-/* GET /api/v1/plans — ordered by code; tenant members see active plans only. */
+/* GET /api/v1/plans — ordered by code. */
 static void plans_list(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     struct page_request page;
-    if (!api_page_parse_code(req, reply, plan_code_is_valid, &page))
-        return;
-    struct page_collector out;
-    api_page_init(&out, page.limit);
-    struct db_conn *c = db_acquire(req->service->db);
-    enum db_status rc =
-        store_plan_list(c, !who->host_admin, page.cursor, page.limit + 1, plans_page_add, &out);
-    db_release(req->service->db, c);
-    api_page_reply(reply, &out, rc, "listing plans");
+    if (api_page_parse_code(req, reply, plan_code_is_valid, &page))
+        api_page_list(req, reply, &page, plans_list_query, "listing plans");
 }
 
 /* A PATCH body, validated before any database work. */

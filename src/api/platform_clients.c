@@ -178,26 +178,22 @@ static void platform_clients_create(struct http_request *req, struct http_reply 
     reply_json(reply, 201, out);
 }
 
-static int platform_page_add(const struct platform_client_row *row, void *ctx)
+API_PAGE_ADD_FN(platform_page_add, struct platform_client_row, represent_platform_client, id)
+
+/* api_page_query_fn: live clients. */
+static enum db_status platform_clients_list_query(struct db_conn *c, const struct http_request *req,
+                                                  const char *cursor, int max_rows,
+                                                  struct page_collector *out)
 {
-    if (api_page_full(ctx))
-        return 1;
-    return api_page_add(ctx, represent_platform_client(row), row->id);
+    return store_platform_client_list(c, cursor, max_rows, platform_page_add, out);
 }
 
 /* GET /api/v1/platform-clients — live clients, oldest first. */
 static void platform_clients_list(struct http_request *req, struct http_reply *reply)
 {
     struct page_request page;
-    if (!api_page_parse(req, reply, &page))
-        return;
-    struct page_collector out;
-    api_page_init(&out, page.limit);
-    struct db_conn *c = db_acquire(req->service->db);
-    enum db_status rc =
-        store_platform_client_list(c, page.cursor, page.limit + 1, platform_page_add, &out);
-    db_release(req->service->db, c);
-    api_page_reply(reply, &out, rc, "listing platform clients");
+    if (api_page_parse(req, reply, &page))
+        api_page_list(req, reply, &page, platform_clients_list_query, "listing platform clients");
 }
 
 static void platform_reply_not_found(struct http_reply *reply)

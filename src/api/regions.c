@@ -31,19 +31,9 @@
 
 /* ---- shared helpers ---------------------------------------------------------------- */
 
-static int regions_page_add_region(const struct region_row *row, void *ctx)
-{
-    if (api_page_full(ctx))
-        return 1;
-    return api_page_add(ctx, represent_region(row), row->code);
-}
-
-static int regions_page_add_database(const struct region_database_row *row, void *ctx)
-{
-    if (api_page_full(ctx))
-        return 1;
-    return api_page_add(ctx, represent_region_database(row), row->db_code);
-}
+API_PAGE_ADD_FN(regions_page_add_region, struct region_row, represent_region, code)
+API_PAGE_ADD_FN(regions_page_add_database, struct region_database_row, represent_region_database,
+                db_code)
 
 /*
  * Contract: value is untrusted JSON input (may be NULL). A region display name:
@@ -143,20 +133,21 @@ static void regions_create(struct http_request *req, struct http_reply *reply)
         reply_json(reply, 201, represent_region(&r));
 }
 
+/* api_page_query_fn: tenant members see active regions only. */
+static enum db_status regions_list_query(struct db_conn *c, const struct http_request *req,
+                                         const char *cursor, int max_rows,
+                                         struct page_collector *out)
+{
+    return store_region_list(c, !req->principal->host_admin, cursor, max_rows,
+                             regions_page_add_region, out);
+}
+
 /* GET /api/v1/regions — host admins see every region, tenant members active ones. */
 static void regions_list(struct http_request *req, struct http_reply *reply)
 {
-    const struct principal *who = req->principal;
     struct page_request page;
-    if (!api_page_parse_code(req, reply, region_code_is_valid, &page))
-        return;
-    struct page_collector out;
-    api_page_init(&out, page.limit);
-    struct db_conn *c = db_acquire(req->service->db);
-    enum db_status rc = store_region_list(c, !who->host_admin, page.cursor, page.limit + 1,
-                                          regions_page_add_region, &out);
-    db_release(req->service->db, c);
-    api_page_reply(reply, &out, rc, "listing regions");
+    if (api_page_parse_code(req, reply, region_code_is_valid, &page))
+        api_page_list(req, reply, &page, regions_list_query, "listing regions");
 }
 
 /* A validated region PATCH, and the region it leaves. */

@@ -52,11 +52,15 @@ static bool tenants_take_name(const char *value, char *out, size_t out_size, str
 
 /* ---- list ---------------------------------------------------------------------------- */
 
-static int tenants_page_add(const struct tenant_row *row, void *ctx)
+API_PAGE_ADD_FN(tenants_page_add, struct tenant_row, represent_tenant, id)
+
+/* api_page_query_fn: the tenants with ?status= (checked by tenants_list), or all. */
+static enum db_status tenants_list_query(struct db_conn *c, const struct http_request *req,
+                                         const char *cursor, int max_rows,
+                                         struct page_collector *out)
 {
-    if (api_page_full(ctx))
-        return 1;
-    return api_page_add(ctx, represent_tenant(row), row->id);
+    const char *status = http_request_query(req, "status");
+    return store_tenant_list(c, status, cursor, max_rows, tenants_page_add, out);
 }
 
 /* GET /api/v1/tenants[?status=...] — host only, oldest first. */
@@ -71,13 +75,7 @@ static void tenants_list(struct http_request *req, struct http_reply *reply)
                     "status must be pending_activation, active or suspended");
         return;
     }
-    struct page_collector out;
-    api_page_init(&out, page.limit);
-    struct db_conn *c = db_acquire(req->service->db);
-    enum db_status rc =
-        store_tenant_list(c, status, page.cursor, page.limit + 1, tenants_page_add, &out);
-    db_release(req->service->db, c);
-    api_page_reply(reply, &out, rc, "listing tenants");
+    api_page_list(req, reply, &page, tenants_list_query, "listing tenants");
 }
 
 /* ---- create -------------------------------------------------------------------------- */
