@@ -175,23 +175,17 @@ static int app_storage_put_change(struct db_conn *c, struct api_write *w)
     int rc = store_app_storage_put(c, w->req->service->keyring, &row, in->secret_access_key);
     if (rc == DB_DONE)
         rc = store_app_touch(c, app->id, now);
-    if (rc == DB_DONE)
-        rc = audit_record(c, w->who, w->req, app->tenant_id, "app.storage.update", "app", app->id,
-                          api_app_storage_audit_detail(&row));
-    return rc;
+    return api_write_audited(c, w, rc, app->tenant_id, "app.storage.update", "app", app->id,
+                             api_app_storage_audit_detail(&row));
 }
 
 /* PUT /api/v1/tenants/{tid}/apps/{aid}/storage */
 static void app_storage_put(struct http_request *req, struct http_reply *reply)
 {
-    if (!api_app_id_check(req, reply))
+    json_t *body = api_app_body(req, reply);
+    if (!body)
         return;
     struct problem p = {0};
-    json_t *body = json_input_object(req, false, &p);
-    if (!body) {
-        reply_problem(reply, &p);
-        return;
-    }
     struct app_storage_input in;
     bool parsed = api_app_storage_parse(body, "", &in, &p);
     api_app_storage_wipe_json(body);

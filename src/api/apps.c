@@ -677,14 +677,10 @@ static int apps_patch_change(struct db_conn *c, struct api_write *w)
 
 static void apps_patch(struct http_request *req, struct http_reply *reply)
 {
-    if (!api_app_id_check(req, reply))
+    json_t *body = api_app_body(req, reply);
+    if (!body)
         return;
     struct problem p = {0};
-    json_t *body = json_input_object(req, false, &p);
-    if (!body) {
-        reply_problem(reply, &p);
-        return;
-    }
     for (size_t i = 0; immutable_fields[i]; i++)
         if (json_object_get(body, immutable_fields[i])) {
             json_decref(body);
@@ -735,10 +731,8 @@ static int apps_set_enabled_change(struct db_conn *c, struct api_write *w)
     if (w->app->enabled == enabled)
         return DB_DONE;
     int rc = store_app_set_enabled(c, w->app->id, enabled, time_now());
-    if (rc == DB_DONE)
-        rc = audit_record(c, w->who, w->req, w->app->tenant_id,
-                          enabled ? "app.enable" : "app.disable", "app", w->app->id, NULL);
-    return rc;
+    return api_write_audited(c, w, rc, w->app->tenant_id, enabled ? "app.enable" : "app.disable",
+                             "app", w->app->id, NULL);
 }
 
 /* enable/disable: a no-op when the app is already in that state (no audit event). */
@@ -987,10 +981,8 @@ static int apps_unassign_plan_change(struct db_conn *c, struct api_write *w)
     if (!app->plan_code[0])
         return DB_DONE;
     int rc = store_app_set_plan(c, app->id, NULL, time_now());
-    if (rc == DB_DONE)
-        rc = audit_record(c, w->who, w->req, app->tenant_id, "app.plan.unassign", "app", app->id,
-                          json_pack("{s:s}", "previous_plan_code", app->plan_code));
-    return rc;
+    return api_write_audited(c, w, rc, app->tenant_id, "app.plan.unassign", "app", app->id,
+                             json_pack("{s:s}", "previous_plan_code", app->plan_code));
 }
 
 static void apps_unassign_plan(struct http_request *req, struct http_reply *reply)
@@ -1014,10 +1006,9 @@ static int apps_delete_change(struct db_conn *c, struct api_write *w)
     int rc = store_app_storage_delete(c, app->id, NULL);
     if (rc == DB_DONE)
         rc = store_app_soft_delete(c, app->id, time_now());
-    if (rc == DB_DONE)
-        rc = audit_record(c, w->who, w->req, app->tenant_id, "app.delete", "app", app->id,
-                          json_pack("{s:s,s:s}", "name", app->name, "client_id", app->client_id));
-    return rc;
+    return api_write_audited(
+        c, w, rc, app->tenant_id, "app.delete", "app", app->id,
+        json_pack("{s:s,s:s}", "name", app->name, "client_id", app->client_id));
 }
 
 static void apps_delete(struct http_request *req, struct http_reply *reply)

@@ -17,6 +17,7 @@
 
 #include "api/audit.h"
 #include "api/context.h"
+#include "api/fields.h"
 #include "api/write.h"
 #include "api/listing.h"
 #include "api/represent.h"
@@ -75,19 +76,6 @@ static bool plans_take_entitlements(const json_t *value, char out[PLAN_ENTITLEME
     return true;
 }
 
-/* Contract: value is untrusted (may be NULL). Trimmed 1–100 characters → out, else
- * 400 invalid_name. */
-static bool plans_take_name(const char *value, char *out, size_t out_size, struct problem *p)
-{
-    const char *reason = NULL;
-    if (!name_normalize(value, NAME_MAX_CHARS, out, out_size, &reason)) {
-        problem_set(p, 400, "invalid_name", "name", "name %s",
-                    reason ? reason : "must be 1 to 100 characters");
-        return false;
-    }
-    return true;
-}
-
 /* Parses and validates a create body into p (a heap row: it carries 16 KiB). */
 static bool plans_parse_create(const struct http_request *req, struct plan_row *plan,
                                struct problem *p)
@@ -106,7 +94,7 @@ static bool plans_parse_create(const struct http_request *req, struct plan_row *
                     "starting with a letter or digit");
         ok = false;
     }
-    ok = ok && plans_take_name(name, plan->name, sizeof plan->name, p);
+    ok = ok && api_field_name(name, plan->name, sizeof plan->name, p);
     if (ok && strcmp(tier, "free") != 0 && strcmp(tier, "paid") != 0) {
         problem_set(p, 400, "invalid_tier", "tier", "tier must be \"free\" or \"paid\"");
         ok = false;
@@ -149,11 +137,9 @@ static int plans_create_change(struct db_conn *c, struct api_write *w)
                     "a plan with this code already exists");
         return rc;
     }
-    if (rc == DB_DONE)
-        rc = audit_record(c, w->who, w->req, NULL, "plan.create", "plan", plan->code,
-                          json_pack("{s:s,s:s,s:s}", "name", plan->name, "tier", plan->tier,
-                                    "status", plan->status));
-    return rc;
+    return api_write_audited(
+        c, w, rc, NULL, "plan.create", "plan", plan->code,
+        json_pack("{s:s,s:s,s:s}", "name", plan->name, "tier", plan->tier, "status", plan->status));
 }
 
 /* POST /api/v1/plans — body is untrusted: {code, name, tier, status?, entitlements}. */
@@ -216,7 +202,7 @@ static bool plans_parse_patch(const struct http_request *req, struct plans_patch
     bool ok = body && json_input_reject_unknown(body, allowed, p) &&
               json_input_get_string(body, "name", false, false, &name, p) &&
               json_input_get_string(body, "status", false, false, &status, p);
-    ok = ok && (!name || plans_take_name(name, patch->name, sizeof patch->name, p));
+    ok = ok && (!name || api_field_name(name, patch->name, sizeof patch->name, p));
     if (ok && status && plans_status_rank(status) < 0) {
         problem_set(p, 400, "invalid_status", "status",
                     "status must be one of draft, active, archived, retired");
@@ -267,17 +253,11 @@ static int plans_update_change(struct db_conn *c, struct api_write *w)
         memcpy(plan->entitlements, patch->entitlements, sizeof plan->entitlements);
         json_object_set_new(changes, "entitlements", json_true());
     }
-    int rc = DB_DONE;
-    if (json_object_size(changes) > 0) {
-        plan->updated_at = time_now();
-        rc = store_plan_update(c, plan);
-        if (rc == DB_DONE) {
-            rc = audit_record(c, w->who, w->req, NULL, "plan.update", "plan", plan->code, changes);
-            changes = NULL;
-        }
-    }
-    json_decref(changes);
-    return rc;
+    if (api_write_unchanged(changes))
+        return DB_DONE;
+    plan->updated_at = time_now();
+    return api_write_audited(c, w, store_plan_update(c, plan), NULL, "plan.update", "plan",
+                             plan->code, changes);
 }
 
 /* PATCH /api/v1/plans/{code} */

@@ -281,11 +281,8 @@ static int platform_regenerate_change(struct db_conn *c, struct api_write *w)
     bool changed = false;
     if (rc == DB_DONE)
         rc = store_platform_client_set_secret(c, r->pc.id, r->secret_hash, time_now(), &changed);
-    if (rc == DB_DONE)
-        rc = audit_record(c, w->who, w->req, NULL, "platform_client.secret_regenerate",
-                          "platform_client", r->pc.id,
-                          json_pack("{s:s}", "client_id", r->pc.client_id));
-    return rc;
+    return api_write_audited(c, w, rc, NULL, "platform_client.secret_regenerate", "platform_client",
+                             r->pc.id, json_pack("{s:s}", "client_id", r->pc.client_id));
 }
 
 /* POST /api/v1/platform-clients/{id}/secret — a new secret replaces the old one at once.

@@ -19,6 +19,7 @@
 
 #include "api/audit.h"
 #include "api/context.h"
+#include "api/fields.h"
 #include "api/write.h"
 #include "api/listing.h"
 #include "api/represent.h"
@@ -34,22 +35,6 @@
 API_PAGE_ADD_FN(regions_page_add_region, struct region_row, represent_region, code)
 API_PAGE_ADD_FN(regions_page_add_database, struct region_database_row, represent_region_database,
                 db_code)
-
-/*
- * Contract: value is untrusted JSON input (may be NULL). A region display name:
- * 1–100 characters after trimming (domain/names.h). Writes the trimmed name to out;
- * on failure fills p with 400 invalid_name naming the field.
- */
-static bool regions_take_name(const char *value, char *out, size_t out_size, struct problem *p)
-{
-    const char *reason = NULL;
-    if (!name_normalize(value, NAME_MAX_CHARS, out, out_size, &reason)) {
-        problem_set(p, 400, "invalid_name", "name", "name %s",
-                    reason ? reason : "must be 1 to 100 characters");
-        return false;
-    }
-    return true;
-}
 
 /*
  * Contract: dsn is untrusted JSON input. Accepts 1..1024 bytes with no control
@@ -97,10 +82,8 @@ static int regions_create_change(struct db_conn *c, struct api_write *w)
                     "a region with this code already exists");
         return API_WRITE_ANSWERED;
     }
-    if (rc == DB_DONE)
-        rc = audit_record(c, w->who, w->req, NULL, "region.create", "region", r->code,
-                          json_pack("{s:s,s:b}", "name", r->name, "active", r->active));
-    return rc;
+    return api_write_audited(c, w, rc, NULL, "region.create", "region", r->code,
+                             json_pack("{s:s,s:b}", "name", r->name, "active", r->active));
 }
 
 /* POST /api/v1/regions — body is untrusted: {code, name, active}, nothing else. */
@@ -120,7 +103,7 @@ static void regions_create(struct http_request *req, struct http_reply *reply)
         if (!region_code_is_valid(code))
             problem_set(&p, 400, "invalid_code", "code",
                         "code must be 2 to 32 characters of a-z, 0-9 and '-'");
-        else if (regions_take_name(name, r.name, sizeof r.name, &p))
+        else if (api_field_name(name, r.name, sizeof r.name, &p))
             snprintf(r.code, sizeof r.code, "%s", code);
     }
     json_decref(body);
@@ -180,17 +163,11 @@ static int regions_update_change(struct db_conn *c, struct api_write *w)
         r->active = u->active;
         json_object_set_new(changes, "active", json_boolean(u->active));
     }
-    int rc = DB_DONE;
-    if (json_object_size(changes) > 0) {
-        r->updated_at = time_now();
-        rc = store_region_update(c, r);
-        if (rc == DB_DONE) {
-            rc = audit_record(c, w->who, w->req, NULL, "region.update", "region", r->code, changes);
-            changes = NULL;
-        }
-    }
-    json_decref(changes);
-    return rc;
+    if (api_write_unchanged(changes))
+        return DB_DONE;
+    r->updated_at = time_now();
+    return api_write_audited(c, w, store_region_update(c, r), NULL, "region.update", "region",
+                             r->code, changes);
 }
 
 /* PATCH /api/v1/regions/{code} — body is untrusted: {name?, active?}. */
@@ -211,7 +188,7 @@ static void regions_update(struct http_request *req, struct http_reply *reply)
     if (body && json_input_reject_unknown(body, allowed, &p) &&
         json_input_get_string(body, "name", false, false, &name, &p) &&
         json_input_get_bool(body, "active", false, &u.has_active, &u.active, &p) && name)
-        regions_take_name(name, u.new_name, sizeof u.new_name, &p);
+        api_field_name(name, u.new_name, sizeof u.new_name, &p);
     json_decref(body);
     if (problem_is_set(&p)) {
         reply_problem(reply, &p);
@@ -252,12 +229,10 @@ static int regions_create_database_change(struct db_conn *c, struct api_write *w
         return API_WRITE_ANSWERED;
     }
     /* The DSN is deliberately not in the audit detail: it may hold a password. */
-    if (rc == DB_DONE)
-        rc = audit_record(c, w->who, w->req, NULL, "region_database.create", "region_database",
-                          d->db_code,
-                          json_pack("{s:s,s:b,s:b}", "region_code", d->region_code, "active",
-                                    d->active, "dsn_set", d->has_dsn));
-    return rc;
+    return api_write_audited(c, w, rc, NULL, "region_database.create", "region_database",
+                             d->db_code,
+                             json_pack("{s:s,s:b,s:b}", "region_code", d->region_code, "active",
+                                       d->active, "dsn_set", d->has_dsn));
 }
 
 /* POST /api/v1/regions/{code}/databases — body is untrusted: {db_code, active, dsn?}.
@@ -374,18 +349,11 @@ static int regions_update_database_change(struct db_conn *c, struct api_write *w
             json_object_set_new(changes, "dsn_set", json_boolean(now_set));
         }
     }
-    int rc = DB_DONE;
-    if (json_object_size(changes) > 0) {
-        d->updated_at = time_now();
-        rc = store_region_database_update(c, d);
-        if (rc == DB_DONE) {
-            rc = audit_record(c, w->who, w->req, NULL, "region_database.update", "region_database",
-                              d->db_code, changes);
-            changes = NULL;
-        }
-    }
-    json_decref(changes);
-    return rc;
+    if (api_write_unchanged(changes))
+        return DB_DONE;
+    d->updated_at = time_now();
+    return api_write_audited(c, w, store_region_database_update(c, d), NULL,
+                             "region_database.update", "region_database", d->db_code, changes);
 }
 
 /* PATCH /api/v1/region-databases/{db_code} — body is untrusted: {active?, dsn?}; a null

@@ -22,6 +22,7 @@
 
 #include "api/audit.h"
 #include "api/context.h"
+#include "api/fields.h"
 #include "api/write.h"
 #include "api/listing.h"
 #include "api/members.h"
@@ -36,19 +37,6 @@
 #include "util/timeutil.h"
 
 #define TENANT_APP_LIMIT_MAX 100000
-
-/* Contract: value is untrusted (may be NULL). Trimmed 1–100 characters → out, else
- * 400 invalid_name naming `name`. */
-static bool tenants_take_name(const char *value, char *out, size_t out_size, struct problem *p)
-{
-    const char *reason = NULL;
-    if (!name_normalize(value, NAME_MAX_CHARS, out, out_size, &reason)) {
-        problem_set(p, 400, "invalid_name", "name", "name %s",
-                    reason ? reason : "must be 1 to 100 characters");
-        return false;
-    }
-    return true;
-}
 
 /* ---- list ---------------------------------------------------------------------------- */
 
@@ -144,7 +132,7 @@ static void tenants_create(struct http_request *req, struct http_reply *reply)
     bool ok = body && json_input_reject_unknown(body, allowed, &p) &&
               json_input_get_string(body, "name", true, false, &name, &p) &&
               json_input_get_string(body, "owner_email", false, true, &owner_email, &p) &&
-              tenants_take_name(name, t.name, sizeof t.name, &p);
+              api_field_name(name, t.name, sizeof t.name, &p);
     if (ok && owner_email && !email_normalize(owner_email, email, sizeof email)) {
         problem_set(&p, 400, "invalid_email", "owner_email", "owner_email is not a valid address");
         ok = false;
@@ -223,17 +211,11 @@ static int tenants_update_change(struct db_conn *c, struct api_write *w)
                                       (json_int_t)x->app_limit));
         t->app_limit = x->app_limit;
     }
-    int rc = DB_DONE;
-    if (json_object_size(changes) > 0) {
-        t->updated_at = time_now();
-        rc = store_tenant_update(c, t);
-        if (rc == DB_DONE) {
-            rc = audit_record(c, w->who, w->req, t->id, "tenant.update", "tenant", t->id, changes);
-            changes = NULL;
-        }
-    }
-    json_decref(changes);
-    return rc;
+    if (api_write_unchanged(changes))
+        return DB_DONE;
+    t->updated_at = time_now();
+    return api_write_audited(c, w, store_tenant_update(c, t), t->id, "tenant.update", "tenant",
+                             t->id, changes);
 }
 
 /* PATCH /api/v1/tenants/{tid} — body is untrusted: {name?, app_limit?}. Lowering
@@ -253,7 +235,7 @@ static void tenants_update(struct http_request *req, struct http_reply *reply)
               json_input_get_string(body, "name", false, false, &name, &p) &&
               json_input_get_int(body, "app_limit", false, &has_limit, 0, TENANT_APP_LIMIT_MAX,
                                  &app_limit, &p) &&
-              (!name || tenants_take_name(name, new_name, sizeof new_name, &p));
+              (!name || api_field_name(name, new_name, sizeof new_name, &p));
     json_decref(body);
     if (!ok) {
         reply_problem(reply, &p);

@@ -190,9 +190,7 @@ static int workspace_delete_change(struct db_conn *c, struct api_write *w)
         problem_set(&w->problem, 404, "workspace_not_found", NULL, "no such workspace");
         return DB_CONSTRAINT;
     }
-    if (rc == DB_DONE)
-        rc = audit_record(c, w->who, w->req, tid, "workspace.delete", "workspace", wid, NULL);
-    return rc;
+    return api_write_audited(c, w, rc, tid, "workspace.delete", "workspace", wid, NULL);
 }
 
 /* DELETE /api/v1/tenants/{tid}/workspaces/{wid} */

@@ -5,8 +5,10 @@
 
 #include <stdlib.h>
 
+#include "api/audit.h"
 #include "api/represent.h"
 #include "domain/names.h"
+#include "http/json_input.h"
 #include "service.h"
 
 enum api_write_load { API_LOAD_NOTHING, API_LOAD_APP, API_LOAD_TENANT };
@@ -96,6 +98,36 @@ bool api_app_id_check(const struct http_request *req, struct http_reply *reply)
         return false;
     }
     return true;
+}
+
+json_t *api_app_body(struct http_request *req, struct http_reply *reply)
+{
+    if (!api_app_id_check(req, reply))
+        return NULL;
+    struct problem p = {0};
+    json_t *body = json_input_object(req, false, &p);
+    if (!body)
+        reply_problem(reply, &p);
+    return body;
+}
+
+bool api_write_unchanged(json_t *changes)
+{
+    if (json_object_size(changes) > 0)
+        return false;
+    json_decref(changes);
+    return true;
+}
+
+int api_write_audited(struct db_conn *c, const struct api_write *w, int write_rc,
+                      const char *tenant_id, const char *action, const char *target_type,
+                      const char *target_id, json_t *detail)
+{
+    if (write_rc != DB_DONE) {
+        json_decref(detail);
+        return write_rc;
+    }
+    return audit_record(c, w->who, w->req, tenant_id, action, target_type, target_id, detail);
 }
 
 void api_write_reply_app(struct http_request *req, struct http_reply *reply, int status)

@@ -20,6 +20,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "api/context.h"
 #include "http/reply.h"
 #include "http/request.h"
@@ -72,9 +74,24 @@ bool api_write_app(struct http_request *req, struct http_reply *reply, const cha
 bool api_write_tenant(struct http_request *req, struct http_reply *reply, const char *what,
                       api_write_fn change, void *ctx, struct tenant_row *tenant);
 
+/* For a PATCH change: true, and changes (a JSON object) freed, when the body changed
+ * nothing — the change then returns DB_DONE without writing or auditing. */
+bool api_write_unchanged(json_t *changes);
+
+/* The audit event of a change whose row write returned write_rc: when that is DB_DONE,
+ * audit_record(action on target_type/target_id of tenant_id, detail stolen); otherwise
+ * detail is freed and write_rc returned. The common ending of create/update changes. */
+int api_write_audited(struct db_conn *c, const struct api_write *w, int write_rc,
+                      const char *tenant_id, const char *action, const char *target_type,
+                      const char *target_id, json_t *detail);
+
 /* The route's app id (req->params[1], when the route has one) looks like an id;
  * otherwise answers 404 app_not_found and returns false. Checked before the body. */
 bool api_app_id_check(const struct http_request *req, struct http_reply *reply);
+
+/* api_app_id_check, then the JSON object body (json_input_object, not empty): the
+ * opening of the app writes that take a body. NULL when it answered (404, 4xx). */
+json_t *api_app_body(struct http_request *req, struct http_reply *reply);
 
 /* Answers `status` with the app req->params[1] of tenant req->params[0] as it is now
  * (re-read after a commit; SPEC §4.4 representation). */
