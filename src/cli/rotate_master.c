@@ -204,13 +204,20 @@ static int rotate_aad(const struct secret_column *col, const char *id, char *aad
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* Step 0 for one column: every envelope opens with kr. Returns the count, or -1. */
-static long rotate_check_column(struct db_conn *c, const struct master_keyring *kr,
-                                const struct secret_column *col, char *err, size_t err_size)
+/*
+ * Opens every envelope of col with kr — step 0 (check: reseal false, every row) and
+ * step 3 (reseal true, inside the caller's transaction: the rows not yet sealed by
+ * kr's current key are sealed with it and written back) walk a column alike.
+ * Returns the number of rows opened, or -1 with err set.
+ */
+static long rotate_walk_column(struct db_conn *c, const struct master_keyring *kr,
+                               const struct secret_column *col, bool reseal, char *err,
+                               size_t err_size)
 {
     struct rotate_row *rows;
     size_t n;
-    if (rotate_collect(c, col, NULL, &rows, &n, err, err_size) != 0)
+    const char *skip_key_id = reseal ? master_keyring_current_id(kr) : NULL;
+    if (rotate_collect(c, col, skip_key_id, &rows, &n, err, err_size) != 0)
         return -1;
     long count = 0;
     for (size_t i = 0; i < n; i++) {
@@ -220,46 +227,20 @@ static long rotate_check_column(struct db_conn *c, const struct master_keyring *
                                    ? aead_open(kr, rows[i].envelope, aad, &len)
                                    : NULL;
         if (!plain) {
-            snprintf(err, err_size,
-                     "%s %.100s: cannot decrypt with any known master key (is a master.key.old-* "
-                     "file missing?); no key file was changed",
-                     col->table, rows[i].id);
+            snprintf(err, err_size, "%s %.100s: cannot decrypt with any known master key%s",
+                     col->table, rows[i].id,
+                     reseal ? ""
+                            : " (is a master.key.old-* file missing?); no key file was changed");
             count = -1;
             break;
         }
-        aead_free_plaintext(plain, len);
-        count++;
-    }
-    rotate_rows_free(rows, n);
-    return count;
-}
-
-/* Step 3 for one column, inside the caller's transaction. Returns the number
- * re-sealed, or -1. */
-static long rotate_column(struct db_conn *c, const struct master_keyring *kr,
-                          const struct secret_column *col, char *err, size_t err_size)
-{
-    struct rotate_row *rows;
-    size_t n;
-    if (rotate_collect(c, col, master_keyring_current_id(kr), &rows, &n, err, err_size) != 0)
-        return -1;
-    long count = 0;
-    for (size_t i = 0; i < n; i++) {
-        char aad[256];
-        size_t len = 0;
-        unsigned char *plain = rotate_aad(col, rows[i].id, aad, sizeof aad) == 0
-                                   ? aead_open(kr, rows[i].envelope, aad, &len)
-                                   : NULL;
-        if (!plain) {
-            snprintf(err, err_size, "%s %.100s: cannot decrypt with any known master key",
-                     col->table, rows[i].id);
-            count = -1;
-            break;
+        enum db_status rc = DB_DONE;
+        if (reseal) {
+            char *sealed = aead_seal(kr, plain, len, aad);
+            rc = sealed ? store_secret_column_set(c, col, rows[i].id, sealed) : DB_ERROR;
+            free(sealed);
         }
-        char *sealed = aead_seal(kr, plain, len, aad);
         aead_free_plaintext(plain, len);
-        enum db_status rc = sealed ? store_secret_column_set(c, col, rows[i].id, sealed) : DB_ERROR;
-        free(sealed);
         if (rc != DB_DONE) {
             snprintf(err, err_size, "cannot update %s %.100s", col->table, rows[i].id);
             count = -1;
@@ -280,7 +261,7 @@ static int rotate_preflight(const struct config *cfg, char *err, size_t err_size
     struct db_conn *c = db_acquire(svc.db);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < secret_columns_count; i++)
-        if (rotate_check_column(c, svc.keyring, &secret_columns[i], err, err_size) < 0)
+        if (rotate_walk_column(c, svc.keyring, &secret_columns[i], false, err, err_size) < 0)
             rc = -1;
     db_release(svc.db, c);
     service_close(&svc);
@@ -303,7 +284,7 @@ static long rotate_reseal_all(const struct config *cfg, char current[MASTER_KEY_
         total = -1;
     }
     for (size_t i = 0; total >= 0 && i < secret_columns_count; i++) {
-        long n = rotate_column(c, svc.keyring, &secret_columns[i], err, err_size);
+        long n = rotate_walk_column(c, svc.keyring, &secret_columns[i], true, err, err_size);
         total = n < 0 ? -1 : total + n;
     }
     if (total >= 0 && db_commit(c) != DB_OK) {
