@@ -64,6 +64,20 @@ void api_reply_db_error(struct http_reply *reply, int db_status, const char *wha
     }
 }
 
+bool api_reply_unless_found(struct http_reply *reply, int found, const char *what,
+                            const char *not_found_code, const char *message)
+{
+    if (db_is_failure(found)) {
+        api_reply_db_error(reply, DB_ERROR, what);
+        return true;
+    }
+    if (found == DB_NOT_FOUND) {
+        reply_error(reply, 404, not_found_code, NULL, "%s", message);
+        return true;
+    }
+    return false;
+}
+
 static void context_fill(struct principal *who)
 {
     who->host_admin = who->user.is_host_admin;

@@ -62,6 +62,12 @@ bool api_authorize_tenant(struct http_request *req, struct http_reply *reply,
  */
 void api_reply_db_error(struct http_reply *reply, int db_status, const char *what);
 
+/* The refusals of a single-row read (GET of one resource): when found is a database
+ * failure, api_reply_db_error(DB_ERROR, what); when DB_NOT_FOUND, 404 not_found_code
+ * with message. Returns true when it answered, false when the row was read. */
+bool api_reply_unless_found(struct http_reply *reply, int found, const char *what,
+                            const char *not_found_code, const char *message);
+
 /* Is this method a mutation (POST/PUT/PATCH/DELETE)? */
 bool api_is_mutation(const struct http_request *req);
 

@@ -212,15 +212,9 @@ static void platform_clients_get(struct http_request *req, struct http_reply *re
     struct db_conn *c = db_acquire(req->service->db);
     enum db_status found = store_platform_client_get(c, req->params[0], &pc);
     db_release(req->service->db, c);
-    if (db_is_failure(found)) {
-        api_reply_db_error(reply, DB_ERROR, "reading a platform client");
-        return;
-    }
-    if (found == DB_NOT_FOUND) {
-        platform_reply_not_found(reply);
-        return;
-    }
-    reply_json(reply, 200, represent_platform_client(&pc));
+    if (!api_reply_unless_found(reply, found, "reading a platform client",
+                                "platform_client_not_found", "no such platform client"))
+        reply_json(reply, 200, represent_platform_client(&pc));
 }
 
 /* Inside a write: loads the live client req->params[0] into pc. DB_DONE, DB_ERROR, or

@@ -176,15 +176,9 @@ static void tenants_get(struct http_request *req, struct http_reply *reply)
     struct db_conn *c = db_acquire(req->service->db);
     enum db_status found = store_tenant_get(c, req->params[0], &t);
     db_release(req->service->db, c);
-    if (db_is_failure(found)) {
-        api_reply_db_error(reply, DB_ERROR, "reading a tenant");
-        return;
-    }
-    if (found == DB_NOT_FOUND) {
-        reply_error(reply, 404, "tenant_not_found", NULL, "no such tenant");
-        return;
-    }
-    reply_json(reply, 200, represent_tenant(&t));
+    if (!api_reply_unless_found(reply, found, "reading a tenant", "tenant_not_found",
+                                "no such tenant"))
+        reply_json(reply, 200, represent_tenant(&t));
 }
 
 /* ---- host changes -------------------------------------------------------------------- */
