@@ -60,6 +60,15 @@ bool json_input_reject_unknown(const json_t *obj, const char *const *allowed, st
     return true;
 }
 
+bool json_input_none(const struct http_request *req, struct problem *p)
+{
+    static const char *const allowed[] = {NULL};
+    json_t *body = json_input_object(req, true, p);
+    bool ok = body && json_input_reject_unknown(body, allowed, p);
+    json_decref(body);
+    return ok;
+}
+
 /* The value of key, or NULL when the body has none: then *ok is false (400
  * missing_field) if the field is required. One rule for every typed getter below. */
 static json_t *json_input_field(const json_t *obj, const char *key, bool required, bool *present,

@@ -26,6 +26,10 @@ json_t *json_input_parse(const char *body, size_t len, bool allow_empty, struct 
 /* allowed is a NULL-terminated list. */
 bool json_input_reject_unknown(const json_t *obj, const char *const *allowed, struct problem *p);
 
+/* The body of an action that takes no fields: none, or an empty JSON object. Otherwise
+ * false with p set (json_input_object's 4xx, or 400 unknown_field). */
+bool json_input_none(const struct http_request *req, struct problem *p);
+
 /* String field. required: missing -> missing_field. Present but not a string (or null
  * when !nullable) -> invalid_type. *out NULL when absent/null. Returns false on error. */
 bool json_input_get_string(const json_t *obj, const char *key, bool required, bool nullable,
