@@ -194,11 +194,8 @@ static void app_storage_put(struct http_request *req, struct http_reply *reply)
         reply_problem(reply, &p);
         return;
     }
-    struct app_row app = {0};
-    if (api_write_app(req, reply, "saving app storage", app_storage_put_change, &in, &app))
-        api_write_reply_app(req, reply, 200);
+    api_write_app_reply(req, reply, "saving app storage", app_storage_put_change, &in);
     api_app_storage_input_wipe(&in);
-    store_app_row_clear(&app);
 }
 
 static int app_storage_delete_change(struct db_conn *c, struct api_write *w)
@@ -221,10 +218,7 @@ static void app_storage_delete(struct http_request *req, struct http_reply *repl
 {
     if (!api_app_id_check(req, reply))
         return;
-    struct app_row app = {0};
-    if (api_write_app(req, reply, "removing app storage", app_storage_delete_change, NULL, &app))
-        api_write_reply_app(req, reply, 200);
-    store_app_row_clear(&app);
+    api_write_app_reply(req, reply, "removing app storage", app_storage_delete_change, NULL);
 }
 
 /* method, pattern, handler, who may call it (http/router.h) */

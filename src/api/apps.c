@@ -700,12 +700,9 @@ static void apps_patch(struct http_request *req, struct http_reply *reply)
         reply_problem(reply, &p);
         return;
     }
-    struct app_row app = {0};
-    if (api_write_app(req, reply, "updating an app", apps_patch_change, &in, &app))
-        api_write_reply_app(req, reply, 200);
+    api_write_app_reply(req, reply, "updating an app", apps_patch_change, &in);
     apps_lists_free(&in.lists);
     apps_client_auth_free(&in.auth);
-    store_app_row_clear(&app);
 }
 
 /* ------------------------------------------------------------------------------- */
@@ -740,10 +737,7 @@ static void apps_set_enabled(struct http_request *req, struct http_reply *reply,
 {
     if (!api_app_id_check(req, reply) || !apps_empty_body(req, reply))
         return;
-    struct app_row app = {0};
-    if (api_write_app(req, reply, "changing an app", apps_set_enabled_change, &enabled, &app))
-        api_write_reply_app(req, reply, 200);
-    store_app_row_clear(&app);
+    api_write_app_reply(req, reply, "changing an app", apps_set_enabled_change, &enabled);
 }
 
 static void apps_enable(struct http_request *req, struct http_reply *reply)
@@ -959,7 +953,6 @@ static void apps_assign_plan(struct http_request *req, struct http_reply *reply)
         reply_problem(reply, &p);
         return;
     }
-    struct app_row app = {0};
     struct apps_assign *x = calloc(1, sizeof *x);
     if (!x) {
         reply_error(reply, 500, "internal", NULL, "out of memory");
@@ -967,10 +960,8 @@ static void apps_assign_plan(struct http_request *req, struct http_reply *reply)
     }
     x->plan_code = plan_code;
     x->well_formed = well_formed;
-    if (api_write_app(req, reply, "assigning a plan", apps_assign_plan_change, x, &app))
-        api_write_reply_app(req, reply, 200);
+    api_write_app_reply(req, reply, "assigning a plan", apps_assign_plan_change, x);
     free(x);
-    store_app_row_clear(&app);
 }
 
 /* DELETE .../apps/{aid}/plan — owners/admins may always drop a plan (it only removes
@@ -989,10 +980,7 @@ static void apps_unassign_plan(struct http_request *req, struct http_reply *repl
 {
     if (!api_app_id_check(req, reply))
         return;
-    struct app_row app = {0};
-    if (api_write_app(req, reply, "unassigning a plan", apps_unassign_plan_change, NULL, &app))
-        api_write_reply_app(req, reply, 200);
-    store_app_row_clear(&app);
+    api_write_app_reply(req, reply, "unassigning a plan", apps_unassign_plan_change, NULL);
 }
 
 /* ------------------------------------------------------------------------------- */

@@ -100,6 +100,15 @@ bool api_app_id_check(const struct http_request *req, struct http_reply *reply)
     return true;
 }
 
+void api_write_app_reply(struct http_request *req, struct http_reply *reply, const char *what,
+                         api_write_fn change, void *ctx)
+{
+    struct app_row app = {0};
+    if (api_write_app(req, reply, what, change, ctx, &app))
+        api_write_reply_app(req, reply, 200);
+    store_app_row_clear(&app);
+}
+
 json_t *api_app_body(struct http_request *req, struct http_reply *reply)
 {
     if (!api_app_id_check(req, reply))

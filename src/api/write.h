@@ -93,6 +93,11 @@ bool api_app_id_check(const struct http_request *req, struct http_reply *reply);
  * opening of the app writes that take a body. NULL when it answered (404, 4xx). */
 json_t *api_app_body(struct http_request *req, struct http_reply *reply);
 
+/* The whole of an app write answered by the app: api_write_app on a scratch row (cleared
+ * afterwards), then api_write_reply_app(200) when it committed. */
+void api_write_app_reply(struct http_request *req, struct http_reply *reply, const char *what,
+                         api_write_fn change, void *ctx);
+
 /* Answers `status` with the app req->params[1] of tenant req->params[0] as it is now
  * (re-read after a commit; SPEC §4.4 representation). */
 void api_write_reply_app(struct http_request *req, struct http_reply *reply, int status);
