@@ -279,7 +279,7 @@ static json_t *workspace_ask(struct http_request *req, struct http_reply *reply,
     int status = inner.status;
     reply_release(&inner);
     if (!answer) {
-        reply_error(reply, 502, "token_service_error", NULL, silent);
+        reply_error(reply, 502, "token_service_error", NULL, "%s", silent);
         return NULL;
     }
     if (status == 200)
