@@ -9,10 +9,12 @@
  * it. Which key signs and which keys are published are decided from the set's
  * timestamps at use time, so an activation needs no reload.
  *
- * Reloads are lazy: a request that finds the view older than a second tries to
- * take the reload mutex (without waiting; a view older than 3 s makes it wait) and
- * runs one metadata query. Only when the rows changed are the private keys
- * decrypted and parsed again. The same pass writes the rotation bookkeeping
+ * Reloads run on a refresher thread of their own, once a second: one metadata
+ * query, and only when the rows changed are the private keys decrypted and parsed
+ * again. The token path never reads the store for keys while the refresher keeps
+ * up; only if no reload was even attempted for 3 s (the thread stuck) does a signer
+ * or verifier try one itself (without waiting, unless the view is too stale to sign
+ * with). The JWKS endpoint still re-reads when its view is >100 ms old. The same pass writes the rotation bookkeeping
  * (retired_at/expires_at of a predecessor, deletion of expired keys); every node
  * computes the same values, so concurrent writers agree.
  */
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/aead.h"
 #include "crypto/base64url.h"
@@ -69,6 +72,12 @@ struct signing_keys {
     pthread_mutex_t reload_lock;
     atomic_int_fast64_t checked_ms; /* monotonic time of the last reload attempt */
     atomic_int_fast64_t loaded_ms;  /* monotonic time of the last successful reload */
+    /* The refresher thread (signing_keys_refresher) and how it is stopped. */
+    pthread_t refresher;
+    bool refreshing;
+    pthread_mutex_t stop_lock;
+    pthread_cond_t stop_signal;
+    bool stopping;
 };
 
 /* ---- sets ------------------------------------------------------------------ */
@@ -358,6 +367,34 @@ static void signing_keys_refresh(struct signing_keys *keys, int64_t max_age_ms)
     pthread_mutex_unlock(&keys->reload_lock);
 }
 
+/* Re-reads the key set once a second until signing_keys_close, so rotations made by
+ * the CLI or another node arrive without a request thread touching the store. */
+static void *signing_keys_refresher(void *arg)
+{
+    struct signing_keys *keys = arg;
+    pthread_mutex_lock(&keys->stop_lock);
+    while (!keys->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += SIGNING_KEYS_RELOAD_MS / 1000;
+        pthread_cond_timedwait(&keys->stop_signal, &keys->stop_lock, &until);
+        if (keys->stopping)
+            break;
+        pthread_mutex_unlock(&keys->stop_lock);
+        /* Half the period: a wake-up a little early must not skip a whole round
+         * (a JWKS request that reloaded just before still saves this one). */
+        signing_keys_refresh(keys, SIGNING_KEYS_RELOAD_MS / 2);
+        pthread_mutex_lock(&keys->stop_lock);
+    }
+    pthread_mutex_unlock(&keys->stop_lock);
+    return NULL;
+}
+
+int64_t signing_keys_view_age_ms(struct signing_keys *keys)
+{
+    return keys ? time_monotonic_ms() - atomic_load(&keys->loaded_ms) : -1;
+}
+
 /* ---- generation ------------------------------------------------------------- */
 
 /* Generates, seals and inserts a key of `family` activating at activates_at. When
@@ -465,6 +502,8 @@ struct signing_keys *signing_keys_open(struct service *svc, char *err, size_t er
     snprintf(keys->alg_name, sizeof keys->alg_name, "%s", svc->cfg.signing_alg);
     pthread_rwlock_init(&keys->lock, NULL);
     pthread_mutex_init(&keys->reload_lock, NULL);
+    pthread_mutex_init(&keys->stop_lock, NULL);
+    pthread_cond_init(&keys->stop_signal, NULL);
     atomic_init(&keys->loaded_ms, 0);
     atomic_init(&keys->checked_ms, 0);
 
@@ -487,6 +526,11 @@ struct signing_keys *signing_keys_open(struct service *svc, char *err, size_t er
         goto fail;
     }
     signing_keys_release(&ref);
+    if (pthread_create(&keys->refresher, NULL, signing_keys_refresher, keys) != 0) {
+        snprintf(err, err_size, "cannot start the signing key refresher");
+        goto fail;
+    }
+    keys->refreshing = true;
     return keys;
 fail:
     signing_keys_close(keys);
@@ -497,9 +541,18 @@ void signing_keys_close(struct signing_keys *keys)
 {
     if (!keys)
         return;
+    if (keys->refreshing) {
+        pthread_mutex_lock(&keys->stop_lock);
+        keys->stopping = true;
+        pthread_cond_signal(&keys->stop_signal);
+        pthread_mutex_unlock(&keys->stop_lock);
+        pthread_join(keys->refresher, NULL);
+    }
     signing_key_set_unref(keys->current);
     pthread_rwlock_destroy(&keys->lock);
     pthread_mutex_destroy(&keys->reload_lock);
+    pthread_cond_destroy(&keys->stop_signal);
+    pthread_mutex_destroy(&keys->stop_lock);
     free(keys);
 }
 
@@ -531,7 +584,7 @@ bool signing_keys_acquire_signer(struct signing_keys *keys, struct signing_key_r
     memset(ref, 0, sizeof *ref);
     if (!keys)
         return false;
-    signing_keys_refresh(keys, SIGNING_KEYS_RELOAD_MS);
+    signing_keys_refresh(keys, SIGNING_KEYS_STALE_WAIT_MS); /* only if the refresher stalls */
     struct signing_key_set *set = signing_keys_current(keys);
     if (!set)
         return false;
@@ -583,7 +636,7 @@ bool signing_keys_acquire_verifier(struct signing_keys *keys, const char *kid, c
     enum jws_alg want;
     if (!keys || !kid || !alg || !jws_alg_parse(alg, &want))
         return false;
-    signing_keys_refresh(keys, SIGNING_KEYS_RELOAD_MS);
+    signing_keys_refresh(keys, SIGNING_KEYS_STALE_WAIT_MS); /* only if the refresher stalls */
     struct signing_key_set *set = signing_keys_current(keys);
     if (!set)
         return false;

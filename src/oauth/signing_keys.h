@@ -12,9 +12,10 @@
  *   - when a key activates, its predecessor of the same family gets retired_at =
  *     that activation time and expires_at = retired_at + token TTL + 60 s, and
  *     leaves JWKS (and the table) at expires_at.
- * The server re-reads the table at most once a second (lazily, from the request
- * path, one cheap metadata query) so a rotation made by the CLI or another node is
- * seen within a second; the JWKS endpoint re-reads when its view is >100 ms old.
+ * A refresher thread re-reads the table once a second (one cheap metadata query),
+ * so a rotation made by the CLI or another node is seen within a second and the
+ * token path does not read the store for keys; the JWKS endpoint re-reads when its
+ * view is >100 ms old.
  */
 #ifndef TENANTD_OAUTH_SIGNING_KEYS_H
 #define TENANTD_OAUTH_SIGNING_KEYS_H
@@ -28,9 +29,13 @@ struct signing_keys;
 struct signing_key_set;
 struct jws_key;
 
-/* Loads the key set (creating the first key when there is none). */
+/* Loads the key set (creating the first key when there is none) and starts its
+ * refresher thread; close stops it. */
 struct signing_keys *signing_keys_open(struct service *svc, char *err, size_t err_size);
 void signing_keys_close(struct signing_keys *keys);
+
+/* Milliseconds since the key set was last read successfully (-1 without keys). */
+int64_t signing_keys_view_age_ms(struct signing_keys *keys);
 
 /* `tenantd keys rotate`: adds a new key that signs after the publish lead time. */
 int signing_keys_rotate(struct service *svc, char *err, size_t err_size);

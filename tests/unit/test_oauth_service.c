@@ -931,6 +931,23 @@ static void test_rotation_lifecycle(void **state)
     free(new_token);
 }
 
+/* Issue 8: the key set is re-read by its own refresher thread, not by request
+ * threads — a rotation made elsewhere arrives although nothing asks for a key, and
+ * the view stays fresh while idle. */
+static void test_key_refresher_reads_without_requests(void **state)
+{
+    char kid[64] = "", err[256];
+    int64_t at = 0;
+    assert_int_equal(signing_keys_rotate_report(&svc, kid, sizeof kid, &at, err, sizeof err), 0);
+    usleep(3000 * 1000); /* no request in between: only the refresher can read */
+    assert_true(signing_keys_view_age_ms(svc.signing_keys) < 2000);
+    struct signing_key_ref ref;
+    assert_true(signing_keys_acquire_verifier(svc.signing_keys, kid, svc.cfg.signing_alg, &ref));
+    signing_keys_release(&ref);
+    usleep(3000 * 1000);
+    assert_true(signing_keys_view_age_ms(svc.signing_keys) < 2000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -950,6 +967,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_readers_and_invalidations),
         cmocka_unit_test(test_private_key_jwt_in_process),
         cmocka_unit_test(test_rotation_lifecycle),
+        cmocka_unit_test(test_key_refresher_reads_without_requests),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
