@@ -14,9 +14,10 @@
  * again. The token path never reads the store for keys while the refresher keeps
  * up; only if no reload was even attempted for 3 s (the thread stuck) does a signer
  * or verifier try one itself (without waiting, unless the view is too stale to sign
- * with). The JWKS endpoint still re-reads when its view is >100 ms old. The same pass writes the rotation bookkeeping
- * (retired_at/expires_at of a predecessor, deletion of expired keys); every node
- * computes the same values, so concurrent writers agree.
+ * with). The JWKS endpoint still re-reads when its view is >100 ms old. The same
+ * pass writes the rotation bookkeeping (retired_at/expires_at of a predecessor,
+ * deletion of expired keys); every node computes the same values, so concurrent
+ * writers agree.
  */
 #include "oauth/signing_keys.h"
 
