@@ -11,6 +11,7 @@
 
 #include "crypto/aead.h"
 #include "store/rows.h"
+#include "store/secrets_at_rest.h"
 
 /* aad for app_id into out; false if it does not fit (an app id is a 36-char UUID). */
 static bool app_storage_aad(const char *app_id, char out[64])
@@ -119,17 +120,7 @@ static enum db_status app_storage_read_sealed(struct db_stmt *s, void *out)
 {
     struct app_storage_sealed *a = out;
     app_storage_read_row(s, a->row);
-    size_t len = 0;
-    unsigned char *plain = aead_open(a->kr, db_column_text(s, 7), a->aad, &len);
-    enum db_status rc = DB_OK;
-    if (!plain || len + 1 > a->size || strlen((const char *)plain) != len) {
-        rc = DB_UNREADABLE;
-    } else {
-        memcpy(a->secret, plain, len);
-        a->secret[len] = '\0';
-    }
-    aead_free_plaintext(plain, len);
-    return rc;
+    return store_secret_open_text(a->kr, db_column_text(s, 7), a->aad, a->secret, a->size);
 }
 
 enum db_status store_app_storage_get_decrypted(struct db_conn *c, const struct master_keyring *kr,

@@ -11,6 +11,9 @@
 #include "store/secrets_at_rest.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "crypto/aead.h"
 
 #include "store/app_storage.h"
 #include "store/rows.h"
@@ -59,4 +62,20 @@ enum db_status store_secret_column_set(struct db_conn *c, const struct secret_co
     if (k <= 0 || (size_t)k >= sizeof sql)
         return DB_ERROR;
     return store_rows_change(c, sql, STORE_PARAMS(STORE_TEXT(envelope), STORE_TEXT(id)), NULL);
+}
+
+enum db_status store_secret_open_text(const struct master_keyring *kr, const char *envelope,
+                                      const char *aad, char *out, size_t size)
+{
+    size_t len = 0;
+    unsigned char *plain = aead_open(kr, envelope, aad, &len);
+    enum db_status rc = DB_OK;
+    if (!plain || len + 1 > size || strlen((const char *)plain) != len) {
+        rc = DB_UNREADABLE;
+    } else {
+        memcpy(out, plain, len);
+        out[len] = '\0';
+    }
+    aead_free_plaintext(plain, len);
+    return rc;
 }

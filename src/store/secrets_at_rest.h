@@ -11,6 +11,8 @@
 
 #include "store/db.h"
 
+struct master_keyring;
+
 struct secret_column {
     const char *table;
     const char *id_column; /* the row id that follows aad_prefix in the aad */
@@ -31,5 +33,11 @@ enum db_status store_secret_column_each(struct db_conn *c, const struct secret_c
 /* Replaces the envelope of row id of col. DB_DONE or the failure. */
 enum db_status store_secret_column_set(struct db_conn *c, const struct secret_column *col,
                                        const char *id, const char *envelope);
+
+/* Opens envelope (bound to aad) into out[size] as a NUL-terminated string: DB_OK, or
+ * DB_UNREADABLE when it does not open, does not fit or holds a NUL byte (a secret
+ * is text). The plaintext copy is wiped. */
+enum db_status store_secret_open_text(const struct master_keyring *kr, const char *envelope,
+                                      const char *aad, char *out, size_t size);
 
 #endif

@@ -10,6 +10,7 @@
 #include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "store/rows.h"
+#include "store/secrets_at_rest.h"
 
 #define WORKSPACE_COLUMNS                                                                          \
     "id, tenant_id, app_id, name, client_id, COALESCE(created_by, ''), created_at"
@@ -94,16 +95,7 @@ static enum db_status workspace_read_sealed(struct db_stmt *s, void *out)
         return DB_OK;
     char aad[64];
     snprintf(aad, sizeof aad, WORKSPACE_AAD_PREFIX "%s", w->row->id);
-    size_t len = 0;
-    unsigned char *plain = aead_open(w->kr, db_column_text(s, 7), aad, &len);
-    enum db_status rc = DB_OK;
-    if (!plain || len + 1 > w->size)
-        rc = DB_UNREADABLE;
-    else
-        memcpy(w->secret, plain, len + 1);
-    if (plain)
-        aead_free_plaintext(plain, len);
-    return rc;
+    return store_secret_open_text(w->kr, db_column_text(s, 7), aad, w->secret, w->size);
 }
 
 enum db_status store_workspace_get_decrypted(struct db_conn *c, const struct master_keyring *kr,
